@@ -1,0 +1,30 @@
+# The two commands the README documents: `make demo` and `make test`.
+# Everything else here is what they build on.
+SHELL := /bin/bash
+PYTHON ?= python3.11
+VENV := .venv
+export ANSIBLE_COLLECTIONS_PATH := $(CURDIR)/build/collections
+export ANSIBLE_CONFIG := $(CURDIR)/tests/ansible.cfg
+export PYTHONPATH := $(CURDIR)/tests
+export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
+
+.PHONY: setup setup-e2e-newest test demo bench clean
+
+setup:
+	@bash tools/setup_env.sh $(PYTHON) $(VENV)
+
+# ansible-core 2.21 on pyenv's Python 3.13, for the end-to-end tests only.
+setup-e2e-newest:
+	@bash tools/setup_newest.sh
+
+test: setup
+	@bash tools/run_tests.sh
+
+demo: setup
+	@bash tools/demo.sh
+
+bench: setup
+	@bash tools/bench.sh
+
+clean:
+	rm -rf $(VENV) .venv-* build .cache tests/output

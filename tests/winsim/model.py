@@ -1,0 +1,237 @@
+"""The modelled state of one simulated Windows host.
+
+Plain dataclasses: the module and script models read and change them, the
+scenario loader builds them, tests inspect them. Nothing here talks to the
+network. Defaults describe a healthy Windows 11 24H2 Pro x64 machine.
+"""
+from __future__ import annotations
+
+import datetime
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Optional
+
+
+class NotModelled(Exception):
+    """Raised when a request asks for something the simulator does not model."""
+
+
+class ProtocolFault(Exception):
+    """Raised by a model to make the server misbehave on the wire.
+
+    kind: 'drop' (close the TCP connection without an answer),
+          'http500' (WinRM internal error fault),
+          'operation_timeout' (wsman OperationTimeout fault on Receive).
+    """
+
+    def __init__(self, kind: str, detail: str = ""):
+        super().__init__("%s: %s" % (kind, detail))
+        self.kind = kind
+        self.detail = detail
+
+
+@dataclass
+class OSInfo:
+    # Values as Win32_OperatingSystem / the registry report them.
+    product_name: str = "Windows 11 Pro"
+    edition_id: str = "Professional"
+    display_version: str = "24H2"
+    version: str = "10.0.26100"
+    build: int = 26100
+    ubr: int = 2033
+    architecture: str = "x64"  # x64, arm64 or x86
+    product_type: str = "workstation"  # workstation, server, domain_controller
+    hostname: str = "WIN11-01"
+    domain: str = "WORKGROUP"
+    install_language: str = "en-US"
+    supports_restore_points: bool = True  # client SKUs have System Restore; Server has not
+
+
+@dataclass
+class Service:
+    name: str
+    display_name: str
+    state: str = "running"  # running, stopped, stop_pending, start_pending, paused
+    start_mode: str = "manual"  # auto, delayed, manual, disabled
+    # Fault knobs
+    stuck_stop_pending: bool = False  # stop leaves it in STOP_PENDING until the process is ended
+    access_denied: bool = False
+    security_descriptor: str = ""
+
+
+def default_services() -> dict[str, Service]:
+    # Start types as shipped on Windows 11 24H2 (services.msc on a clean install).
+    return {
+        "wuauserv": Service("wuauserv", "Windows Update", "running", "manual"),
+        "cryptsvc": Service("cryptsvc", "Cryptographic Services", "running", "auto"),
+        "bits": Service("bits", "Background Intelligent Transfer Service", "running", "manual"),
+        "msiserver": Service("msiserver", "Windows Installer", "stopped", "manual"),
+        "appidsvc": Service("appidsvc", "Application Identity", "stopped", "manual"),
+        "trustedinstaller": Service("trustedinstaller", "Windows Modules Installer", "stopped", "manual"),
+    }
+
+
+@dataclass
+class Folder:
+    path: str
+    size_bytes: int = 0
+    exists: bool = True
+    locked: bool = False  # a rename fails with access denied while a service holds it
+
+
+@dataclass
+class UpdateHistoryEntry:
+    kb: str
+    title: str
+    date: str  # ISO 8601
+    result_code: int  # 2 succeeded, 4 failed, 5 aborted (OperationResultCode)
+    hresult: int = 0  # signed 32-bit as the COM API returns it
+
+
+@dataclass
+class EventRecord:
+    log: str
+    provider: str
+    event_id: int
+    time: str  # ISO 8601
+    message: str
+    level: str = "Error"
+    data: dict = field(default_factory=dict)
+
+
+@dataclass
+class ComponentStore:
+    # healthy | repairable | repairable_from_source | not_repairable
+    health: str = "healthy"
+    system_files_corrupt: bool = False  # what sfc finds
+    sfc_can_fix: bool = True
+
+
+@dataclass
+class PendingReboot:
+    cbs_reboot_pending: bool = False
+    wu_reboot_required: bool = False
+    pending_file_rename: bool = False
+    computer_rename: bool = False
+
+    def any(self) -> bool:
+        return any((self.cbs_reboot_pending, self.wu_reboot_required,
+                    self.pending_file_rename, self.computer_rename))
+
+
+@dataclass
+class Insider:
+    enrolled: bool = False
+    branch_name: str = ""
+    ring: str = ""
+    flightsigning: bool = False
+
+
+@dataclass
+class Antivirus:
+    name: str
+    vendor: str = ""
+    third_party: bool = True
+    filter_driver: str = ""  # e.g. a minifilter the product loads
+    enabled: bool = True
+
+
+@dataclass
+class Disk:
+    system_drive: str = "C:"
+    size_bytes: int = 256 * 1024 ** 3
+    free_bytes: int = 80 * 1024 ** 3
+    failing: bool = False  # SMART / storage errors in the event log
+
+
+@dataclass
+class Faults:
+    """Per-host faults, each keyed by the step name they hit (module, script or raw command)."""
+    drop_connection_on: list = field(default_factory=list)
+    http500_on: list = field(default_factory=list)
+    operation_timeout_on: list = field(default_factory=list)
+    access_denied_on: list = field(default_factory=list)
+    disk_full_on: list = field(default_factory=list)
+    reboot_downtime_seconds: Optional[float] = None  # modelled; longer than the caller's timeout to test that
+
+
+@dataclass
+class Record:
+    """One request the host answered: the log tests and benchmarks read."""
+    seq: int
+    kind: str  # module | script | raw
+    name: str
+    args: dict
+    check_mode: bool
+    modelled_seconds: float
+    outcome: str  # ok | changed | failed | refused | fault:<kind>
+    real_time: float = 0.0
+
+
+@dataclass
+class HostModel:
+    name: str
+    address: str
+    port: int = 5985
+    username: str = "Administrator"
+    password: str = "Passw0rd!"
+    os: OSInfo = field(default_factory=OSInfo)
+    services: dict = field(default_factory=default_services)
+    folders: dict = field(default_factory=dict)  # lower-case Windows path -> Folder
+    files: dict = field(default_factory=dict)  # lower-case Windows path -> bytes
+    component_store: ComponentStore = field(default_factory=ComponentStore)
+    cbs_log: list = field(default_factory=list)  # lines of %windir%\Logs\CBS\CBS.log
+    events: list = field(default_factory=list)  # EventRecord
+    update_history: list = field(default_factory=list)  # UpdateHistoryEntry
+    installed_kbs: list = field(default_factory=list)  # "KB5043080", ...
+    pending_reboot: PendingReboot = field(default_factory=PendingReboot)
+    disk: Disk = field(default_factory=Disk)
+    insider: Insider = field(default_factory=Insider)
+    antivirus: list = field(default_factory=list)  # Antivirus
+    defender_enabled: bool = True
+    boot_time: datetime.datetime = field(
+        default_factory=lambda: datetime.datetime(2026, 11, 1, 8, 0, 0, tzinfo=datetime.timezone.utc))
+    down_until: float = 0.0  # real monotonic time until which the host does not answer (reboot)
+    faults: Faults = field(default_factory=Faults)
+    # What the scenario says should fix this host's update, for tests to compare with.
+    expected: dict = field(default_factory=dict)
+    records: list = field(default_factory=list)
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
+
+    def record(self, kind, name, args, check_mode, modelled_seconds, outcome, real_time=0.0):
+        with self.lock:
+            rec = Record(len(self.records) + 1, kind, name, args, check_mode,
+                         modelled_seconds, outcome, real_time)
+            self.records.append(rec)
+            return rec
+
+
+class Clock:
+    """The fleet's modelled clock: `scale` modelled seconds pass per real second."""
+
+    def __init__(self, scale: float = 600.0,
+                 start: datetime.datetime = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)):
+        self.scale = scale
+        self._start = start
+        self._real0 = time.monotonic()
+
+    def now(self) -> datetime.datetime:
+        return self._start + datetime.timedelta(seconds=(time.monotonic() - self._real0) * self.scale)
+
+    def real_seconds(self, modelled_seconds: float) -> float:
+        return modelled_seconds / self.scale
+
+
+@dataclass
+class RunContext:
+    """What a module, script or raw-command model gets besides the host and its arguments."""
+    host: HostModel
+    clock: Clock
+    check_mode: bool
+    step: str  # the name faults are keyed by: module name, script name or raw command name
+    modelled_seconds: float = 0.0
+
+    def spend(self, seconds: float) -> None:
+        """Add modelled time this request took on the host."""
+        self.modelled_seconds += seconds
