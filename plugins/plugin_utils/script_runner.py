@@ -16,6 +16,11 @@ import os
 
 SCRIPT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "powershell")
 
+# win_powershell serialises the result to depth 2 by default and turns deeper
+# values into strings; the scripts answer lists of hashtables (services,
+# history entries), so they need more.
+RESULT_DEPTH = 8
+
 
 class ScriptError(Exception):
     """A collection script failed on the host; carries win_powershell's result."""
@@ -44,7 +49,11 @@ def run_script(action, name, parameters, task_vars):
     Check mode is the task's: ansible-core sets it in the module arguments.
     Raises ScriptError when the module fails or the script wrote errors.
     """
-    module_args = {"script": load_script(name), "parameters": dict(parameters or {})}
+    module_args = {
+        "script": load_script(name),
+        "parameters": dict(parameters or {}),
+        "depth": RESULT_DEPTH,
+    }
     result = action._execute_module(
         module_name="ansible.windows.win_powershell",
         module_args=module_args,

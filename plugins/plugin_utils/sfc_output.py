@@ -83,15 +83,24 @@ def clean_lines(text) -> list:
 # Outcome sentences, most specific first (KB 929833; the pending-reboot sentence
 # appears both as "requires reboot" and "requires a reboot").
 _OUTCOME_PATTERNS = (
-    ("pending_reboot", re.compile(r"system repair pending which requires (?:a )?reboot", re.I)),
-    ("service_not_started", re.compile(r"could not start the repair service", re.I)),
-    ("unable_to_fix", re.compile(r"found corrupt files but was unable to fix some of them", re.I)),
-    ("repaired", re.compile(r"found corrupt files and successfully repaired them", re.I)),
-    ("no_violations", re.compile(r"did not find any integrity violations", re.I)),
-    ("could_not_perform", re.compile(r"could not perform the requested operation", re.I)),
+    ("pending_reboot", re.compile(r"system\s+repair\s+pending\s+which\s+requires\s+(?:a\s+)?reboot", re.I)),
+    ("service_not_started", re.compile(r"could\s+not\s+start\s+the\s+repair\s+service", re.I)),
+    ("unable_to_fix", re.compile(r"found\s+corrupt\s+files\s+but\s+was\s+unable\s+to\s+fix\s+some\s+of\s+them", re.I)),
+    ("repaired", re.compile(r"found\s+corrupt\s+files\s+and\s+successfully\s+repaired\s+them", re.I)),
+    ("no_violations", re.compile(r"did\s+not\s+find\s+any\s+integrity\s+violations", re.I)),
+    ("could_not_perform", re.compile(r"could\s+not\s+perform\s+the\s+requested\s+operation", re.I)),
     # Not elevated / not a console session: sfc refuses before scanning.
-    ("could_not_perform", re.compile(r"must be an administrator running a console session", re.I)),
+    ("could_not_perform", re.compile(r"must\s+be\s+an\s+administrator\s+running\s+a\s+console\s+session", re.I)),
 )
+
+def _sentence_around(text, match):
+    """The whole sentence that contains MATCH (sentences end with a full stop)."""
+    start = text.rfind(". ", 0, match.start())
+    start = 0 if start < 0 else start + 2
+    end = text.find(".", match.end())
+    end = len(text) if end < 0 else end + 1
+    return text[start:end].strip()
+
 
 _REBOOT_HINT_RE = re.compile(r"\b(?:reboot|restart)\b", re.I)
 
@@ -103,19 +112,20 @@ def parse_sfc(output, exit_code=None) -> dict:
     sentence that decided), lines (cleaned output) and elevation_required.
     """
     lines = clean_lines(output)
+    # sfc wraps its result sentence at the console width (80 columns), so the
+    # sentence is searched in the joined text, not line by line.
+    joined = " ".join(lines)
     outcome = "unknown"
     message = None
     for name, pattern in _OUTCOME_PATTERNS:
-        for line in lines:
-            if pattern.search(line):
-                outcome, message = name, line
-                break
-        if message is not None:
+        match = pattern.search(joined)
+        if match:
+            outcome, message = name, _sentence_around(joined, match)
             break
     reboot_required = outcome == "pending_reboot"
     if outcome == "repaired":
         # Some repairs only take effect after a restart; sfc says so when it applies.
-        reboot_required = any(_REBOOT_HINT_RE.search(line) for line in lines if line != message)
+        reboot_required = bool(_REBOOT_HINT_RE.search(joined.replace(message, "")))
     return {
         "outcome": outcome,
         "repaired": outcome == "repaired",

@@ -106,6 +106,10 @@ class ComponentStore:
     health: str = "healthy"
     system_files_corrupt: bool = False  # what sfc finds
     sfc_can_fix: bool = True
+    # Repair sources DISM /RestoreHealth /Source can use: lower-case path of an
+    # install.wim / install.esd -> {image index: EditionID of that image}
+    # (what `dism /Get-WimInfo` lists). A source not listed here is not modelled.
+    sources: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -154,6 +158,9 @@ class Faults:
     access_denied_on: list = field(default_factory=list)
     disk_full_on: list = field(default_factory=list)
     reboot_downtime_seconds: Optional[float] = None  # modelled; longer than the caller's timeout to test that
+    # How often each step's fault has fired (dispatch keeps it). A list entry is
+    # a step name (fires once) or {"step": name, "times": N} (N times, -1 = always).
+    fired: dict = field(default_factory=dict)
 
 
 @dataclass
@@ -231,6 +238,25 @@ class RunContext:
     check_mode: bool
     step: str  # the name faults are keyed by: module name, script name or raw command name
     modelled_seconds: float = 0.0
+    # What the host's record says ran (dispatch fills these; a model that runs
+    # something under its own name, e.g. win_powershell running a collection
+    # script, calls record() to say so).
+    kind: str = "module"  # module | script | raw
+    args: dict = field(default_factory=dict)  # recorded arguments, no _ansible_* keys
+    fault_hook: Optional[object] = field(default=None, repr=False)  # callable(step): raises ProtocolFault
+    # The server's handle on this host (server.HostServer): schedule_shutdown(),
+    # abort_shutdown(), shutdown_pending(); None when a model runs outside a fleet.
+    hooks: Optional[object] = field(default=None, repr=False)
+
+    def record(self, kind: str, name: str, args: Optional[dict] = None) -> None:
+        """Declare what this request is recorded as; the faults listed for
+        `name` fire here (a ProtocolFault is raised for the server)."""
+        self.kind = kind
+        self.step = name
+        if args is not None:
+            self.args = {k: v for k, v in args.items() if not str(k).startswith("_ansible_")}
+        if self.fault_hook is not None:
+            self.fault_hook(name)
 
     def spend(self, seconds: float) -> None:
         """Add modelled time this request took on the host."""

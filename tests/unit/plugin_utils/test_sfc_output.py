@@ -121,3 +121,11 @@ def test_cbs_sr_summary_ignores_other_lines():
     summary = summarize_cbs_sr(_read("cbs_clean.log"))
     assert summary["sr_lines"] == 0
     assert summary["unrepaired_files"] == []
+
+
+def test_result_sentence_wrapped_at_console_width_still_decides():
+    # sfc writes its result at the console width, so a long sentence spans lines.
+    result = parse_sfc(_read("sfc_unable_to_fix_wrapped.txt"))
+    assert result["outcome"] == "unable_to_fix"
+    assert result["message"].endswith("unable to fix some of them.")
+    assert not result["repaired"]
