@@ -1,0 +1,227 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module: the work is done by the action plugin
+# plugins/action/win_wu_reset.py and the scripts it runs on the host.
+
+DOCUMENTATION = r'''
+---
+module: win_wu_reset
+short_description: Reset the Windows Update components of a Windows host, with backups and rollback
+description:
+- Resets the Windows Update components the way Microsoft's support article "Additional resources for
+  Windows Update" describes it, but keeps what it moves away, undoes itself when a step fails, and
+  reports every step.
+- "C(standard) level, in this order:
+  1. bits, wuauserv, appidsvc, cryptsvc and msiserver are stopped (dependants first), each within
+  O(stop_timeout). While the reset runs their start type is set to Disabled so that Windows cannot
+  start one of them again by a trigger (wuauserv and bits are trigger-start services); the start types
+  are restored afterwards, also when the reset fails.
+  2. A service still in STOP_PENDING after O(stop_timeout) has its process ended (see
+  O(kill_stuck_services)).
+  3. The BITS queue files C(qmgr*.dat) in C(%ALLUSERSPROFILE%\\Microsoft\\Network\\Downloader) are
+  moved into a backup folder C(Downloader.bak-<timestamp>) next to it (the known tools delete them).
+  4. C(%windir%\\SoftwareDistribution) and C(%windir%\\System32\\catroot2) are renamed to
+  C(SoftwareDistribution.bak-<timestamp>) and C(catroot2.bak-<timestamp>); Windows creates them
+  again when wuauserv and cryptsvc start.
+  5. The start types are restored, then cryptsvc, bits and wuauserv are started (even if they were
+  stopped before: starting them checks that the reset worked), appidsvc and msiserver only if they
+  were running before; each must reach Running.
+  6. Old backups are pruned (see O(keep_backups))."
+- "C(aggressive) level adds, after the renames: the security descriptors of bits and wuauserv are set
+  to the default the Microsoft article gives (the previous ones are returned in
+  RV(previous_security_descriptors) so they can be set back with C(sc.exe sdset)); C(netsh winhttp
+  reset proxy); C(netsh winsock reset) (needs a reboot: RV(reboot_required)); the WU DLLs of
+  O(dlls) that exist in System32 are registered again with C(regsvr32 /s <full path>); and the
+  Windows 10+ BITS database (C(qmgr.db), C(qmgr.jfm), C(edb.chk), C(edb*.log), C(edb*.jrs)) is moved
+  into the queue backup with the C(qmgr*.dat) files. That database holds the BITS jobs of every
+  application, not only Windows Update's, so it is only moved at this level. On Windows 10 and later
+  C(qmgr*.dat) matches nothing (BITS keeps its queue in C(qmgr.db) since then), so at C(standard)
+  level that step usually has nothing to move."
+- "Why the DLL lists of the known tools are wrong: the list in the Microsoft article and the scripts
+  copied from it date from Windows XP to 7. On Windows 10/11 and Server 2016+ about a third of its names
+  (wuaueng1.dll, wucltui.dll, wups2.dll, wuweb.dll, muweb.dll, wucltux.dll, wuwebv.dll, gpkcsp.dll,
+  sccbase.dll, slbcsp.dll, msxml.dll) no longer exist, so regsvr32 fails on them; other scripts run
+  regsvr32 with bare names from whatever the current directory is (PSWindowsUpdate's
+  Reset-WUComponents), and several listed DLLs export no DllRegisterServer at all (regsvr32 exit code 4),
+  which is not an error. This module asks the host which names exist in System32, registers only those
+  by full path, returns the names it skipped, and reports each regsvr32 exit code in RV(dll_results);
+  exit code 4 counts as C(no_entry_point), any other non-zero code as a warning."
+- "If a step fails, the host is put back: security descriptors set back, folders renamed back (only where
+  Windows has not created a new folder of that name meanwhile; otherwise the backup stays and the
+  message says where), queue files moved back, start types restored, the services that were running
+  started again and those this run started stopped again. C(netsh) resets and DLL registrations
+  cannot be undone; the rollback lists them as C(not_reverted). Old backups are never pruned when the
+  reset failed."
+- A service that will not stop, or access denied (the account is not an elevated administrator, or a
+  security product protects a service or folder) ends in a failure whose message names the step and
+  says what to do; the host is left as it was.
+- "The reset is an action, not a state: every run that is not in check mode stops the services and
+  renames the folders again, and reports C(changed=true). Decide in the play (or the role) when to
+  call it, for example only after a diagnosis found the update components broken."
+version_added: 1.0.0
+options:
+  level:
+    description:
+    - C(standard) or C(aggressive), as described above.
+    type: str
+    choices: [ standard, aggressive ]
+    default: standard
+  keep_backups:
+    description:
+    - How many backups of each folder (C(SoftwareDistribution.bak-*), C(catroot2.bak-*),
+      C(Downloader.bak-*)) remain after a successful reset, the one just made included. Older ones
+      are deleted with their content.
+    - This pruning is the only deletion the module does. It touches only folders named exactly
+      C(<name>.bak-YYYYMMDDTHHMMSS) or C(<name>.bak-YYYYMMDDTHHMMSS-N) (the module's own names), never
+      in check mode and never after a failed reset.
+    - Must be 1 or more.
+    type: int
+    default: 2
+  stop_timeout:
+    description:
+    - Seconds to wait for each service to stop (and, after the reset, to start).
+    type: int
+    default: 60
+  kill_stuck_services:
+    description:
+    - What to do with a service still in STOP_PENDING after O(stop_timeout).
+    - C(true) (the default, because ending a service stuck in STOP_PENDING is part of the standard
+      reset) ends the service's process, but only when no other service runs in that process (a
+      shared C(svchost.exe)); otherwise the reset fails and the host is restored.
+    - C(false) makes the reset fail and restore the host instead; a reboot then frees the service.
+    type: bool
+    default: true
+  dlls:
+    description:
+    - File names of the DLLs to register again at C(aggressive) level. Only those present in
+      C(%windir%\\System32) are registered.
+    - Defaults to the list of Microsoft's article (see the description for why many of its names are
+      skipped on current Windows).
+    type: list
+    elements: str
+notes:
+- Check mode reads the host and returns the planned steps in RV(steps) (status C(planned)); nothing
+  is changed. Diff mode shows the services and folders before and after (in check mode, as planned).
+- The reset itself runs in one WinRM round trip, so that Windows cannot restart a service between two
+  steps and a lost connection cannot leave the host half reset.
+- Needs a local administrator with an elevated token. Does not reboot; reboot when
+  RV(reboot_required) is true (for example with M(ansible.windows.win_reboot)).
+seealso:
+- module: ansible.windows.win_service
+- module: ansible.windows.win_reboot
+author:
+- winrepair.windows_update contributors
+'''
+
+EXAMPLES = r'''
+- name: Reset the Windows Update components
+  winrepair.windows_update.win_wu_reset:
+  register: wu_reset
+
+- name: Aggressive reset, keep only the newest backup, then reboot if needed
+  winrepair.windows_update.win_wu_reset:
+    level: aggressive
+    keep_backups: 1
+  register: wu_reset
+
+- name: Reboot to finish the winsock reset
+  ansible.windows.win_reboot:
+  when: wu_reset.reboot_required
+
+- name: Do not end stuck service processes; fail and restore instead
+  winrepair.windows_update.win_wu_reset:
+    kill_stuck_services: false
+    stop_timeout: 120
+
+- name: Show what a reset would do
+  winrepair.windows_update.win_wu_reset:
+    level: aggressive
+  check_mode: true
+  diff: true
+  register: planned
+'''
+
+RETURN = r'''
+level:
+  description: The level that ran (or was planned).
+  returned: success, or failure of a reset step
+  type: str
+  sample: standard
+steps:
+  description:
+  - The steps in the order they ran, with C(id) (for example C(stop:bits), C(move_queue),
+    C(rename:SoftwareDistribution), C(sdset:wuauserv), C(winhttp_reset_proxy), C(winsock_reset),
+    C(register_dlls), C(restore_start_mode:bits), C(start:wuauserv), C(prune:<path>)), C(status)
+    (C(ok), C(failed), C(warning); C(planned) in check mode) and C(detail).
+  - In check mode each step also has C(action) and C(target).
+  returned: success, or failure of a reset step
+  type: list
+  elements: dict
+  sample: [{"id": "stop:bits", "status": "ok", "detail": "stopped"}]
+backups:
+  description:
+  - The backups this run made, by folder name (C(SoftwareDistribution), C(catroot2), C(Downloader)).
+  - In check mode the backups it would make.
+  - After a failure, the backups the rollback could not rename back (still on the host).
+  returned: success, or failure of a reset step
+  type: dict
+  sample: {"SoftwareDistribution": "C:\\Windows\\SoftwareDistribution.bak-20261122T031500",
+           "catroot2": "C:\\Windows\\System32\\catroot2.bak-20261122T031500"}
+pruned:
+  description: Old backups deleted because of O(keep_backups). Empty in check mode and after a failure.
+  returned: success, or failure of a reset step
+  type: list
+  elements: str
+  sample: ["C:\\Windows\\SoftwareDistribution.bak-20261001T080000"]
+services_before:
+  description: State, start type and process id of each service before the reset.
+  returned: success, or failure of a reset step
+  type: dict
+  sample: {"wuauserv": {"state": "running", "start_mode": "manual", "pid": 4312}}
+services_after:
+  description:
+  - State, start type and process id of each service after the reset (after the rollback if it failed).
+  - In check mode the same as RV(services_before).
+  returned: success, or failure of a reset step
+  type: dict
+  sample: {"wuauserv": {"state": "running", "start_mode": "manual", "pid": 7720}}
+reboot_required:
+  description: Whether the host must reboot to complete the reset (C(netsh winsock reset) ran; in check mode, would run).
+  returned: success, or failure of a reset step
+  type: bool
+  sample: false
+previous_security_descriptors:
+  description: The SDDL of bits and wuauserv before C(aggressive) replaced them; empty otherwise.
+  returned: success, or failure of a reset step
+  type: dict
+  sample: {"wuauserv": "D:(A;;CCLCSWRPLORC;;;AU)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;SY)"}
+dll_results:
+  description: One entry per DLL registered at C(aggressive) level, with C(path), C(rc) (regsvr32 exit code)
+    and C(status) (C(registered), C(no_entry_point), C(failed)).
+  returned: success, or failure of a reset step
+  type: list
+  elements: dict
+  sample: [{"path": "C:\\Windows\\System32\\wuapi.dll", "rc": 0, "status": "registered"}]
+skipped_dlls:
+  description: At C(aggressive) level, the names of O(dlls) not found in System32 (not registered); empty otherwise.
+  returned: success, or failure of a reset step
+  type: list
+  elements: str
+  sample: ["wuaueng1.dll", "wucltui.dll"]
+rollback:
+  description: What the rollback did after a failed step, with C(id), C(status) (C(ok), C(kept),
+    C(failed), C(not_reverted)) and C(detail). Empty when the reset succeeded.
+  returned: success, or failure of a reset step
+  type: list
+  elements: dict
+  sample: [{"id": "rename:SoftwareDistribution", "status": "ok", "detail": "renamed back from C:\\Windows\\SoftwareDistribution.bak-20261122T031500"}]
+msg:
+  description: What happened; on failure the failed step, the error, what to do, and what the rollback undid.
+  returned: always
+  type: str
+  sample: Windows Update components reset (standard)
+'''
