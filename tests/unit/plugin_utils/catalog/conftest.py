@@ -1,0 +1,55 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Fixtures of the catalog client tests: capture paths and the fake catalog."""
+from __future__ import annotations
+
+import os
+import sys
+
+import pytest
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_REPO = os.path.abspath(os.path.join(_HERE, "..", "..", "..", ".."))
+# The collection is imported as ansible_collections.winrepair.windows_update (make setup links it
+# under build/collections); winsim lives in tests/. Both are on the path under `make test`;
+# added here too so `pytest tests/unit/plugin_utils/catalog` works on its own.
+for _path in (os.path.join(_REPO, "build", "collections"), os.path.join(_REPO, "tests")):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
+
+# Fixtures are found by name in a conftest's namespace; hence the "unused" imports.
+from winsim.fake_catalog import FIXTURES, fake_catalog, fake_catalog_server  # noqa: E402,F401 pylint: disable=unused-import
+
+
+@pytest.fixture
+def capture():
+    """capture(name) -> bytes of a file in the shared catalog fixtures, exactly as stored."""
+    def read(name):
+        with open(os.path.join(FIXTURES, name), "rb") as handle:
+            return handle.read()
+    return read
+
+
+class ScriptedTransport(object):
+    """A transport answering from a list: each item is a Response, an exception to raise, or a
+    callable(request) -> Response. Records every request it got."""
+
+    def __init__(self, answers):
+        self.answers = list(answers)
+        self.requests = []
+
+    def __call__(self, request, timeout):
+        self.requests.append(request)
+        if not self.answers:
+            raise AssertionError("unexpected request %r: the script is used up" % (request,))
+        answer = self.answers.pop(0)
+        if isinstance(answer, BaseException):
+            raise answer
+        if callable(answer):
+            return answer(request)
+        return answer
+
+
+@pytest.fixture
+def scripted():
+    return ScriptedTransport
