@@ -21,9 +21,10 @@ stamp_of() { cat "$@" tools/setup_env.sh | sha256sum | cut -c1-16; }
 # shellcheck disable=SC2086
 want=$(stamp_of $reqs "$constraints")
 if [ "$(cat "$venv/.stamp" 2>/dev/null)" != "$want" ]; then
-    echo "setup: building $venv with $python"
-    rm -rf "$venv"
-    "$python" -m venv "$venv"
+    echo "setup: installing the pinned packages into $venv ($python)"
+    # An existing venv is updated in place: removing it would pull it from
+    # under whatever else is running from it.
+    [ -x "$venv/bin/python" ] || "$python" -m venv "$venv"
     "$venv/bin/python" -m pip install -q --disable-pip-version-check --upgrade pip 2>&1 | grep -v '^WARNING: Location' || true
     args=()
     for r in $reqs; do args+=(-r "$r"); done
