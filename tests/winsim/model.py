@@ -201,6 +201,10 @@ class HostModel:
         default_factory=lambda: datetime.datetime(2026, 11, 1, 8, 0, 0, tzinfo=datetime.timezone.utc))
     down_until: float = 0.0  # real monotonic time until which the host does not answer (reboot)
     faults: Faults = field(default_factory=Faults)
+    # Windows Setup (in-place repair install), see tests/winsim/detached/setup_exe.py.
+    # Scenario knobs: compat_block ("" | "app" | "requirements"), blocking_app (its name),
+    # install_date (ISO 8601). The setup.exe model keeps its run state under "_state".
+    setup: dict = field(default_factory=dict)
     # What the scenario says should fix this host's update, for tests to compare with.
     expected: dict = field(default_factory=dict)
     records: list = field(default_factory=list)
