@@ -16,6 +16,7 @@ import threading
 import time
 
 import pytest
+import yaml
 
 from winsim.pytest_plugin import REPO, VENV_CORE221, start_fleet
 
@@ -271,10 +272,11 @@ def test_cli_start_records_status_stop(tmp_path):
     started = winsim("start", SCENARIO, "--state-dir", str(state), "--port", "0")
     assert started.returncode == 0, started.stderr
     try:
-        inventory = (state / "inventory.ini").read_text()
-        assert "[affected]\nwin03" in inventory and "ansible_connection=winrm" in inventory
+        inventory = yaml.safe_load((state / "inventory.yml").read_text())["windows"]
+        assert list(inventory["children"]["affected"]["hosts"]) == ["win03"]
+        assert inventory["vars"]["ansible_connection"] == "winrm"
         pid = json.loads((state / "control.json").read_text())["pid"]
-        proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible"), "win03", "-i", str(state / "inventory.ini"),
+        proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible"), "win03", "-i", str(state / "inventory.yml"),
                                "-m", "ansible.windows.win_ping"], env=env, capture_output=True, text=True, timeout=60)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         recs = json.loads(winsim("records", "--state-dir", str(state), "--host", "win03", "--json").stdout)

@@ -67,7 +67,7 @@ def cmd_start(args) -> int:
             print("winsim: a fleet is already running in %s (pid %d)" % (state_dir, pid), file=sys.stderr)
             return 1
         os.unlink(ctl_path)
-    inventory = os.path.abspath(args.inventory or os.path.join(state_dir, "inventory.ini"))
+    inventory = os.path.abspath(args.inventory or os.path.join(state_dir, "inventory.yml"))
     cmd = [sys.executable, "-m", "winsim", "_serve", os.path.abspath(args.scenario),
            "--state-dir", state_dir, "--inventory", inventory]
     for opt in ("time_scale", "port", "base_address"):

@@ -131,22 +131,28 @@ class Fleet:
 
     # --- inventory ------------------------------------------------------
     def inventory_text(self) -> str:
-        lines = ["# winsim inventory for scenario %s (generated; loopback only)" % self.spec.name, "[windows]"]
+        """The fleet as a YAML inventory (JSON is YAML): host vars may be lists or dicts."""
+        hosts = {}
         for h in self.hosts.values():
             hv = {
                 "ansible_host": h.address, "ansible_port": h.port,
                 "ansible_user": h.username, "ansible_password": h.password,
             }
             hv.update(self.spec.host_vars.get(h.name, {}))
-            lines.append(h.name + "".join(" %s=%s" % (k, _ini_value(v)) for k, v in hv.items()))
-        lines += ["", "[windows:vars]",
-                  "ansible_connection=winrm",
-                  "ansible_winrm_transport=basic",
-                  "ansible_winrm_scheme=http",
-                  "ansible_winrm_server_cert_validation=ignore"]
-        for g, members in sorted(self.spec.groups.items()):
-            lines += ["", "[%s]" % g] + members
-        return "\n".join(lines) + "\n"
+            hosts[h.name] = hv
+        children = {g: {"hosts": {m: {} for m in members}} for g, members in sorted(self.spec.groups.items())}
+        inventory = {"windows": {
+            "hosts": hosts,
+            "vars": {
+                "ansible_connection": "winrm",
+                "ansible_winrm_transport": "basic",
+                "ansible_winrm_scheme": "http",
+                "ansible_winrm_server_cert_validation": "ignore",
+            },
+            "children": children,
+        }}
+        return ("# winsim inventory for scenario %s (generated; loopback only)\n" % self.spec.name
+                + json.dumps(inventory, indent=2, default=str) + "\n")
 
     def write_inventory(self, path: str) -> str:
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
@@ -202,9 +208,3 @@ class Fleet:
         self.control_port = srv.server_address[1]
         threading.Thread(target=srv.serve_forever, daemon=True, name="winsim-control").start()
 
-
-def _ini_value(v) -> str:
-    s = str(v)
-    if any(c in s for c in " #;'\"="):
-        return "'%s'" % s.replace("'", "\\'")
-    return s

@@ -68,7 +68,7 @@ def start_fleet(source: Union[str, dict], directory: str, keep_port: bool = Fals
         overrides.setdefault("port", 0)
     fleet = TestFleet.from_scenario(source, overrides)
     fleet.start(control=True)
-    fleet.write_inventory(os.path.join(directory, "inventory.ini"))
+    fleet.write_inventory(os.path.join(directory, "inventory.yml"))
     return fleet
 
 
