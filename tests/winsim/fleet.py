@@ -155,6 +155,9 @@ class Fleet:
                 + json.dumps(inventory, indent=2, default=str) + "\n")
 
     def write_inventory(self, path: str) -> str:
+        # ansible's yaml inventory plugin only reads files with these endings.
+        if not path.endswith((".yml", ".yaml", ".json")):
+            raise ValueError("winsim writes YAML inventories: name it *.yml, not %s" % path)
         os.makedirs(os.path.dirname(os.path.abspath(path)), exist_ok=True)
         tmp = path + ".tmp"
         with open(tmp, "w", encoding="utf-8") as fh:

@@ -207,6 +207,14 @@ class HostModel:
     setup: dict = field(default_factory=dict)
     # What the scenario says should fix this host's update, for tests to compare with.
     expected: dict = field(default_factory=dict)
+    # Root causes that keep updates from installing, one dict each (their table,
+    # evidence and cures: tests/winsim/causes.py); win_updates and the other
+    # update-installing models ask causes.try_install().
+    update_blockers: list = field(default_factory=list)
+    # The update a scenario is about ("KB5043080") and what Windows Update offers
+    # this host (dicts made by causes.offer(); the win_updates model searches them).
+    target_kb: str = ""
+    available_updates: list = field(default_factory=list)
     records: list = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

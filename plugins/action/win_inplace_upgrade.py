@@ -1,0 +1,297 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winrepair.windows_update.win_inplace_upgrade: repair install from an ISO.
+
+Steps: read-only preflight -> mount the ISO -> check its image fits the
+installed Windows -> optional compatibility scan (setup.exe /compat scanonly)
+-> setup.exe /auto upgrade ... /noreboot run detached (downlevel phase) ->
+restart with ansible.windows' reboot helper, which waits until the logon
+screen is up again (setup's own restarts of the SafeOS, first boot and second
+boot phases happen while it waits) -> read where setup ended (completed or
+rolled back) -> report the build before and after; on a failure, the key lines
+of the setup logs and the decoded result code.
+
+Opt-in: refuses to touch the host unless accept_reboots is true. The
+decisions live in plugin_utils/inplace_upgrade.py; this file is the plumbing.
+"""
+from __future__ import annotations
+
+import time
+
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.ansible.windows.plugins.plugin_utils._reboot import reboot_host
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import inplace_upgrade as ipu
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, run_script
+
+display = Display()
+
+ARGUMENT_SPEC = {
+    "image": {"type": "str", "required": True},
+    "accept_reboots": {"type": "bool", "default": False},
+    "compat_scan": {"type": "bool", "default": True},
+    "copy_logs": {"type": "str", "default": "C:\\ProgramData\\winrepair\\setup-logs"},
+    "dynamic_update": {"type": "bool", "default": False},
+    "allow_newer_build": {"type": "bool", "default": False},
+    "min_free_gb": {"type": "int", "default": ipu.DEFAULT_MIN_FREE_GB},
+    "scan_timeout": {"type": "int", "default": 3600},
+    "setup_timeout": {"type": "int", "default": 5400},
+    "reboot_timeout": {"type": "int", "default": 7200},
+    "poll_interval": {"type": "float", "default": 30.0},
+}
+
+
+class InplaceFailure(Exception):
+    """Stop the run with this msg (the result already carries the details)."""
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _call(self, task_vars):
+        def call(name, parameters):
+            return run_script(self, name, parameters, task_vars)
+        return call
+
+    def _reset_connection(self):
+        try:
+            self._connection.close()
+        except Exception:  # noqa: BLE001 - best effort, the next call reconnects
+            pass
+        reset = getattr(self._connection, "reset", None)
+        if reset is not None:
+            try:
+                reset()
+            except Exception:  # noqa: BLE001 - the host may still be away
+                pass
+
+    def _reboot(self, options):
+        return reboot_host(self._task.action, self._connection, reboot_timeout=options["reboot_timeout"],
+                           msg="winrepair: Windows Setup repair install continues after this restart")
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _valid, options = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        for name in ("scan_timeout", "setup_timeout", "reboot_timeout", "poll_interval"):
+            if options[name] <= 0:
+                result.update(failed=True, msg="%s must be positive" % name)
+                return result
+        result.update(changed=False, outcome=None, before=None, after=None, media=None, compat_scan=None,
+                      setup=None, rebooted=False, reboot=None, logs=None, commands=[], warnings=[],
+                      elapsed_seconds=None)
+        began = time.monotonic()
+        if not options["accept_reboots"]:
+            # Refuse before any host call: nothing is read or changed.
+            result.update(failed=True, outcome="refused",
+                          msg="refusing to start: %s. Set accept_reboots: true to accept that" % ipu.COST)
+            return result
+        call = self._call(task_vars)
+        host = task_vars.get("inventory_hostname", "host")
+        mount = {}
+        try:
+            self._upgrade(result, options, call, bool(self._task.check_mode), host, mount)
+        except InplaceFailure as exc:
+            result["failed"] = True
+            result["msg"] = str(exc)
+        except (ScriptError, detached.DetachedError) as exc:
+            result["failed"] = True
+            result["msg"] = getattr(exc, "message", None) or str(exc)
+        finally:
+            if mount.get("mounted"):
+                try:
+                    call("iso_mount", {"ImagePath": options["image"], "Action": "dismount"})
+                except Exception as exc:  # noqa: BLE001 - report, do not mask the answer
+                    result["warnings"].append("could not dismount %s: %s" % (options["image"], exc))
+            result["elapsed_seconds"] = round(time.monotonic() - began, 1)
+            if not result["warnings"]:
+                result.pop("warnings")
+        return result
+
+    # -- the steps ----------------------------------------------------------------------------
+    def _upgrade(self, result, options, call, check_mode, host, mount):
+        image = options["image"]
+        pre = call("inplace_preflight", {"ImagePath": image})
+        result["before"] = ipu.os_report(pre)
+        problems = ipu.preflight_problems(pre, options["min_free_gb"])
+        if problems:
+            result["outcome"] = "preflight_failed"
+            raise InplaceFailure("cannot start the repair install: %s. The host was not changed"
+                                 % "; ".join(problems))
+        if pre.get("setup_in_progress"):
+            result["outcome"] = "preflight_failed"
+            raise InplaceFailure("Windows Setup is already running on the host (SetupProgress %s%%); wait for it "
+                                 "to finish or restart the host" % pre.get("setup_progress"))
+        scan_args = ipu.scan_arguments(options["copy_logs"], options["dynamic_update"])
+        setup_args = ipu.upgrade_arguments(options["copy_logs"], options["dynamic_update"])
+        drive = pre.get("image_drive_letter") or "<drive of the mounted ISO>"
+        setup_path = drive + "\\setup.exe"
+        result["commands"] = ([self._text(setup_path, scan_args)] if options["compat_scan"] else []) + \
+            [self._text(setup_path, setup_args)]
+
+        if check_mode:
+            self._check_mode(result, options, call, pre)
+            return
+
+        mounted = call("iso_mount", {"ImagePath": image, "Action": "mount"})
+        mount["mounted"] = not mounted.get("attached_before")
+        drive = mounted.get("drive_letter")
+        setup_path = drive + "\\setup.exe"
+        result["commands"] = ([self._text(setup_path, scan_args)] if options["compat_scan"] else []) + \
+            [self._text(setup_path, setup_args)]
+        self._check_media(result, options, call, pre, drive)
+
+        runner = detached.DetachedRunner(
+            call_script=call, reset_connection=self._reset_connection,
+            progress=lambda message: display.display("%s: %s" % (host, message)))
+        if options["compat_scan"]:
+            self._scan(result, options, call, runner, setup_path, scan_args)
+
+        run = self._downlevel(result, options, call, runner, setup_path, setup_args, host)
+        result["changed"] = True
+        ok, info = ipu.interpret_downlevel(run.exit_code)
+        result["setup"].update(exit_code=run.exit_code, result=info)
+        if not ok:
+            logs = ipu.summarize_logs(call("inplace_setup_logs", {"MaxLines": 40}))
+            result["logs"] = logs
+            result["changed"] = False  # setup gave up before the restart: the installed Windows is as it was
+            result["outcome"] = "setup_failed"
+            raise InplaceFailure(ipu.downlevel_message(run.exit_code, info, logs["result_pairs"]))
+
+        display.display("%s: Windows Setup downlevel phase done; restarting (setup restarts the host several "
+                        "more times, up to reboot_timeout=%ss)" % (host, options["reboot_timeout"]))
+        reboot = self._reboot(options)
+        result["rebooted"] = bool(reboot.get("rebooted"))
+        result["reboot"] = {"elapsed": reboot.get("elapsed"), "failed": bool(reboot.get("failed"))}
+        if reboot.get("failed"):
+            result["outcome"] = "not_back"
+            raise InplaceFailure("the host did not come back after the restart within reboot_timeout=%ss (%s); Windows "
+                                 "Setup may still be working through its phases: check the host's console, then "
+                                 "run this task again" % (options["reboot_timeout"], reboot.get("msg")))
+        started = ipu.parse_time(run.start_time)
+        state, outcome = self._settled_state(options, call, pre, started)
+        result["after"] = ipu.os_report(state)
+        result["outcome"] = outcome
+        if outcome == "rolled_back":
+            logs = ipu.summarize_logs(call("inplace_setup_logs", {"MaxLines": 40}))
+            result["logs"] = logs
+            pair = logs["result_pairs"][0] if logs["result_pairs"] else None
+            result["setup"]["rollback"] = pair
+            raise InplaceFailure(ipu.rollback_message(pair, pre.get("antivirus")))
+        if outcome != "completed":
+            raise InplaceFailure("the host is back but Windows Setup's outcome is unclear (%s): InstallDate did not "
+                                 "change and there is no rollback log; read C:\\Windows\\Panther\\setupact.log"
+                                 % outcome)
+        media_image = (result.get("media") or {}).get("image") or {}
+        if state.get("build") != media_image.get("build", state.get("build")):
+            raise InplaceFailure("setup completed but the host reports build %s, not the ISO's %s"
+                                 % (state.get("build"), media_image.get("build")))
+        ubr_note = ""
+        if (pre.get("ubr") or 0) > (state.get("ubr") or 0):
+            ubr_note = (" The UBR dropped from %s to the ISO's %s: run Windows Update to get the latest cumulative "
+                        "update again." % (pre.get("ubr"), state.get("ubr")))
+        result["msg"] = ("repair install completed: %s.%s before, %s.%s after.%s"
+                         % (pre.get("build"), pre.get("ubr"), state.get("build"), state.get("ubr"), ubr_note))
+
+    @staticmethod
+    def _text(setup_path, args):
+        return ("%s %s" % (setup_path, detached.command_line(args))).strip()
+
+    def _check_mode(self, result, options, call, pre):
+        """Read-only: mount nothing; inspect the media only when the ISO is attached already."""
+        if pre.get("image_attached") and pre.get("image_drive_letter"):
+            self._check_media(result, options, call, pre, pre["image_drive_letter"])
+        else:
+            result["media"] = {"inspected": False,
+                               "reason": "the ISO is not mounted in check mode; its image is checked on a real run"}
+        result["changed"] = True
+        result["outcome"] = "check_mode"
+        steps = ["mount %s" % options["image"]] + result["commands"] + \
+            ["restart the host and wait up to %ss for setup's restarts" % options["reboot_timeout"]]
+        result["msg"] = "check mode: would %s" % "; then ".join(steps)
+
+    def _check_media(self, result, options, call, pre, drive):
+        media = call("inplace_media_info", {"DriveLetter": drive})
+        match = ipu.match_media(pre, media.get("images") or [], options["allow_newer_build"])
+        result["media"] = {"inspected": True, "drive_letter": drive, "setup_version": media.get("setup_version"),
+                           "image_path": media.get("image_path"), "index": match["index"], "image": match["image"],
+                           "problems": match["problems"], "warnings": match["warnings"]}
+        for text in match["warnings"]:
+            result["warnings"].append(text)
+        if not media.get("setup_exists"):
+            result["outcome"] = "media_mismatch"
+            raise InplaceFailure("the ISO %s has no setup.exe at its root: not Windows installation media"
+                                 % options["image"])
+        if not match["ok"]:
+            result["outcome"] = "media_mismatch"
+            raise InplaceFailure("the ISO does not fit the installed Windows: %s. Setup would refuse to keep apps "
+                                 "and files (it offers only a clean install), so nothing was started; use an ISO "
+                                 "of %s %s %s, build %s" % ("; ".join(match["problems"]), pre.get("edition_id"),
+                                                            pre.get("architecture"), pre.get("install_language"),
+                                                            pre.get("build")))
+
+    def _scan(self, result, options, call, runner, setup_path, args):
+        run_id = detached.make_key("win_inplace_upgrade-scan", setup_path, detached.command_line(args),
+                                   options["image"])
+        run = runner.run(run_id, setup_path, args, timeout=options["scan_timeout"],
+                         interval=options["poll_interval"], label="setup.exe compatibility scan",
+                         reuse_seconds=options["scan_timeout"])
+        ok, info = ipu.interpret_scan(run.exit_code)
+        result["compat_scan"] = {"exit_code": run.exit_code, "result": info, "run_id": run.run_id,
+                                 "duration_seconds": run.duration_seconds, "state": run.state}
+        if not ok:
+            result["logs"] = ipu.summarize_logs(call("inplace_setup_logs", {"MaxLines": 40}))
+            result["outcome"] = "compat_blocked"
+            raise InplaceFailure(ipu.scan_message(run.exit_code, info))
+
+    def _downlevel(self, result, options, call, runner, setup_path, args, host):
+        """Start setup.exe detached and wait for its downlevel phase, showing SetupProgress."""
+        run_id = detached.make_key("win_inplace_upgrade-setup", setup_path, detached.command_line(args),
+                                   options["image"])
+        begun = runner.start(run_id, setup_path, args, max_run_seconds=max(3600, options["setup_timeout"] * 2),
+                             reuse_seconds=options["setup_timeout"])
+        result["setup"] = {"run_id": run_id, "attached": not begun.get("started", False), "exit_code": None}
+        deadline = time.monotonic() + options["setup_timeout"]
+        chunk = max(options["poll_interval"] * 10, 1.0)
+        attached = result["setup"]["attached"]
+        while True:
+            left = deadline - time.monotonic()
+            try:
+                run = runner.wait(run_id, timeout=max(0.0, min(chunk, left)), interval=options["poll_interval"],
+                                  label="Windows Setup downlevel phase", attached=attached)
+                break
+            except detached.DetachedTimeout:
+                if time.monotonic() >= deadline:
+                    raise
+            try:
+                state = call("inplace_setup_state", {})
+                if state.get("setup_progress") is not None:
+                    display.display("%s: Windows Setup downlevel phase %s%% (SetupProgress)"
+                                    % (host, state["setup_progress"]))
+            except Exception:  # noqa: BLE001 - progress only; the next wait polls again
+                pass
+        result["setup"].update(duration_seconds=run.duration_seconds, start_time=run.start_time,
+                               end_time=run.end_time, state=run.state, connection_errors=run.connection_errors)
+        if run.state == detached.LOST:
+            raise InplaceFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
+                                 "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
+        return run
+
+    def _settled_state(self, options, call, pre, started):
+        """Poll inplace_setup_state until setup completed or rolled back (connection errors retried)."""
+        deadline = time.monotonic() + options["reboot_timeout"]
+        while True:
+            try:
+                state = call("inplace_setup_state", {})
+                outcome = ipu.judge_after(pre, state, started)
+                if outcome in ("completed", "rolled_back") or time.monotonic() >= deadline:
+                    return state, outcome
+            except Exception as exc:  # noqa: BLE001 - the host may restart again meanwhile
+                if not detached.is_transient(exc) or time.monotonic() >= deadline:
+                    raise
+                self._reset_connection()
+            time.sleep(min(options["poll_interval"], max(0.0, deadline - time.monotonic())))

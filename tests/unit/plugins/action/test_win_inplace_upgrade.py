@@ -1,0 +1,218 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The win_inplace_upgrade action plugin against simulated hosts, in-process.
+
+_execute_module routes to the simulator's win_powershell model (collection
+scripts recognised by their text); the restart (ansible.windows' reboot
+helper) is replaced by a fake that boots the simulated host, as the fleet's
+server does. The fleet clock runs fast (time_scale 1e5: the 30-minute
+downlevel phase is 18 ms).
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from unittest.mock import MagicMock
+
+_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from ansible.errors import AnsibleConnectionFailure  # noqa: E402
+
+from ansible_collections.winrepair.windows_update.plugins.action.win_inplace_upgrade import ActionModule  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner  # noqa: E402
+from winsim.detached import setup_exe  # noqa: E402
+from winsim.model import Antivirus, Clock, HostModel, RunContext  # noqa: E402
+from winsim.modules import win_powershell  # noqa: E402
+
+SCRIPTS = ("detached_start", "detached_status", "iso_mount", "inplace_preflight", "inplace_media_info",
+           "inplace_setup_state", "inplace_setup_logs")
+ISO = "C:\\iso\\Win11_24H2_x64.iso"
+FAST = {"poll_interval": 0.01, "setup_timeout": 30, "scan_timeout": 30, "reboot_timeout": 30,
+        "image": ISO, "accept_reboots": True}
+
+
+class FakeHost:
+    def __init__(self, scale=1e5, media=None):
+        self.host = HostModel(name="win11", address="127.0.0.2")
+        self.clock = Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc))
+        self.by_text = {script_runner.load_script(n): n for n in SCRIPTS}
+        self.calls = []
+        self.reboots = 0
+        self.fail_on = {}
+        if media is not False:
+            self.host.files[ISO.lower()] = media or setup_exe.make_media(26100, 1742)
+
+    def execute_module(self, check_mode):
+        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
+            assert module_name == "ansible.windows.win_powershell"
+            name = self.by_text.get(module_args["script"])
+            assert name, "unknown script text"
+            params = json.loads(json.dumps(module_args.get("parameters") or {}))
+            self.calls.append((name, params, check_mode))
+            nth = sum(1 for c in self.calls if c[0] == name)
+            failure = self.fail_on.pop((name, nth), None)
+            if failure is not None:
+                raise failure
+            ctx = RunContext(host=self.host, clock=self.clock, check_mode=check_mode,
+                             step="win_powershell", args=dict(module_args))
+            return win_powershell.run(self.host, dict(module_args, parameters=params), ctx)
+        return _execute_module
+
+    def reboot(self, options):
+        # What the fleet does on shutdown.exe /r: the host boots (new boot time).
+        self.reboots += 1
+        self.host.boot_time = self.clock.now()
+        return {"changed": True, "rebooted": True, "failed": False, "elapsed": 1}
+
+    def run(self, args=None, check_mode=False):
+        task = MagicMock()
+        task.args = dict(FAST, **(args or {}))
+        task.check_mode = check_mode
+        task.diff = False
+        task.async_val = 0
+        task.action = "winrepair.windows_update.win_inplace_upgrade"
+        conn = MagicMock()
+        conn._shell.tmpdir = "C:\\tmp"
+        action = ActionModule(task, conn, MagicMock(), None, None, None)
+        action._execute_module = self.execute_module(check_mode)
+        action._reboot = self.reboot
+        return action.run(task_vars={"inventory_hostname": "win11"})
+
+    def names(self):
+        return [c[0] for c in self.calls]
+
+    def started(self):
+        return [c[1]["Arguments"] for c in self.calls if c[0] == "detached_start"]
+
+
+def test_repair_install_completes_and_reports_before_and_after():
+    fake = FakeHost()
+    fake.host.component_store.health = "not_repairable"
+    fake.host.component_store.system_files_corrupt = True
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True and result["outcome"] == "completed"
+    assert result["before"]["build"] == 26100 and result["before"]["ubr"] == 2033
+    assert result["after"]["build"] == 26100 and result["after"]["ubr"] == 1742  # the ISO's UBR
+    assert "UBR dropped from 2033 to the ISO's 1742" in result["msg"]
+    assert result["compat_scan"]["result"]["code"] == "0xC1900210"
+    started = fake.started()
+    assert len(started) == 2 and "/compat scanonly" in started[0]
+    assert started[1] == ("/auto upgrade /quiet /eula accept /dynamicupdate disable /compat ignorewarning "
+                          "/showoobe none /noreboot /copylogs C:\\ProgramData\\winrepair\\setup-logs")
+    assert result["setup"]["exit_code"] == 3  # CONX_SETUP_EXITCODE_CONTINUE_REBOOT
+    assert fake.reboots == 1 and result["rebooted"] is True
+    assert fake.host.component_store.health == "healthy"
+    assert fake.host.component_store.system_files_corrupt is False
+    assert result["media"]["index"] == 6 and result["media"]["image"]["edition"] == "Professional"
+    # The mount did not survive the restart; the dismount found nothing to do.
+    assert fake.names()[-1] == "iso_mount" and not getattr(fake.host, "mounted_images", {})
+    # Setup's own restarts were modelled (SafeOS, first boot, second boot).
+    assert len(setup_exe.setup_state(fake.host)["reboots"]) == 3
+
+
+def test_compat_scan_app_block_stops_before_setup():
+    fake = FakeHost()
+    fake.host.setup = {"compat_block": "app", "blocking_app": "Contoso VPN 3.1"}
+    result = fake.run()
+    assert result["failed"] is True and result["outcome"] == "compat_blocked"
+    assert result["compat_scan"]["result"]["code"] == "0xC1900208"
+    assert result["compat_scan"]["result"]["name"] == "MOSETUP_E_COMPAT_INSTALLREQ_BLOCK"
+    assert "CompatData" in result["msg"] and "not changed" in result["msg"]
+    assert len(fake.started()) == 1 and fake.reboots == 0
+    assert result["changed"] is False
+    assert any("Contoso VPN 3.1" in l for l in result["logs"]["lines"])
+    assert result["logs"]["compat_data"]
+    assert not getattr(fake.host, "mounted_images", {})  # dismounted again
+
+
+def test_not_enough_disk_space_is_found_by_the_preflight():
+    fake = FakeHost()
+    fake.host.disk.free_bytes = 8 * 1024 ** 3
+    result = fake.run()
+    assert result["failed"] is True and result["outcome"] == "preflight_failed"
+    assert "8.0 GB free" in result["msg"]
+    assert fake.names() == ["inplace_preflight"]
+
+
+def test_rollback_with_third_party_filter_driver():
+    fake = FakeHost()
+    fake.host.antivirus = [Antivirus(name="Contoso Endpoint", filter_driver="csfilter")]
+    result = fake.run()
+    assert result["failed"] is True and result["outcome"] == "rolled_back"
+    rollback = result["setup"]["rollback"]
+    assert rollback["result"] == "0xC1900101" and rollback["extend"] == "0x4000D"
+    assert rollback["phase"]["short"] == "SECOND_BOOT" and rollback["operation"]["short"] == "MIGRATE_DATA"
+    assert "driver" in result["msg"] and "Contoso Endpoint" in result["msg"]
+    assert "setupapi.dev.log" in result["msg"] and "clean boot" in result["msg"]
+    assert any("csfilter" in l for l in result["logs"]["lines"])
+    assert result["after"]["ubr"] == 2033 and fake.host.os.ubr == 2033  # the old installation is back
+    assert result["rebooted"] is True
+
+
+def test_failing_disk_fails_the_downlevel_phase_without_restart():
+    fake = FakeHost()
+    fake.host.disk.failing = True
+    result = fake.run({"compat_scan": False})
+    assert result["failed"] is True and result["outcome"] == "setup_failed"
+    assert result["setup"]["result"]["code"] == "0x80070570"
+    assert fake.reboots == 0 and result["changed"] is False
+    assert "0x80070570 - 0x10001" in result["msg"]
+    assert "unchanged" in result["msg"]
+
+
+def test_missing_iso_is_a_clear_error_and_nothing_changes():
+    fake = FakeHost(media=False)
+    result = fake.run()
+    assert result["failed"] is True and result["outcome"] == "preflight_failed"
+    assert "does not exist" in result["msg"] and ISO in result["msg"]
+    assert fake.names() == ["inplace_preflight"]
+
+
+def test_unc_path_missing_mentions_delegation():
+    fake = FakeHost(media=False)
+    result = fake.run({"image": "\\\\files\\iso\\win11.iso"})
+    assert result["failed"] is True and "delegation" in result["msg"]
+
+
+def test_not_accepted_is_refused_without_touching_the_host():
+    fake = FakeHost()
+    result = fake.run({"accept_reboots": False})
+    assert result["failed"] is True and result["outcome"] == "refused"
+    assert "accept_reboots" in result["msg"] and "hour" in result["msg"]
+    assert fake.calls == []
+
+
+def test_check_mode_reads_only():
+    fake = FakeHost()
+    result = fake.run(check_mode=True)
+    assert not result.get("failed"), result.get("msg")
+    assert result["outcome"] == "check_mode" and result["changed"] is True
+    assert fake.names() == ["inplace_preflight"]
+    assert result["media"]["inspected"] is False
+    assert result["msg"].startswith("check mode: would mount")
+
+
+def test_media_of_another_language_is_refused_before_setup():
+    fake = FakeHost(media=setup_exe.make_media(26100, 1742, languages=("de-DE",)))
+    result = fake.run()
+    assert result["failed"] is True and result["outcome"] == "media_mismatch"
+    assert "de-DE" in result["msg"] and "keep apps" in result["msg"]
+    assert fake.started() == []
+    assert not getattr(fake.host, "mounted_images", {})
+
+
+def test_connection_lost_after_the_restart_is_retried():
+    fake = FakeHost()
+    # The downlevel phase is over within one wait (no progress poll), so the
+    # first inplace_setup_state call is the first one after the restart.
+    fake.fail_on[("inplace_setup_state", 1)] = AnsibleConnectionFailure("winrm connection error")
+    result = fake.run({"compat_scan": False})
+    assert not result.get("failed"), result.get("msg")
+    assert result["outcome"] == "completed"
+    assert fake.names().count("inplace_setup_state") == 2
