@@ -1,0 +1,320 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winrepair.windows_update.win_sfc_dism: DISM, then sfc, detached.
+
+Order: DISM /RestoreHealth first, then sfc /scannow, as Microsoft's support
+article "Use the System File Checker tool to repair missing or corrupted
+system files" (KB 929833) tells for Windows 10/11: sfc repairs files from the
+component store, so the store has to be sound first.
+
+Both tools run 10-30 minutes, longer than a WinRM operation should stay open,
+so each runs detached on the host (plugin_utils/detached.py) and is polled;
+the plumbing here is thin, the decisions live in plan_commands()/judge_*().
+"""
+from __future__ import annotations
+
+import time
+
+from ansible.errors import AnsibleError
+from ansible.plugins.action import ActionBase
+from ansible.utils.display import Display
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.dism_output import parse_dism
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, run_script
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.sfc_output import parse_sfc, summarize_cbs_sr
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.wim_info import (
+    WimInfoError, merge_details, parse_wim_info, pick_index, source_argument)
+
+display = Display()
+
+DISM_OPERATIONS = {"check": "CheckHealth", "scan": "ScanHealth", "restore": "RestoreHealth"}
+
+ARGUMENT_SPEC = {
+    "sfc": {"type": "bool", "default": True},
+    "dism": {"type": "str", "default": "restore", "choices": ["none", "check", "scan", "restore"]},
+    "source": {"type": "str"},
+    "source_index": {"type": "int"},
+    "limit_access": {"type": "bool", "default": False},
+    "timeout": {"type": "int", "default": 3600},
+    "poll_interval": {"type": "float", "default": 15.0},
+}
+
+NEXT_SOURCE = ("give a repair source matching the installed build and edition (source: an install.wim/.esd "
+               "or a Windows ISO of build %s) and run again")
+NEXT_UPGRADE = ("the next rung is a repair (in-place) upgrade with setup.exe from media of the installed build "
+                "(winrepair.windows_update.win_inplace_upgrade)")
+
+
+def dism_arguments(operation, source_arg=None, limit_access=False):
+    args = ["/Online", "/Cleanup-Image", "/" + DISM_OPERATIONS[operation]]
+    if operation == "restore":
+        if source_arg:
+            args.append(source_arg)
+        if limit_access:
+            args.append("/LimitAccess")
+    return args
+
+
+def plan_commands(options, source_arg=None):
+    """[(tool, file, arguments)] in the order they run: DISM first, then sfc (KB 929833)."""
+    plan = []
+    if options["dism"] != "none":
+        plan.append(("dism", "dism.exe", dism_arguments(options["dism"], source_arg, options["limit_access"])))
+    if options["sfc"]:
+        plan.append(("sfc", "sfc.exe", ["/scannow"]))
+    return plan
+
+
+def command_text(file_path, arguments):
+    return " ".join([file_path, detached.command_line(arguments)]).strip()
+
+
+def choose_index(preflight, options):
+    """(index, reason) for the source image; WimInfoError when none fits."""
+    if options.get("source_index"):
+        return int(options["source_index"]), "given as source_index"
+    summary = parse_wim_info(preflight.get("wim_info_output") or "")
+    details = []
+    for entry in preflight.get("wim_details") or []:
+        if entry.get("exit_code") == 0:
+            details.extend(parse_wim_info(entry.get("output") or ""))
+    images = merge_details(summary, details)
+    return pick_index(images, preflight.get("edition_id"), preflight.get("build"), preflight.get("architecture"),
+                      preflight.get("installation_type"), preflight.get("product_name"))
+
+
+def judge_dism(parsed, operation, source_given, build):
+    """(failed, msg) for a finished DISM run."""
+    outcome = parsed["outcome"]
+    error = parsed.get("error") or parsed.get("exit") or {}
+    code = " (%s %s)" % (error.get("hex"), error.get("name")) if error.get("hex") else ""
+    if outcome == "source_missing":
+        if source_given:
+            return True, ("DISM /RestoreHealth could not find the files it needs in the given source%s: the source "
+                          "does not match the installed build %s/edition, or the store is beyond repair; check "
+                          "source/source_index, else %s" % (code, build, NEXT_UPGRADE))
+        return True, ("DISM /RestoreHealth could not find the repair files on Windows Update%s: %s"
+                      % (code, NEXT_SOURCE % build))
+    if outcome == "not_repairable" or (outcome == "failed" and error.get("category") == "component_store"):
+        return True, "DISM reports the component store cannot be repaired%s: %s" % (code, NEXT_UPGRADE)
+    if outcome in ("failed", "unknown", "running"):
+        return True, "DISM /%s failed%s: %s" % (DISM_OPERATIONS[operation], code,
+                                                  parsed.get("message") or "see %windir%\\Logs\\DISM\\dism.log")
+    if operation != "restore" and outcome == "repairable":
+        return False, "DISM found component store corruption; run with dism=restore to repair it"
+    return False, None
+
+
+def judge_sfc(parsed, store_sound):
+    """(failed, msg) for a finished sfc run; store_sound: DISM's verdict (None: DISM did not run)."""
+    outcome = parsed["outcome"]
+    if outcome == "pending_reboot":
+        return True, "sfc: a system repair is pending; restart the host (ansible.windows.win_reboot) and run again"
+    if outcome == "unable_to_fix":
+        if store_sound:
+            return True, ("sfc found corrupt files it could not repair although the component store is sound: "
+                          + NEXT_UPGRADE)
+        return True, ("sfc found corrupt files it could not repair: repair the component store first "
+                      "(dism=restore, with a source if needed), then run sfc again")
+    if outcome in ("could_not_perform", "service_not_started", "unknown"):
+        return True, "sfc /scannow did not run to the end: %s" % (parsed.get("message") or "no outcome in its output")
+    return False, None
+
+
+def last_sfc_transaction(lines):
+    """The [SR] lines of the latest sfc run: from its last 'Beginning Verify and Repair transaction'."""
+    start = 0
+    for number, line in enumerate(lines):
+        if "Beginning Verify and Repair transaction" in line:
+            start = number
+    return lines[start:]
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+
+    def _call_script(self, task_vars):
+        def call(name, parameters):
+            return run_script(self, name, parameters, task_vars)
+        return call
+
+    def _reset_connection(self):
+        # After a dropped connection or a timeout the WinRM shell may be gone:
+        # close it and let the next call open a new one (as ansible.windows'
+        # reboot helper does before it polls).
+        try:
+            self._connection.close()
+        except Exception:  # noqa: BLE001 - best effort, the next call reconnects
+            pass
+        reset = getattr(self._connection, "reset", None)
+        if reset is not None:
+            reset()
+
+    def run(self, tmp=None, task_vars=None):
+        task_vars = task_vars or {}
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, options = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        if options["timeout"] <= 0 or options["poll_interval"] <= 0:
+            raise AnsibleError("timeout and poll_interval must be positive")
+        host = task_vars.get("inventory_hostname", "host")
+        call = self._call_script(task_vars)
+        check_mode = bool(self._task.check_mode)
+        began = time.monotonic()
+        result.update(changed=False, repaired=False, reboot_required=False, dism=None, sfc=None,
+                      check_health=None, source=None, cbs_sr=None, commands=[], check_mode_ran=[],
+                      durations={"dism": None, "sfc": None, "total": None})
+        mount = None
+        try:
+            self._repair(result, options, call, check_mode, host)
+        except (ScriptError, detached.DetachedError, WimInfoError) as exc:
+            result["failed"] = True
+            result["msg"] = getattr(exc, "message", None) or str(exc)
+        finally:
+            mount = result.pop("_mount", None)
+            if mount and not mount.get("attached_before"):
+                try:
+                    call("iso_mount", {"ImagePath": mount["image_path"], "Action": "dismount"})
+                except Exception as exc:  # noqa: BLE001 - report, do not mask the repair's answer
+                    result.setdefault("warnings", []).append(
+                        "could not dismount %s: %s" % (mount["image_path"], exc))
+            result["durations"]["total"] = round(time.monotonic() - began, 1)
+        return result
+
+    # -- the repair ---------------------------------------------------------------------------
+    def _repair(self, result, options, call, check_mode, host):
+        source = options.get("source")
+        wim_path = source
+        is_iso = bool(source) and source.lower().endswith(".iso")
+        wants_source = bool(source) and options["dism"] == "restore"
+        if is_iso and wants_source and not check_mode:
+            # Mount the ISO now: DISM reads the image for its whole run; dismounted in run()'s finally.
+            mount = call("iso_mount", {"ImagePath": source, "Action": "mount"})
+            result["_mount"] = mount
+            if not mount.get("wim_path"):
+                raise detached.DetachedError("the ISO %s has no sources\\install.wim or install.esd" % source)
+            wim_path = mount["wim_path"]
+
+        # CheckHealth (read-only, seconds) before a restore tells whether the
+        # store was flagged corrupt, so `repaired` can be told truthfully.
+        run_check = options["dism"] != "none" and (check_mode or options["dism"] == "restore")
+        preflight = call("sfc_dism_preflight", {
+            "Source": wim_path if wants_source else "",
+            "CheckHealth": run_check,
+            "WimInfo": wants_source and not options.get("source_index"),
+        })
+        build = preflight.get("build")
+        before = None
+        if run_check:
+            before = parse_dism(preflight.get("check_health_output") or "", preflight.get("check_health_exit_code"),
+                                "CheckHealth")
+            result["check_health"] = {"outcome": before["outcome"], "exit_code": before["exit_code"],
+                                      "message": before["message"]}
+            if check_mode:
+                result["check_mode_ran"].append("dism.exe /Online /Cleanup-Image /CheckHealth")
+
+        source_arg = None
+        if wants_source:
+            info = {"path": source, "image_path": wim_path, "kind": preflight.get("source_kind") or (
+                "iso" if is_iso else None), "index": None, "index_reason": None, "argument": None,
+                "mounted_drive": (result.get("_mount") or {}).get("drive_letter")}
+            result["source"] = info
+            if is_iso and check_mode:
+                info["index_reason"] = "not chosen: the ISO is not mounted in check mode"
+            elif not preflight.get("source_exists"):
+                raise detached.DetachedError("repair source %s does not exist on the host: give an existing "
+                                             "install.wim/.esd or ISO path" % wim_path)
+            elif info["kind"] not in ("wim", "esd"):
+                raise detached.DetachedError("repair source %s is not a .wim, .esd or .iso file" % source)
+            else:
+                info["index"], info["index_reason"] = choose_index(preflight, options)
+                source_arg = source_argument(wim_path, info["index"])
+                info["argument"] = source_arg
+
+        plan = plan_commands(options, source_arg)
+        result["commands"] = [command_text(f, a) for _, f, a in plan]
+        if check_mode:
+            self._check_mode_answer(result, options, before)
+            return
+
+        runner = detached.DetachedRunner(
+            call_script=call, reset_connection=self._reset_connection,
+            progress=lambda message: display.display("%s: %s" % (host, message)))
+        store_sound = None  # unknown until DISM says
+        for tool, file_path, arguments in plan:
+            if tool == "dism":
+                operation = options["dism"]
+                label = "DISM /%s" % DISM_OPERATIONS[operation]
+            else:
+                label = "sfc /scannow"
+            run_id = detached.make_key("win_sfc_dism-" + tool, file_path, detached.command_line(arguments))
+            run = runner.run(run_id, file_path, arguments, timeout=options["timeout"],
+                             interval=options["poll_interval"], label=label, reuse_seconds=options["timeout"])
+            if run.state == detached.LOST:
+                raise detached.DetachedError("%s ended without an exit code (the host restarted or the task was "
+                                             "stopped); run the task again" % label, run.run_id, run.status)
+            result["durations"][tool] = run.duration_seconds
+            if tool == "dism":
+                carry_on, store_sound = self._after_dism(result, run, operation, before, wants_source, build,
+                                                         command_text(file_path, arguments))
+                if not carry_on:
+                    return
+            else:
+                self._after_sfc(result, run, store_sound, call)
+
+    def _after_dism(self, result, run, operation, before, source_given, build, command):
+        """Record DISM's outcome; (go on with sfc?, is the store sound?)."""
+        parsed = parse_dism(run.stdout, run.exit_code, DISM_OPERATIONS[operation])
+        info = decode(run.exit_code) if run.exit_code is not None else None
+        flagged = bool(before and before["outcome"] in ("repairable", "not_repairable"))
+        repaired = operation == "restore" and parsed["outcome"] == "repaired" and flagged
+        result["dism"] = {
+            "operation": DISM_OPERATIONS[operation], "command": command,
+            "outcome": parsed["outcome"], "message": parsed["message"], "exit_code": run.exit_code,
+            "hresult": info, "repaired": repaired, "reboot_required": bool(parsed["reboot_required"]),
+            "run_id": run.run_id, "attached": run.attached, "duration_seconds": run.duration_seconds,
+            "start_time": run.start_time, "end_time": run.end_time, "connection_errors": run.connection_errors,
+        }
+        if repaired:
+            result["repaired"] = result["changed"] = True
+        result["reboot_required"] = result["reboot_required"] or bool(parsed["reboot_required"])
+        failed, msg = judge_dism(parsed, operation, source_given, build)
+        if failed:
+            result["failed"] = True
+            result["msg"] = msg
+            result["hresult"] = parsed.get("error") or info
+            return False, False
+        if msg:
+            result["msg"] = msg
+        return True, parsed["outcome"] in ("no_corruption", "repaired", "completed")
+
+    def _after_sfc(self, result, run, store_sound, call):
+        parsed = parse_sfc(run.stdout, run.exit_code)
+        sr = call("cbs_sr_lines", {"MaxLines": 2000})
+        summary = summarize_cbs_sr(last_sfc_transaction(sr.get("lines") or []))
+        result["cbs_sr"] = summary
+        result["sfc"] = {
+            "command": "sfc.exe /scannow", "outcome": parsed["outcome"], "message": parsed["message"],
+            "exit_code": run.exit_code, "repaired": parsed["repaired"], "reboot_required": parsed["reboot_required"],
+            "run_id": run.run_id, "attached": run.attached, "duration_seconds": run.duration_seconds,
+            "start_time": run.start_time, "end_time": run.end_time, "connection_errors": run.connection_errors,
+        }
+        if parsed["repaired"]:
+            result["repaired"] = result["changed"] = True
+        result["reboot_required"] = result["reboot_required"] or parsed["reboot_required"]
+        failed, msg = judge_sfc(parsed, store_sound)
+        if failed:
+            result["failed"] = True
+            result["msg"] = msg
+
+    @staticmethod
+    def _check_mode_answer(result, options, before):
+        """Check mode ran only DISM /CheckHealth (read-only); say what a real run would do."""
+        result["msg"] = "check mode: would run %s" % "; then ".join(result["commands"]) if result["commands"] \
+            else "check mode: nothing to run (dism=none, sfc=false)"
+        if before is not None:
+            # A flagged store would be repaired by /RestoreHealth: predict the change.
+            result["changed"] = options["dism"] == "restore" and before["outcome"] in ("repairable", "not_repairable")

@@ -1,0 +1,244 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The win_sfc_dism action plugin against simulated hosts, in-process.
+
+_execute_module is replaced by a router to the simulator's win_powershell
+model (which recognises the collection script by its text and runs
+tests/winsim/scripts/NAME.py). The fleet clock runs fast (time_scale 1e5: a
+30-minute DISM run is 18 ms) and poll_interval is 10 ms.
+"""
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import sys
+from unittest.mock import MagicMock
+
+import pytest
+
+_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
+    if _p not in sys.path:
+        sys.path.insert(0, _p)
+
+from ansible.errors import AnsibleConnectionFailure  # noqa: E402
+
+from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner  # noqa: E402
+from winsim.detached import tools  # noqa: E402
+from winsim.model import Clock, HostModel, RunContext  # noqa: E402
+from winsim.modules import win_powershell  # noqa: E402
+
+SCRIPTS = ("detached_start", "detached_status", "sfc_dism_preflight", "iso_mount", "cbs_sr_lines")
+FAST = {"poll_interval": 0.01, "timeout": 30}
+
+
+class FakeHost:
+    def __init__(self, health="healthy", corrupt=False, scale=1e5):
+        self.host = HostModel(name="win11", address="127.0.0.2")
+        self.host.component_store.health = health
+        self.host.component_store.system_files_corrupt = corrupt
+        self.clock = Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc))
+        self.by_text = {script_runner.load_script(n): n for n in SCRIPTS}
+        self.calls = []
+        self.fail_on = {}  # (script name, nth call of it) -> exception
+
+    def execute_module(self, check_mode):
+        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
+            assert module_name == "ansible.windows.win_powershell"
+            name = self.by_text.get(module_args["script"])
+            assert name, "unknown script text"
+            params = json.loads(json.dumps(module_args.get("parameters") or {}))
+            self.calls.append((name, params, check_mode))
+            nth = sum(1 for c in self.calls if c[0] == name)
+            failure = self.fail_on.pop((name, nth), None)
+            if failure is not None:
+                raise failure
+            ctx = RunContext(host=self.host, clock=self.clock, check_mode=check_mode,
+                             step="win_powershell", args=dict(module_args))
+            return win_powershell.run(self.host, dict(module_args, parameters=params), ctx)
+        return _execute_module
+
+    def run(self, args=None, check_mode=False):
+        task = MagicMock()
+        task.args = dict(FAST, **(args or {}))
+        task.check_mode = check_mode
+        task.diff = False
+        task.async_val = 0
+        task.action = "winrepair.windows_update.win_sfc_dism"
+        conn = MagicMock()
+        conn._shell.tmpdir = "C:\\tmp"
+        action = ActionModule(task, conn, MagicMock(), None, None, None)
+        action._execute_module = self.execute_module(check_mode)
+        return action.run(task_vars={"inventory_hostname": "win11"})
+
+    def names(self):
+        return [c[0] for c in self.calls]
+
+    def started_commands(self):
+        return [(c[1]["FilePath"], c[1]["Arguments"]) for c in self.calls if c[0] == "detached_start"]
+
+    def add_wim(self, path="D:\\sources\\install.wim", build=26100):
+        self.host.files[path.lower()] = tools.make_wim(tools.windows11_images(build))
+
+
+def test_healthy_host_runs_dism_then_sfc_and_changes_nothing():
+    fake = FakeHost()
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is False and result["repaired"] is False
+    assert [c[0] for c in fake.started_commands()] == ["dism.exe", "sfc.exe"]  # DISM first (KB 929833)
+    assert result["dism"]["outcome"] == "repaired"  # "The restore operation completed successfully."
+    assert result["dism"]["repaired"] is False  # ... but nothing was flagged before
+    assert result["check_health"]["outcome"] == "no_corruption"
+    assert result["sfc"]["outcome"] == "no_violations"
+    assert result["cbs_sr"]["verify_complete"] == 1
+    assert result["durations"]["dism"] == 600 and result["durations"]["sfc"] == 600
+    assert result["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
+
+
+def test_repairable_store_and_corrupt_files_are_repaired():
+    fake = FakeHost(health="repairable", corrupt=True)
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    assert result["changed"] is True and result["repaired"] is True
+    assert result["dism"]["repaired"] is True
+    assert result["sfc"]["outcome"] == "repaired"
+    assert result["cbs_sr"]["repairing_corrupted_file"] == 1
+    assert fake.host.component_store.health == "healthy"
+    assert fake.host.component_store.system_files_corrupt is False
+
+
+def test_source_only_store_without_source_fails_with_next_step():
+    fake = FakeHost(health="repairable_from_source", corrupt=True)
+    result = fake.run()
+    assert result["failed"] is True
+    assert result["hresult"]["hex"] == "0x800F081F"
+    assert result["dism"]["outcome"] == "source_missing"
+    assert result["dism"]["exit_code"] == -2146498529
+    assert "repair source" in result["msg"] and "26100" in result["msg"]
+    assert result["sfc"] is None  # sfc is not run on a store DISM could not repair
+    assert [c[0] for c in fake.started_commands()] == ["dism.exe"]
+    assert fake.host.component_store.health == "repairable_from_source"
+
+
+def test_source_only_store_with_a_wim_source_picks_the_edition_index():
+    fake = FakeHost(health="repairable_from_source", corrupt=True)
+    fake.add_wim()
+    result = fake.run({"source": "D:\\sources\\install.wim", "limit_access": True})
+    assert not result.get("failed"), result.get("msg")
+    assert result["source"]["index"] == 6  # Windows 11 Pro = EditionID Professional
+    assert fake.started_commands()[0] == (
+        "dism.exe", "/Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 /LimitAccess")
+    assert result["repaired"] is True
+    assert fake.host.component_store.health == "healthy"
+
+
+def test_iso_source_is_mounted_for_the_run_and_dismounted_after():
+    fake = FakeHost(health="repairable_from_source")
+    fake.host.files["c:\\iso\\win11.iso"] = tools.make_iso(
+        {"sources\\install.wim": tools.make_wim(tools.windows11_images())})
+    result = fake.run({"source": "C:\\iso\\win11.iso", "limit_access": True, "sfc": False})
+    assert not result.get("failed"), result.get("msg")
+    assert result["source"]["mounted_drive"] == "D:"
+    assert result["source"]["argument"] == "/Source:wim:D:\\sources\\install.wim:6"
+    mounts = [c[1]["Action"] for c in fake.calls if c[0] == "iso_mount"]
+    assert mounts == ["mount", "dismount"]
+    assert not any(k.startswith("d:") for k in fake.host.files)
+
+
+def test_wim_of_another_build_is_refused_before_running():
+    fake = FakeHost(health="repairable_from_source")
+    fake.add_wim(build=22631)
+    result = fake.run({"source": "D:\\sources\\install.wim"})
+    assert result["failed"] is True
+    assert "build 22631" in result["msg"]
+    assert fake.started_commands() == []
+
+
+def test_missing_source_file_fails_before_running():
+    fake = FakeHost(health="repairable_from_source")
+    result = fake.run({"source": "D:\\sources\\install.wim"})
+    assert result["failed"] is True and "does not exist" in result["msg"]
+    assert fake.started_commands() == []
+
+
+def test_not_repairable_store_points_to_the_inplace_upgrade():
+    fake = FakeHost(health="not_repairable")
+    fake.add_wim()
+    result = fake.run({"source": "D:\\sources\\install.wim", "limit_access": True})
+    assert result["failed"] is True
+    assert result["hresult"]["name"] == "ERROR_SXS_COMPONENT_STORE_CORRUPT"
+    assert "in-place" in result["msg"]
+
+
+def test_sfc_unable_to_fix_on_a_sound_store_points_to_the_upgrade():
+    fake = FakeHost(corrupt=True)
+    fake.host.component_store.sfc_can_fix = False
+    result = fake.run()
+    assert result["failed"] is True
+    assert result["sfc"]["outcome"] == "unable_to_fix"
+    assert "in-place" in result["msg"]
+    assert result["cbs_sr"]["cannot_repair_member_file"] == 1
+
+
+def test_check_mode_runs_only_checkhealth_and_starts_nothing():
+    fake = FakeHost(health="repairable", corrupt=True)
+    result = fake.run(check_mode=True)
+    assert not result.get("failed"), result.get("msg")
+    assert fake.names() == ["sfc_dism_preflight"]
+    assert fake.calls[0][1]["CheckHealth"] is True
+    assert result["check_mode_ran"] == ["dism.exe /Online /Cleanup-Image /CheckHealth"]
+    assert result["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
+    assert result["changed"] is True  # predicted: the flagged store would be repaired
+    assert result["repaired"] is False
+    assert fake.host.component_store.health == "repairable"
+
+
+def test_check_mode_on_a_healthy_host_predicts_no_change():
+    fake = FakeHost()
+    result = fake.run(check_mode=True)
+    assert result["changed"] is False
+    assert fake.names() == ["sfc_dism_preflight"]
+
+
+def test_dropped_connections_while_polling_do_not_stop_the_run():
+    fake = FakeHost(health="repairable", scale=2e4)  # 20 min DISM = 60 ms: several polls
+    fake.fail_on = {("detached_status", 2): AnsibleConnectionFailure("winrm connection error"),
+                    ("detached_status", 3): ConnectionResetError(104, "Connection reset by peer")}
+    result = fake.run({"sfc": False})
+    assert not result.get("failed"), result.get("msg")
+    assert result["dism"]["connection_errors"] == 2
+    assert result["repaired"] is True
+    assert len(fake.started_commands()) == 1
+
+
+def test_rerun_after_a_timeout_attaches_to_the_running_dism():
+    fake = FakeHost(health="repairable", scale=600)  # DISM /RestoreHealth: 20 modelled min = 2 real s
+    first = fake.run({"sfc": False, "timeout": 1, "poll_interval": 0.1})
+    assert first["failed"] is True and "keeps running" in first["msg"]
+    assert first["dism"] is None
+    second = fake.run({"sfc": False, "timeout": 30, "poll_interval": 0.05})
+    assert not second.get("failed"), second.get("msg")
+    assert second["dism"]["attached"] is True
+    assert second["repaired"] is True
+    run_ids = [c[1]["RunId"] for c in fake.calls if c[0] == "detached_start"]
+    assert len(run_ids) == 2 and run_ids[0] == run_ids[1] == second["dism"]["run_id"]
+    assert len(fake.host.detached_runs) == 1  # one DISM process, not two
+
+
+def test_finished_and_collected_run_is_not_reused_by_the_next_task():
+    fake = FakeHost(health="repairable", corrupt=False)
+    first = fake.run({"sfc": False})
+    second = fake.run({"sfc": False})
+    assert first["repaired"] is True
+    assert second["dism"]["attached"] is False  # a new DISM run: the first was collected
+    assert second["repaired"] is False  # nothing flagged any more
+    assert len(fake.host.detached_runs) == 2  # the first run's folder kept under a new name
+
+
+def test_invalid_option_is_refused():
+    fake = FakeHost()
+    with pytest.raises(Exception):
+        fake.run({"dism": "fix"})

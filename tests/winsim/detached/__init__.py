@@ -1,0 +1,230 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Runs started detached on a simulated host (the models of detached_start.ps1
+and detached_status.ps1 share this).
+
+A run is the files detached_start.ps1 writes under the work root (command.json,
+started.json, stdout.txt, stderr.txt, exit.json, collected.json) in
+`host.files`, plus the simulator's plan for the process (its modelled
+duration, its output over time, what it changes on the host when it ends),
+kept in `host.detached_runs` (set here when missing). The process "runs" on
+the fleet's modelled clock: settle() writes the output due by now and, once
+the duration has passed, the exit record and the command's effect on the host.
+
+Commands are modelled in tools.py (DISM, sfc); others are refused
+(NotModelled), so a test cannot pass on a command nobody modelled.
+"""
+from __future__ import annotations
+
+import base64
+import datetime
+import json
+import re
+
+from .. import winpath
+from ..model import HostModel, NotModelled
+from . import tools
+
+RUN_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$")
+TASK_PATH = "\\winrepair\\"
+
+
+def runs(host: HostModel) -> dict:
+    """run dir key -> plan dict; kept on the host so every request sees it."""
+    store = getattr(host, "detached_runs", None)
+    if store is None:
+        store = {}
+        host.detached_runs = store
+    return store
+
+
+def _iso(moment: datetime.datetime) -> str:
+    return moment.astimezone(datetime.timezone.utc).isoformat()
+
+
+def _json(value) -> bytes:
+    # ConvertTo-Json | Set-Content -Encoding UTF8 (Windows PowerShell 5.1 writes a BOM).
+    return b"\xef\xbb\xbf" + json.dumps(value).encode("utf-8")
+
+
+def _read_json(host: HostModel, path: str):
+    if not winpath.is_file(host, path):
+        return None
+    data = winpath.read(host, path)
+    if data.startswith(b"\xef\xbb\xbf"):
+        data = data[3:]
+    return json.loads(data.decode("utf-8"))
+
+
+def check_run_id(run_id: str) -> None:
+    if not RUN_ID_RE.match(run_id or ""):
+        # detached_start.ps1 / detached_status.ps1 throw this.
+        raise ValueError("RunId '%s' is not a valid run id" % run_id)
+
+
+def settle(host: HostModel, clock) -> None:
+    """Bring every run's files up to the modelled time now."""
+    now = clock.now()
+    for run_dir, plan in list(runs(host).items()):
+        if plan["done"]:
+            continue
+        elapsed = (now - plan["start"]).total_seconds()
+        limit = plan["max_run_seconds"]
+        lost = plan["duration"] > limit and elapsed >= limit
+        if lost:
+            # Task Scheduler ends the task at its ExecutionTimeLimit
+            # (learn.microsoft.com/windows/win32/taskschd/tasksettings-executiontimelimit):
+            # the wrapper dies with it and never writes exit.json.
+            elapsed = limit
+        fraction = 1.0 if plan["duration"] <= 0 else min(1.0, elapsed / plan["duration"])
+        out = b"".join(chunk for at, chunk in plan["stdout"] if at <= fraction)
+        err = b"".join(chunk for at, chunk in plan["stderr"] if at <= fraction)
+        winpath.write_file(host, winpath.join(run_dir, "stdout.txt"), out)
+        winpath.write_file(host, winpath.join(run_dir, "stderr.txt"), err)
+        if lost:
+            plan["done"] = True
+        elif fraction >= 1.0:
+            plan["done"] = True
+            end = plan["start"] + datetime.timedelta(seconds=plan["duration"])
+            plan["effect"](host, end)
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"),
+                               _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None}))
+
+
+def _run_state(host: HostModel, run_dir: str) -> dict:
+    exit_rec = _read_json(host, winpath.join(run_dir, "exit.json"))
+    if exit_rec is not None:
+        return {"state": "exited", "exit_code": exit_rec.get("exit_code"), "end_time": exit_rec.get("end_time")}
+    plan = runs(host).get(winpath.key(run_dir, host))
+    if plan is not None and not plan["done"]:
+        return {"state": "running", "exit_code": None, "end_time": None}
+    return {"state": "lost", "exit_code": None, "end_time": None}
+
+
+def start(host: HostModel, clock, run_id, file_path, arguments, work_root, max_run_seconds, reuse_seconds):
+    """What detached_start.ps1 does; returns (result, changed)."""
+    check_run_id(run_id)
+    settle(host, clock)
+    now = clock.now()
+    run_dir = winpath.join(winpath.norm(work_root, host), run_id)
+    result = {"run_id": run_id, "run_dir": run_dir, "task_name": TASK_PATH + run_id, "started": False,
+              "state": None, "exit_code": None, "start_time": None, "end_time": None, "archived": None}
+    spec = _read_json(host, winpath.join(run_dir, "command.json"))
+    if spec is not None:
+        same = spec["file_path"] == file_path and (spec.get("arguments") or "") == (arguments or "")
+        current = _run_state(host, run_dir)
+        result["start_time"] = spec.get("requested_time")
+        if current["state"] == "running":
+            if not same:
+                raise RuntimeError("run %s is running a different command (%s %s); wait for it or choose another key"
+                                   % (run_id, spec["file_path"], spec.get("arguments")))
+            result["state"] = "running"
+            return result, False
+        fresh = False
+        if current["state"] == "exited" and not winpath.is_file(host, winpath.join(run_dir, "collected.json")):
+            ended = datetime.datetime.fromisoformat(current["end_time"])
+            fresh = (now - ended).total_seconds() <= reuse_seconds
+        if same and fresh:
+            result.update(state="exited", exit_code=current["exit_code"], end_time=current["end_time"])
+            return result, False
+        archived = "%s.%s" % (run_id, now.strftime("%Y%m%dT%H%M%SZ"))
+        _rename_dir(host, run_dir, winpath.join(winpath.norm(work_root, host), archived))
+        result["archived"] = archived
+
+    # Refuse before writing anything: a command the simulator does not model.
+    plan = tools.plan(host, file_path, arguments or "")
+    winpath.make_dirs(host, run_dir)
+    requested = _iso(now)
+    winpath.write_file(host, winpath.join(run_dir, "command.json"),
+                       _json({"run_id": run_id, "file_path": file_path, "arguments": arguments or "",
+                              "requested_time": requested}))
+    winpath.write_file(host, winpath.join(run_dir, "run.ps1"), b"# wrapper written by detached_start.ps1\r\n")
+    winpath.write_file(host, winpath.join(run_dir, "started.json"),
+                       _json({"pid": 4000 + len(runs(host)) * 4, "start_time": requested}))
+    runs(host)[winpath.key(run_dir, host)] = {
+        "run_id": run_id, "start": now, "duration": plan.duration, "stdout": plan.stdout,
+        "stderr": plan.stderr, "exit_code": plan.exit_code, "effect": plan.effect, "done": False,
+        "label": plan.label, "max_run_seconds": float(max_run_seconds), "task_registered": True,
+    }
+    settle(host, clock)
+    result.update(started=True, state="running", start_time=requested)
+    return result, True
+
+
+def _rename_dir(host: HostModel, old: str, new: str) -> None:
+    """Rename-Item of a run folder: its files and the plan move to the new name."""
+    old_key, new_key = winpath.key(old, host), winpath.key(new, host)
+    for k in list(host.files):
+        if winpath.is_under(k, old_key):
+            host.files[new_key + k[len(old_key):]] = host.files.pop(k)
+    for k in list(host.folders):
+        if k == old_key or winpath.is_under(k, old_key):
+            rec = host.folders.pop(k)
+            rec.path = new + rec.path[len(old):]
+            host.folders[new_key + k[len(old_key):]] = rec
+    store = runs(host)
+    if old_key in store:
+        store[new_key] = store.pop(old_key)
+
+
+def _chunk(host: HostModel, path: str, offset: int, max_bytes: int) -> dict:
+    data = winpath.read(host, path) if winpath.is_file(host, path) else b""
+    if offset >= len(data):
+        return {"b64": "", "offset": offset, "more": False}
+    piece = data[offset:offset + max_bytes]
+    return {"b64": base64.b64encode(piece).decode("ascii"), "offset": offset + len(piece),
+            "more": offset + len(piece) < len(data)}
+
+
+def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offset, max_bytes):
+    """What detached_status.ps1 does; returns (result, changed)."""
+    check_run_id(run_id)
+    settle(host, clock)
+    run_dir = winpath.join(winpath.norm(work_root, host), run_id)
+    result = {"run_id": run_id, "state": "unknown", "exit_code": None, "error": None, "file_path": None,
+              "arguments": None, "start_time": None, "end_time": None, "duration_seconds": None,
+              "task_state": None, "last_task_result": None,
+              "stdout_b64": "", "stdout_offset": stdout_offset, "stdout_more": False,
+              "stderr_b64": "", "stderr_offset": stderr_offset, "stderr_more": False}
+    spec = _read_json(host, winpath.join(run_dir, "command.json"))
+    if spec is None:
+        return result, False
+    plan = runs(host).get(winpath.key(run_dir, host))
+    result.update(file_path=spec["file_path"], arguments=spec.get("arguments"),
+                  start_time=spec.get("requested_time"))
+    started = _read_json(host, winpath.join(run_dir, "started.json"))
+    if started:
+        result["start_time"] = started["start_time"]
+    current = _run_state(host, run_dir)
+    result.update(state=current["state"], exit_code=current["exit_code"], end_time=current["end_time"])
+    task_registered = bool(plan and plan["task_registered"])
+    if task_registered:
+        # Get-ScheduledTask State; LastTaskResult 0x41301 SCHED_S_TASK_RUNNING while it runs
+        # (Task Scheduler error and success constants, learn.microsoft.com/windows/win32/taskschd).
+        running = current["state"] == "running"
+        result["task_state"] = "Running" if running else "Ready"
+        result["last_task_result"] = 0x41301 if running else 0
+    out = _chunk(host, winpath.join(run_dir, "stdout.txt"), int(stdout_offset), int(max_bytes))
+    err = _chunk(host, winpath.join(run_dir, "stderr.txt"), int(stderr_offset), int(max_bytes))
+    result.update(stdout_b64=out["b64"], stdout_offset=out["offset"], stdout_more=out["more"],
+                  stderr_b64=err["b64"], stderr_offset=err["offset"], stderr_more=err["more"])
+    if result["start_time"]:
+        begin = datetime.datetime.fromisoformat(result["start_time"])
+        until = datetime.datetime.fromisoformat(result["end_time"]) if result["end_time"] else clock.now()
+        result["duration_seconds"] = int((until - begin).total_seconds())
+    changed = False
+    if current["state"] != "running" and not out["more"] and not err["more"]:
+        collected = winpath.join(run_dir, "collected.json")
+        if not winpath.is_file(host, collected):
+            winpath.write_file(host, collected, _json({"collected_time": _iso(clock.now())}))
+            changed = True
+        if task_registered:
+            plan["task_registered"] = False
+            changed = True
+    return result, changed
+
+
+def refuse_unknown(parameters: dict, names: set, script: str) -> None:
+    unknown = set(parameters) - names
+    if unknown:
+        raise NotModelled("%s parameters %s" % (script, ", ".join(sorted(unknown))))

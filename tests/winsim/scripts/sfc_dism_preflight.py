@@ -1,0 +1,67 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Model of plugins/plugin_utils/powershell/sfc_dism_preflight.ps1 (read-only).
+
+Host facts as the registry's CurrentVersion key (EditionID, CurrentBuildNumber,
+UBR, InstallationType "Client"/"Server") and Win32_OperatingSystem.Caption
+report them; DISM /CheckHealth and /Get-WimInfo outputs come from
+tests/winsim/detached/tools.py (sources cited there).
+"""
+from __future__ import annotations
+
+import re
+
+from .. import winpath
+from ..detached import refuse_unknown, tools
+
+PARAMETERS = {"Source", "CheckHealth", "WimInfo"}
+RESULT_KEYS = {"edition_id", "product_name", "build", "ubr", "architecture", "installation_type",
+               "cbs_reboot_pending", "check_health_output", "check_health_exit_code", "source",
+               "source_exists", "source_kind", "wim_info_output", "wim_info_exit_code", "wim_details"}
+
+
+def run(host, parameters, ctx):
+    refuse_unknown(parameters, PARAMETERS, "sfc_dism_preflight")
+    ctx.spend(2.0)
+    source = str(parameters.get("Source") or "")
+    result = {
+        "edition_id": host.os.edition_id,
+        "product_name": host.os.product_name,
+        "build": host.os.build,
+        "ubr": host.os.ubr,
+        "architecture": host.os.architecture,
+        "installation_type": "Client" if host.os.product_type == "workstation" else "Server",
+        "cbs_reboot_pending": host.pending_reboot.cbs_reboot_pending,
+        "check_health_output": None,
+        "check_health_exit_code": None,
+        "source": source,
+        "source_exists": False,
+        "source_kind": None,
+        "wim_info_output": None,
+        "wim_info_exit_code": None,
+        "wim_details": [],
+    }
+    if parameters.get("CheckHealth"):
+        plan = tools.plan_dism(host, ["/Online", "/Cleanup-Image", "/CheckHealth"])
+        ctx.spend(plan.duration)
+        text = b"".join(chunk for _, chunk in plan.stdout).decode("ascii")
+        result["check_health_output"] = text
+        result["check_health_exit_code"] = plan.exit_code
+    if source:
+        if winpath.is_file(host, source):
+            result["source_exists"] = True
+            match = re.search(r"\.(wim|esd|iso)$", source, re.I)
+            result["source_kind"] = match.group(1).lower() if match else "other"
+        elif winpath.is_dir(host, source):
+            result["source_exists"] = True
+            result["source_kind"] = "folder"
+        if parameters.get("WimInfo", True) and result["source_kind"] in ("wim", "esd"):
+            text, code = tools.wim_info(host, source)
+            ctx.spend(1.0)
+            result["wim_info_output"], result["wim_info_exit_code"] = text, code
+            if code == 0:
+                for index in re.findall(r"(?m)^Index\s*:\s*(\d+)", text):
+                    one, one_code = tools.wim_info(host, source, int(index))
+                    ctx.spend(1.0)
+                    result["wim_details"].append({"index": int(index), "output": one, "exit_code": one_code})
+    return {"result": result, "changed": False}
