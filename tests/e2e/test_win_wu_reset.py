@@ -66,7 +66,7 @@ def run(tmp_path_factory):
     fleet = Fleet.from_scenario(SCENARIO)
     fleet.start()
     try:
-        fleet.write_inventory(str(tmp / "hosts.ini"))
+        fleet.write_inventory(str(tmp / "hosts.yml"))
         before = {name: snapshot(fleet.host(name)) for name in CASES}
         reset = {opt: "{{ cases[inventory_hostname].%s | default(omit) }}" % opt for opt in OPTIONS}
         play = [{"hosts": ",".join(CASES), "gather_facts": False, "vars": {"cases": CASES}, "tasks": [

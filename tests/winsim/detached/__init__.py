@@ -228,3 +228,11 @@ def refuse_unknown(parameters: dict, names: set, script: str) -> None:
     unknown = set(parameters) - names
     if unknown:
         raise NotModelled("%s parameters %s" % (script, ", ".join(sorted(unknown))))
+
+
+# Command models kept in files of their own register with tools.py when
+# imported; importing them here makes every fleet know them, whichever script
+# model happens to run first.
+from . import dism_packages, setup_exe  # noqa: E402,F401  pylint: disable=wrong-import-position
+
+dism_packages.install()
