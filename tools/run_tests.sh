@@ -1,0 +1,123 @@
+#!/usr/bin/env bash
+# The body of `make test` (the Makefile runs `make setup` first).
+# Stages, each under a header and timed; a failed stage does not stop the
+# others; the run ends with a table of stage, result and seconds, and exits
+# non-zero if any stage failed:
+#   pytest          tests/unit + tests/e2e on .venv (ansible-core 2.19, Python 3.11)
+#   e2e-core2.21    tests/e2e on .venv-core221 (ansible-core 2.21, Python 3.13),
+#                   built here by tools/setup_newest.sh; skipped without Python 3.13
+#   sanity          tools/sanity.sh (ansible-test sanity)
+#   ansible-lint    tools/lint.sh
+#   changelog       antsibull-changelog lint (fragments and changelog.yaml)
+#   molecule        `molecule test -s default` (scenario extensions/molecule/default),
+#                   when that scenario exists
+# A stage function returns 0 (passed), 77 (skipped, having printed why) or any
+# other code (failed). pytest's exit 5 ("no tests collected") is a failure.
+#   PYTEST_WORKERS=N   pytest-xdist workers (default 2, one per core here; 0 runs
+#                      serially). Measured on this 2-core machine with tests/unit +
+#                      tests/e2e: 41 s on 2 workers against 59-85 s serially, as the
+#                      e2e tests mostly wait on ansible-playbook subprocesses.
+set -uo pipefail
+cd "$(dirname "$0")/.." || exit 2
+top=$(pwd)
+export ANSIBLE_COLLECTIONS_PATH="$top/build/collections"
+export ANSIBLE_CONFIG="$top/tests/ansible.cfg"
+export PYTHONPATH="$top/tests"
+export PATH="$top/.venv/bin:$PATH"
+SKIPPED=77
+
+# One pytest run; exit 5 (nothing collected) is reported, and stays non-zero.
+run_pytest() {  # python, paths...
+    local python=$1; shift
+    local xdist=()
+    local workers=${PYTEST_WORKERS:-2}
+    [ "$workers" != 0 ] && xdist=(-p xdist -n "$workers")
+    "$python" -m pytest -q -p no:cacheprovider "${xdist[@]}" "$@"
+    local rc=$?
+    [ "$rc" = 5 ] && echo "run_tests: pytest collected no tests in $* - counted as a failure"
+    [ "$rc" = "$SKIPPED" ] && rc=1   # keep pytest's codes apart from "skipped"
+    return "$rc"
+}
+
+# Whatever exists of tests/unit and tests/e2e; none at all is a failure.
+stage_pytest() {
+    local paths=() d
+    for d in tests/unit tests/e2e; do [ -d "$d" ] && paths+=("$d"); done
+    [ ${#paths[@]} -gt 0 ] || { echo "run_tests: neither tests/unit nor tests/e2e exists"; return 1; }
+    run_pytest .venv/bin/python "${paths[@]}"
+}
+
+stage_e2e_newest() {
+    local log rc
+    log=$(mktemp)
+    bash tools/setup_newest.sh 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then rm -f "$log"; echo "run_tests: tools/setup_newest.sh failed (exit $rc)"; return "$rc"; fi
+    if grep -q '^skipped: no Python 3.13' "$log"; then rm -f "$log"; return "$SKIPPED"; fi
+    rm -f "$log"
+    [ -d tests/e2e ] || { echo "run_tests: tests/e2e does not exist"; return 1; }
+    # The e2e tests may start ansible-playbook and friends: take the 2.21 ones.
+    PATH="$top/.venv-core221/bin:$PATH" run_pytest .venv-core221/bin/python tests/e2e
+}
+
+stage_sanity() { bash tools/sanity.sh; }
+
+stage_lint() { bash tools/lint.sh; }
+
+stage_changelog() {
+    antsibull-changelog lint || return
+    antsibull-changelog lint-changelog-yaml changelogs/changelog.yaml || return
+    echo "changelog: fragments and changelogs/changelog.yaml are valid"
+}
+
+stage_molecule() {
+    if [ ! -f extensions/molecule/default/molecule.yml ]; then
+        echo "skipped: extensions/molecule/default/molecule.yml does not exist yet"
+        return "$SKIPPED"
+    fi
+    # From the repository root: molecule 26 finds a collection's scenarios in
+    # extensions/molecule/ through the galaxy.yml of its working directory; run
+    # from extensions/molecule/ itself it finds no scenario ('molecule/*/molecule.yml'
+    # glob failed). NO_COLOR/PY_COLORS: plain text for logs.
+    NO_COLOR=1 PY_COLORS=0 molecule test -s default
+}
+
+names=() results=() times=()
+run_stage() {  # name, function
+    local name=$1 fn=$2 start rc result
+    printf '\n========== %s ==========\n' "$name"
+    start=$EPOCHREALTIME
+    "$fn"
+    rc=$?
+    case $rc in
+        0) result=passed ;;
+        "$SKIPPED") result=skipped ;;
+        *) result="FAILED (exit $rc)" ;;
+    esac
+    names+=("$name") results+=("$result")
+    times+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
+    printf -- '---------- %s: %s (%ss) ----------\n' "$name" "$result" "${times[-1]}"
+}
+
+total_start=$EPOCHREALTIME
+run_stage "pytest (core 2.19, py3.11)" stage_pytest
+run_stage "e2e (core 2.21, py3.13)" stage_e2e_newest
+run_stage "sanity (ansible-test)" stage_sanity
+run_stage "ansible-lint" stage_lint
+run_stage "changelog lint" stage_changelog
+run_stage "molecule default" stage_molecule
+
+failed=()
+printf '\n========== summary ==========\n'
+printf '%-28s %-18s %8s\n' stage result seconds
+for i in "${!names[@]}"; do
+    mark=""
+    case ${results[$i]} in FAILED*) mark="  <<<"; failed+=("${names[$i]}") ;; esac
+    printf '%-28s %-18s %8s%s\n' "${names[$i]}" "${results[$i]}" "${times[$i]}" "$mark"
+done
+printf '%-28s %-18s %8s\n' total "" "$(awk -v a="$total_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
+if [ ${#failed[@]} -gt 0 ]; then
+    printf 'make test: FAILED stage(s):'; printf ' [%s]' "${failed[@]}"; echo
+    exit 1
+fi
+echo "make test: every stage passed or was skipped with its reason"
