@@ -36,13 +36,14 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
+from . import causes
 from .model import (Antivirus, ComponentStore, Disk, EventRecord, Faults, Folder, HostModel, Insider,
                     OSInfo, PendingReboot, Service, UpdateHistoryEntry)
 
 _NESTED = {"os": OSInfo, "disk": Disk, "insider": Insider, "component_store": ComponentStore,
            "pending_reboot": PendingReboot, "faults": Faults}
 _LISTS = {"antivirus": Antivirus, "update_history": UpdateHistoryEntry, "events": EventRecord}
-_HOST_EXTRA = {"groups", "vars"}  # scenario keys that are not HostModel fields
+_HOST_EXTRA = {"groups", "vars", "root_cause", "root_causes"}  # scenario keys that are not HostModel fields
 
 
 class ScenarioError(ValueError):
@@ -212,6 +213,9 @@ def load(source: Union[str, dict], overrides: Optional[dict] = None) -> FleetSpe
         host = HostModel(name=name, address=address, port=port)
         host.os.hostname = name.upper()[:15]  # NetBIOS names are at most 15 characters
         apply_overrides(host, merged, "host %s" % name)
+        # Root causes seed their evidence on top of the explicit overrides
+        # (tests/winsim/scenario_causes.md).
+        causes.apply_scenario_causes(host, merged)
         spec.hosts.append(host)
         for g in merged.get("groups") or []:
             spec.groups.setdefault(g, []).append(name)
