@@ -1,0 +1,154 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winrepair.windows_update.wu_fleet_report: the fleet report, on the controller.
+
+Never talks to a host. Gathers each play host's ``wu_remediation`` and
+``wu_diagnosis`` from hostvars (or takes ``hosts_data``), builds the summary
+with plugin_utils/fleet_report.py and writes the chosen renderings into
+``dest``. A file is rewritten only when its content differs, so ``changed``
+means "the report changed"; check mode writes nothing and says what would.
+"""
+from __future__ import annotations
+
+import os
+import tempfile
+from collections.abc import Mapping
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import fleet_report
+
+FORMATS = ("json", "markdown", "html")
+FACTS = ("wu_remediation", "wu_diagnosis")
+
+ARGUMENT_SPEC = {
+    "hosts_data": {"type": "list", "elements": "dict"},
+    "host_names": {"type": "list", "elements": "str"},
+    "dest": {"type": "path", "required": True},
+    "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
+    "title": {"type": "str", "default": fleet_report.DEFAULT_TITLE},
+    "basename": {"type": "str", "default": "wu-fleet-report"},
+}
+# hosts_data brings its own records; host_names picks the hosts whose facts are read.
+MUTUALLY_EXCLUSIVE = [["hosts_data", "host_names"]]
+
+
+def plain(value):
+    """Templated values (tagged strings, lazy containers) -> plain JSON-like Python values."""
+    if isinstance(value, Mapping):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, bool) or value is None:
+        return value
+    if isinstance(value, int):
+        return int(value)
+    if isinstance(value, float):
+        return float(value)
+    return str(value)
+
+
+def records_from_hostvars(task_vars, names=None):
+    """One record per host (NAMES, default ansible_play_hosts_all, in play order) with its facts."""
+    hostvars = task_vars.get("hostvars") or {}
+    if names is None:
+        names = task_vars.get("ansible_play_hosts_all") or []
+    records = []
+    for name in names:
+        record = {"host": str(name)}
+        try:
+            variables = hostvars[name]
+        except KeyError:
+            variables = None
+        if isinstance(variables, Mapping):
+            for fact in FACTS:
+                if fact in variables:
+                    record[fact] = plain(variables[fact])
+        records.append(record)
+    return records
+
+
+def plan_files(dest, basename, formats, summary):
+    """[(format, absolute path, text)] for the chosen formats, in the order asked, without repeats."""
+    out = []
+    for fmt in dict.fromkeys(formats):
+        text, ext = fleet_report.render(summary, fmt)
+        out.append((fmt, os.path.join(dest, "%s.%s" % (basename, ext)), text))
+    return out
+
+
+def differs(path, text):
+    """True when PATH does not hold exactly TEXT (UTF-8)."""
+    try:
+        with open(path, "rb") as handle:
+            return handle.read() != text.encode("utf-8")
+    except FileNotFoundError:
+        return True
+
+
+def write_atomically(path, text):
+    """Write TEXT to PATH through a temporary file in the same directory, so a reader never sees half a report."""
+    directory = os.path.dirname(path)
+    fd, tmp = tempfile.mkstemp(prefix=".%s." % os.path.basename(path), dir=directory)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(text.encode("utf-8"))
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+    # Works on the controller only: no connection, no module transfer.
+    TRANSFERS_FILES = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        task_vars = task_vars or {}
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
+                                                        mutually_exclusive=MUTUALLY_EXCLUSIVE)
+        result.update(changed=False, paths={}, written=[], summary={}, table=[])
+
+        basename = args["basename"]
+        if not basename or basename in (".", "..") or "/" in basename or os.sep in basename:
+            return self._fail(result, "basename must be a plain file name without a directory, got %r" % basename)
+        if not args["formats"]:
+            return self._fail(result, "formats is empty: choose at least one of %s" % ", ".join(FORMATS))
+        dest = os.path.abspath(args["dest"])
+        if os.path.exists(dest) and not os.path.isdir(dest):
+            return self._fail(result, "dest %s exists and is not a directory: give a directory for the report" % dest)
+
+        if args["hosts_data"] is not None:
+            records = plain(args["hosts_data"])
+        else:
+            records = records_from_hostvars(task_vars, args["host_names"])
+        try:
+            summary = fleet_report.build_summary(records, title=args["title"])
+        except ValueError as exc:
+            return self._fail(result, "hosts_data: %s" % exc)
+
+        files = plan_files(dest, basename, args["formats"], summary)
+        changed = [path for _fmt, path, text in files if differs(path, text)]
+        if changed and not self._task.check_mode:
+            try:
+                os.makedirs(dest, exist_ok=True)
+                for _fmt, path, text in files:
+                    if path in changed:
+                        write_atomically(path, text)
+            except OSError as exc:
+                return self._fail(result, "could not write the report to %s: %s. Give a dest directory "
+                                  "the controller user can write." % (dest, exc))
+        result.update(changed=bool(changed), paths={fmt: path for fmt, path, _text in files}, written=changed,
+                      summary=summary, table=fleet_report.render_text(summary))
+        return result
+
+    @staticmethod
+    def _fail(result, msg):
+        result.update({"failed": True, "changed": False, "msg": msg})
+        return result

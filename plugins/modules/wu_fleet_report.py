@@ -1,0 +1,169 @@
+#!/usr/bin/python
+# -*- coding: utf-8 -*-
+
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This file only documents the module: the work is done on the controller by the
+# action plugin plugins/action/wu_fleet_report.py.
+
+DOCUMENTATION = r'''
+---
+module: wu_fleet_report
+short_description: Write the fleet report of a Windows Update repair run (JSON, Markdown, HTML)
+description:
+- Builds, on the controller, one report over every host of the play from what the collection's roles
+  left on each host, and writes it as JSON (for pipelines), Markdown and one self-contained HTML page.
+- "Per host: the causes, the rungs run with their outcome and duration, the rung that fixed it, the
+  verdict, the last resorts left for a person, and the evidence. For the fleet: how many hosts each
+  rung fixed, how many are left for a person and which last resorts they face, the fix rate (hosts
+  fixed among the hosts that needed a repair, that is all remediated hosts but those whose update was
+  already installed) and the host-hours spent."
+- Durations are labelled C(modelled) (the test simulator's modelled clock, from C(modelled_seconds)),
+  C(real) (measured, from C(seconds), C(real_seconds), C(duration_seconds) or C(elapsed_seconds)) or
+  C(timestamps) (from C(started) and C(finished)); sums are kept per label and never added across labels.
+- The HTML page has inline CSS and inline SVG charts (hosts fixed per rung; per-host duration by rung),
+  no script and no external reference, and a Content-Security-Policy that forbids both. Every string
+  that comes from a host is escaped.
+- The report holds no time of its own, so the same data gives the same files. A file is rewritten only
+  when its content differs; RV(ignore:changed) is true when at least one file changed.
+- Hosts of the play with neither fact are listed with the verdict C(no_data) (for example a host that
+  was unreachable), hosts with only a diagnosis with C(diagnosed) (or C(diagnose_failed)).
+version_added: 1.0.0
+options:
+  hosts_data:
+    description:
+    - The per-host records to report on. Each item is either
+      C({host, wu_remediation, wu_diagnosis}) (both facts optional) or a C(wu_remediation) dict itself
+      (it has C(host) and C(verdict) or C(rungs_run)). Several items of one host are merged.
+    - "C(wu_remediation): C(host), C(target_kb), C(causes) (list of C({name, confidence, evidence})),
+      C(rungs_run) (list of C({rung, started, finished, outcome, modelled_seconds or seconds, details})),
+      C(fixed_by), C(verdict) (C(fixed), C(already_installed), C(needs_person), C(skipped_failing_disk),
+      C(failed), ...), C(last_resorts) (names or C({name, summary})), C(evidence)."
+    - "C(wu_diagnosis): the registered result of M(winrepair.windows_update.win_wu_diagnose)."
+    - When not given, one record per host of C(ansible_play_hosts_all) is read from C(hostvars), with
+      that host's facts C(wu_remediation) and C(wu_diagnosis).
+    - Mutually exclusive with O(host_names).
+    type: list
+    elements: dict
+  host_names:
+    description:
+    - The hosts whose facts C(wu_remediation) and C(wu_diagnosis) are read from C(hostvars), in this order,
+      instead of C(ansible_play_hosts_all); for example C("{{ groups['windows'] }}") when the report runs in
+      a play of its own on C(localhost).
+    - Mutually exclusive with O(hosts_data).
+    type: list
+    elements: str
+  dest:
+    description:
+    - Directory on the controller to write the report files into; created when missing.
+    - A relative path is taken from the current directory of C(ansible-playbook).
+    type: path
+    required: true
+  formats:
+    description:
+    - Which files to write, named O(basename) with the extensions C(.json), C(.md) and C(.html).
+    type: list
+    elements: str
+    choices: [json, markdown, html]
+    default: [json, markdown, html]
+  title:
+    description:
+    - Title of the report.
+    type: str
+    default: Windows Update fleet report
+  basename:
+    description:
+    - File name of the report files without extension (no directory).
+    type: str
+    default: wu-fleet-report
+notes:
+- Check mode is supported - nothing is written, the summary is returned and RV(written) lists the files that
+  would change. Diff mode is not supported.
+- The module runs on the controller only and never connects to the hosts.
+- Run it once for the play, on the controller (C(run_once) and C(delegate_to=localhost)), after the
+  repair or diagnosis tasks; the role C(winrepair.windows_update.wu_report) does that.
+- The JSON file follows a schema with a C(schema_version) (now 1); a change that breaks readers raises it.
+seealso:
+- module: winrepair.windows_update.win_wu_diagnose
+author:
+- winrepair.windows_update contributors (@winrepair)
+'''
+
+EXAMPLES = r'''
+- name: Write the fleet report next to the playbook
+  winrepair.windows_update.wu_fleet_report:
+    dest: "{{ playbook_dir }}/wu-report"
+  delegate_to: localhost
+  run_once: true
+  register: report
+
+- name: Show the summary
+  ansible.builtin.debug:
+    var: report.table
+  run_once: true
+
+- name: Only the JSON file, for a pipeline, from data gathered elsewhere
+  winrepair.windows_update.wu_fleet_report:
+    dest: /var/lib/wu-reports/2026-11
+    formats: [json]
+    hosts_data:
+      - host: win01
+        wu_remediation: "{{ hostvars['win01'].wu_remediation }}"
+  delegate_to: localhost
+  run_once: true
+'''
+
+RETURN = r'''
+paths:
+  description: The report files, by format (written or, in check mode or when unchanged, not).
+  returned: success
+  type: dict
+  sample: {"json": /srv/reports/wu-fleet-report.json, "markdown": /srv/reports/wu-fleet-report.md,
+           "html": /srv/reports/wu-fleet-report.html}
+written:
+  description: The files whose content changed and were rewritten (in check mode, would be).
+  returned: success
+  type: list
+  elements: str
+summary:
+  description: The fleet summary, the content of the JSON file.
+  returned: success
+  type: dict
+  contains:
+    schema_version:
+      description: Version of this layout.
+      type: int
+      sample: 1
+    title:
+      description: The report's title.
+      type: str
+    generated_at:
+      description: Always null (the report holds no time of its own, so it only changes with the data).
+      type: str
+    rung_order:
+      description: The ladder's rungs, cheapest first.
+      type: list
+      elements: str
+    fleet:
+      description: >-
+        Fleet numbers - hosts, remediated, diagnosed_only, without_data, fixed, already_installed,
+        verdicts (list of name, count), fixed_by_rung (list of rung, hosts), rungs (list of rung,
+        hosts_run, hosts_fixed), left_for_person (count, hosts, last_resorts - list of name, summary,
+        hosts, count), causes (list of name, count), fix_rate (fixed, needing_repair, rate 0..1 or null),
+        host_hours (hours per duration label - modelled, real, timestamps).
+      type: dict
+    hosts:
+      description: >-
+        Per host, sorted by name - host, source (remediation, diagnosis or null), verdict, target_kb,
+        causes (name, confidence, evidence), recommended_rungs, rungs_run (rung, outcome, started,
+        finished, seconds, time_basis, details), fixed_by, duration (seconds, time_basis, by_basis),
+        last_resorts, needs_person, evidence, message.
+      type: list
+      elements: dict
+table:
+  description: The summary as lines of a plain-text table, for ansible.builtin.debug.
+  returned: success
+  type: list
+  elements: str
+'''
