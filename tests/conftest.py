@@ -1,11 +1,18 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Test-suite wide setup: make tests/ importable and load the winsim fixtures."""
+"""Test-suite wide setup: make tests/ and the collection importable and load the winsim fixtures.
+
+The collection is imported as ansible_collections.winrepair.windows_update
+through build/collections (make setup links it there); winsim lives in tests/.
+Test files rely on both being on sys.path and add nothing themselves.
+"""
 import os
 import sys
 
 _TESTS = os.path.dirname(os.path.abspath(__file__))
-if _TESTS not in sys.path:
-    sys.path.insert(0, _TESTS)
+REPO = os.path.dirname(_TESTS)
+for _path in (os.path.join(REPO, "build", "collections"), _TESTS):
+    if _path not in sys.path:
+        sys.path.insert(0, _path)
 
 pytest_plugins = ["winsim.pytest_plugin"]

@@ -19,14 +19,11 @@ from __future__ import annotations
 import time
 
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 
 from ansible_collections.ansible.windows.plugins.plugin_utils._reboot import reboot_host
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import inplace_upgrade as ipu
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, run_script
-
-display = Display()
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, script_caller
 
 ARGUMENT_SPEC = {
     "image": {"type": "str", "required": True},
@@ -51,23 +48,6 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
     _supports_async = False
 
-    def _call(self, task_vars):
-        def call(name, parameters):
-            return run_script(self, name, parameters, task_vars)
-        return call
-
-    def _reset_connection(self):
-        try:
-            self._connection.close()
-        except Exception:  # noqa: BLE001 - best effort, the next call reconnects
-            pass
-        reset = getattr(self._connection, "reset", None)
-        if reset is not None:
-            try:
-                reset()
-            except Exception:  # noqa: BLE001 - the host may still be away
-                pass
-
     def _reboot(self, options):
         return reboot_host(self._task.action, self._connection, reboot_timeout=options["reboot_timeout"],
                            msg="winrepair: Windows Setup repair install continues after this restart")
@@ -90,7 +70,7 @@ class ActionModule(ActionBase):
             result.update(failed=True, outcome="refused",
                           msg="refusing to start: %s. Set accept_reboots: true to accept that" % ipu.COST)
             return result
-        call = self._call(task_vars)
+        call = script_caller(self, task_vars)
         host = task_vars.get("inventory_hostname", "host")
         mount = {}
         try:
@@ -145,9 +125,7 @@ class ActionModule(ActionBase):
             [self._text(setup_path, setup_args)]
         self._check_media(result, options, call, pre, drive)
 
-        runner = detached.DetachedRunner(
-            call_script=call, reset_connection=self._reset_connection,
-            progress=lambda message: display.display("%s: %s" % (host, message)))
+        runner = host_session.detached_runner(self, call, host)
         if options["compat_scan"]:
             self._scan(result, options, call, runner, setup_path, scan_args)
 
@@ -162,8 +140,8 @@ class ActionModule(ActionBase):
             result["outcome"] = "setup_failed"
             raise InplaceFailure(ipu.downlevel_message(run.exit_code, info, logs["result_pairs"]))
 
-        display.display("%s: Windows Setup downlevel phase done; restarting (setup restarts the host several "
-                        "more times, up to reboot_timeout=%ss)" % (host, options["reboot_timeout"]))
+        host_session.progress(host)("Windows Setup downlevel phase done; restarting (setup restarts the host "
+                                    "several more times, up to reboot_timeout=%ss)" % options["reboot_timeout"])
         reboot = self._reboot(options)
         result["rebooted"] = bool(reboot.get("rebooted"))
         result["reboot"] = {"elapsed": reboot.get("elapsed"), "failed": bool(reboot.get("failed"))}
@@ -270,8 +248,8 @@ class ActionModule(ActionBase):
             try:
                 state = call("inplace_setup_state", {})
                 if state.get("setup_progress") is not None:
-                    display.display("%s: Windows Setup downlevel phase %s%% (SetupProgress)"
-                                    % (host, state["setup_progress"]))
+                    host_session.progress(host)("Windows Setup downlevel phase %s%% (SetupProgress)"
+                                                % state["setup_progress"])
             except Exception:  # noqa: BLE001 - progress only; the next wait polls again
                 pass
         result["setup"].update(duration_seconds=run.duration_seconds, start_time=run.start_time,
@@ -293,5 +271,5 @@ class ActionModule(ActionBase):
             except Exception as exc:  # noqa: BLE001 - the host may restart again meanwhile
                 if not detached.is_transient(exc) or time.monotonic() >= deadline:
                     raise
-                self._reset_connection()
+                host_session.reset_connection(self._connection)
             time.sleep(min(options["poll_interval"], max(0.0, deadline - time.monotonic())))

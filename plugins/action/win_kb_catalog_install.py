@@ -23,9 +23,8 @@ from __future__ import annotations
 import os
 
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import kb_install
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.client import (
     DEFAULT_CATALOG_URL,
@@ -41,9 +40,11 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils.download_
     CacheError,
     DownloadCache,
 )
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, run_script
-
-display = Display()
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import (
+    ScriptError,
+    run_script,
+    script_caller,
+)
 
 DEFAULT_CACHE_DIR = "~/.cache/winrepair/catalog"
 DEFAULT_HOST_DIR = "C:\\ProgramData\\winrepair\\catalog"
@@ -92,16 +93,6 @@ class ActionModule(ActionBase):
             "ansible.windows.win_copy", task=task, connection=self._connection, play_context=self._play_context,
             loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
         return action.run(task_vars=task_vars)
-
-    def _reset_connection(self):
-        # After a dropped connection the WinRM shell may be gone: close it so the next call opens a new one.
-        try:
-            self._connection.close()
-        except Exception:  # noqa: BLE001 - best effort, the next call reconnects
-            pass
-        reset = getattr(self._connection, "reset", None)
-        if reset is not None:
-            reset()
 
     # -- entry point -----------------------------------------------------------------------------
     def run(self, tmp=None, task_vars=None):
@@ -291,10 +282,7 @@ class ActionModule(ActionBase):
         target = plan["target"]
         host_name = task_vars.get("inventory_hostname", "host")
         arguments = ["/Online", "/Add-Package", "/PackagePath:%s" % target["host_path"], "/NoRestart"]
-        runner = detached.DetachedRunner(
-            call_script=lambda name, params: run_script(self, name, params, task_vars),
-            reset_connection=self._reset_connection,
-            progress=lambda message: display.display("%s: %s" % (host_name, message)))
+        runner = host_session.detached_runner(self, script_caller(self, task_vars), host_name)
         run_id = detached.make_key("kb-install-" + target_kb, target["host_path"], target.get("sha256") or target["sha1"])
         label = "DISM /Add-Package %s" % target_kb
         run = runner.run(run_id, "dism.exe", arguments, timeout=options["timeout"], interval=options["poll_interval"],

@@ -17,17 +17,14 @@ import time
 
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
-from ansible.utils.display import Display
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.dism_output import parse_dism
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, run_script
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, script_caller
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.sfc_output import parse_sfc, summarize_cbs_sr
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.wim_info import (
     WimInfoError, merge_details, parse_wim_info, pick_index, source_argument)
-
-display = Display()
 
 DISM_OPERATIONS = {"check": "CheckHealth", "scan": "ScanHealth", "restore": "RestoreHealth"}
 
@@ -136,23 +133,6 @@ class ActionModule(ActionBase):
     _supports_check_mode = True
     _supports_async = False
 
-    def _call_script(self, task_vars):
-        def call(name, parameters):
-            return run_script(self, name, parameters, task_vars)
-        return call
-
-    def _reset_connection(self):
-        # After a dropped connection or a timeout the WinRM shell may be gone:
-        # close it and let the next call open a new one (as ansible.windows'
-        # reboot helper does before it polls).
-        try:
-            self._connection.close()
-        except Exception:  # noqa: BLE001 - best effort, the next call reconnects
-            pass
-        reset = getattr(self._connection, "reset", None)
-        if reset is not None:
-            reset()
-
     def run(self, tmp=None, task_vars=None):
         task_vars = task_vars or {}
         result = super(ActionModule, self).run(tmp, task_vars)
@@ -161,7 +141,7 @@ class ActionModule(ActionBase):
         if options["timeout"] <= 0 or options["poll_interval"] <= 0:
             raise AnsibleError("timeout and poll_interval must be positive")
         host = task_vars.get("inventory_hostname", "host")
-        call = self._call_script(task_vars)
+        call = script_caller(self, task_vars)
         check_mode = bool(self._task.check_mode)
         began = time.monotonic()
         result.update(changed=False, repaired=False, reboot_required=False, dism=None, sfc=None,
@@ -240,9 +220,7 @@ class ActionModule(ActionBase):
             self._check_mode_answer(result, options, before)
             return
 
-        runner = detached.DetachedRunner(
-            call_script=call, reset_connection=self._reset_connection,
-            progress=lambda message: display.display("%s: %s" % (host, message)))
+        runner = host_session.detached_runner(self, call, host)
         store_sound = None  # unknown until DISM says
         for tool, file_path, arguments in plan:
             if tool == "dism":

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 DOCUMENTATION = r"""
 name: catalog_search
-author: winrepair.windows_update contributors
+author: winrepair.windows_update contributors (@winrepair)
 short_description: Search the Microsoft Update Catalog, or pick the update a host needs
 version_added: 0.1.0
 description:

@@ -42,7 +42,7 @@ description:
     nothing is mounted or started. RV(changed) is then the prediction that a real run would change the host.
 version_added: 1.0.0
 author:
-  - winrepair.windows_update contributors
+  - winrepair.windows_update contributors (@winrepair)
 options:
   image:
     description:
@@ -178,7 +178,7 @@ before:
     display_version: {description: DisplayVersion (24H2)., type: str}
     build: {description: CurrentBuild., type: int}
     ubr: {description: Update build revision., type: int}
-    install_date: {description: InstallDate (ISO 8601, UTC)., type: str}
+    install_date: {description: "InstallDate (ISO 8601, UTC).", type: str}
   sample: {"edition_id": "Professional", "build": 26100, "ubr": 2033, "display_version": "24H2"}
 after:
   description: The same fields as RV(before) (without product_name) once the host is back.
@@ -195,10 +195,10 @@ media:
     drive_letter: {description: Drive letter of the mounted ISO., type: str}
     setup_version: {description: ProductVersion of setup.exe., type: str}
     image_path: {description: sources\install.wim or install.esd on the ISO., type: str}
-    index: {description: The image setup will use (matching edition), null when it does not fit., type: int}
-    image: {description: That image (index, name, edition, architecture, build, ubr, languages, installation)., type: dict}
+    index: {description: "The image setup will use (matching edition), null when it does not fit.", type: int}
+    image: {description: "That image (index, name, edition, architecture, build, ubr, languages, installation).", type: dict}
     problems: {description: Why the media does not fit., type: list, elements: str}
-    warnings: {description: Things to know (older UBR, newer build allowed)., type: list, elements: str}
+    warnings: {description: "Things to know (older UBR, newer build allowed).", type: list, elements: str}
 compat_scan:
   description: The compatibility scan's run and decoded result.
   returned: when O(compat_scan) ran
@@ -217,7 +217,7 @@ setup:
     run_id: {description: The detached run's id (a key of image and command line)., type: str}
     attached: {description: An earlier run with the same key was found and waited for., type: bool}
     exit_code: {description: "setup.exe's exit code; 3 (CONX_SETUP_EXITCODE_CONTINUE_REBOOT) is success.", type: int}
-    result: {description: Decoded exit code (outcome, message, code, name)., type: dict}
+    result: {description: "Decoded exit code (outcome, message, code, name).", type: dict}
     start_time: {description: When setup.exe started (host clock)., type: str}
     end_time: {description: When the downlevel phase ended., type: str}
     duration_seconds: {description: Length of the downlevel phase., type: int}

@@ -27,7 +27,7 @@ description:
     flagged corrupt; C(changed) and RV(repaired) are true only when DISM or sfc repaired something.
 version_added: 1.0.0
 author:
-  - winrepair.windows_update contributors
+  - winrepair.windows_update contributors (@winrepair)
 options:
   sfc:
     description:

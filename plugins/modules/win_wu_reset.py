@@ -114,7 +114,7 @@ seealso:
 - module: ansible.windows.win_service
 - module: ansible.windows.win_reboot
 author:
-- winrepair.windows_update contributors
+- winrepair.windows_update contributors (@winrepair)
 '''
 
 EXAMPLES = r'''

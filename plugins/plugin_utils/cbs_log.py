@@ -69,7 +69,7 @@ _KEYWORDS = ("fail", "corrupt", "0x80", "error_", "cbs_e_", "psfx_e_", "hydratio
              "insider", "selfhost", "flight", "disk")
 _SAMPLE_MAX = 400
 _BY_KEYWORD = {
-    keyword: tuple(entry for entry, (_, _, pattern) in zip(_COMPILED, SIGNALS) if keyword in pattern.lower())
+    keyword: tuple(entry for entry, (_name, _cause, pattern) in zip(_COMPILED, SIGNALS) if keyword in pattern.lower())
     for keyword in _KEYWORDS
 }
 
@@ -110,7 +110,7 @@ def scan_lines(lines, start=1) -> list:
                     }
                 else:
                     entry["count"] += 1
-    order = {name: index for index, (name, _, _) in enumerate(SIGNALS)}
+    order = {name: index for index, (name, _cause, _pattern) in enumerate(SIGNALS)}
     return sorted(found.values(), key=lambda s: (s["first_line"], order[s["name"]]))
 
 

@@ -214,7 +214,7 @@ def downlevel_message(exit_code, info, pairs=None):
                 "or build does not fit the installed Windows")
     else:
         what = "setup failed in the downlevel phase (%s %s: %s)" % (info.get("code"), info.get("name") or "",
-                                                                  info.get("message"))
+                                                                    info.get("message"))
     if pairs:
         what += "; logged result %s" % pairs[0]["summary"]
     return what + ". Nothing was restarted; the installed Windows is unchanged. Logs: C:\\$WINDOWS.~BT\\Sources\\Panther"
@@ -290,4 +290,3 @@ def decode_pair(text):
         return decode_rollback(text)
     except (ValueError, TypeError, KeyError):
         return None
-

@@ -67,3 +67,14 @@ def run_script(action, name, parameters, task_vars):
         text = first.get("output") or first.get("exception", {}).get("message") or str(first)
         raise ScriptError(name, text.strip(), result)
     return result.get("result") or {}
+
+
+def script_caller(action, task_vars):
+    """A `call(name, parameters)` function bound to ACTION and TASK_VARS.
+
+    The shape DetachedRunner's call_script takes, and what the action plugins
+    pass around instead of repeating action/task_vars at every call.
+    """
+    def call(name, parameters):
+        return run_script(action, name, parameters, task_vars)
+    return call

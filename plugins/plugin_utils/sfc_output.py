@@ -93,6 +93,7 @@ _OUTCOME_PATTERNS = (
     ("could_not_perform", re.compile(r"must\s+be\s+an\s+administrator\s+running\s+a\s+console\s+session", re.I)),
 )
 
+
 def _sentence_around(text, match):
     """The whole sentence that contains MATCH (sentences end with a full stop)."""
     start = text.rfind(". ", 0, match.start())

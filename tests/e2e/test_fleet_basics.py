@@ -152,7 +152,7 @@ def test_win_reboot_takes_the_host_away_and_boots_it(winsim_fleet, tmp_path):
         probe.join()
     assert proc.returncode == 0, proc.stdout + proc.stderr
     # Unreachable in between: refused connections, bracketed by answered ones.
-    states = [s for _, s in seen]
+    states = [state for _when, state in seen]
     assert "refused" in states
     first_refused = states.index("refused")
     assert "up" in states[:first_refused] and "up" in states[first_refused:]
@@ -225,7 +225,7 @@ def test_scenario_addresses_wrap_into_the_next_slash24():
     from winsim import scenario
     spec = scenario.load({"fleet": {"base_address": "127.0.10.250"}, "count": 7})
     assert [h.address for h in spec.hosts] == ["127.0.10.250", "127.0.10.251", "127.0.10.252", "127.0.10.253",
-                                              "127.0.10.254", "127.0.11.1", "127.0.11.2"]
+                                               "127.0.10.254", "127.0.11.1", "127.0.11.2"]
 
 
 def test_scenario_overrides_merge_and_unknown_keys_fail():
@@ -267,7 +267,7 @@ def test_cli_start_records_status_stop(tmp_path):
 
     def winsim(*args):
         return subprocess.run([sys.executable, "-m", "winsim", *args], env=env, capture_output=True,
-                              text=True, timeout=60, cwd=REPO)
+                              text=True, timeout=60, cwd=REPO, check=False)
 
     started = winsim("start", SCENARIO, "--state-dir", str(state), "--port", "0")
     assert started.returncode == 0, started.stderr
@@ -277,7 +277,8 @@ def test_cli_start_records_status_stop(tmp_path):
         assert inventory["vars"]["ansible_connection"] == "winrm"
         pid = json.loads((state / "control.json").read_text())["pid"]
         proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible"), "win03", "-i", str(state / "inventory.yml"),
-                               "-m", "ansible.windows.win_ping"], env=env, capture_output=True, text=True, timeout=60)
+                               "-m", "ansible.windows.win_ping"], env=env, capture_output=True, text=True, timeout=60,
+                              check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr
         recs = json.loads(winsim("records", "--state-dir", str(state), "--host", "win03", "--json").stdout)
         assert [(r["kind"], r["name"], r["outcome"]) for r in recs["win03"]] == [("module", "win_ping", "ok")]

@@ -10,20 +10,10 @@ waits through them.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-if os.path.join(_ROOT, "tests") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
-
-from winsim.detached import setup_exe  # noqa: E402
-from winsim.fleet import Fleet  # noqa: E402
-from winsim.pytest_plugin import ansible_env  # noqa: E402
+from winsim.detached import setup_exe
+from winsim.pytest_plugin import case_task, run_play, running_fleet
 
 ISO = "C:\\iso\\Win11_24H2_English_x64.iso"
 ISO_TEXT = setup_exe.make_media(26100, 1742).decode("utf-8")
@@ -55,33 +45,12 @@ CASES = {
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("inplace")
-    fleet = Fleet.from_scenario(SCENARIO)
-    fleet.start()
-    try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
+    with running_fleet(SCENARIO, tmp) as fleet:
         args = {"image": ISO, "accept_reboots": "{{ cases[inventory_hostname].accept | default(true) }}",
                 "poll_interval": 0.05, "scan_timeout": 120, "setup_timeout": 120, "reboot_timeout": 120}
-        play = [{"hosts": ",".join(CASES), "gather_facts": False, "vars": {"cases": CASES}, "tasks": [
-            {"name": "repair install", "winrepair.windows_update.win_inplace_upgrade": args, "register": "r",
-             "ignore_errors": True,
-             "check_mode": "{{ cases[inventory_hostname].check | default(false) }}"},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}",
-                                      "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False},
-        ]}]
-        pb = tmp / "play.yml"
-        pb.write_text(json.dumps(play))
-        proc = subprocess.run([os.path.join(_ROOT, ".venv", "bin", "ansible-playbook"), "-i",
-                               fleet.inventory_path, str(pb)], env=ansible_env(), capture_output=True,
-                              text=True, timeout=300, cwd=_ROOT)
-        results = {}
-        for name in CASES:
-            path = tmp / ("%s.json" % name)
-            assert path.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
-            results[name] = json.loads(path.read_text())
+        results, proc = run_play(fleet, tmp, CASES, [case_task("winrepair.windows_update.win_inplace_upgrade", args,
+                                                               name="repair install")], CASES, timeout=300)
         yield fleet, results, proc.stdout
-    finally:
-        fleet.stop()
 
 
 def records(fleet, name):

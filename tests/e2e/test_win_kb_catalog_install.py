@@ -18,23 +18,15 @@ from __future__ import annotations
 import functools
 import hashlib
 import http.server
-import json
 import os
-import subprocess
-import sys
 import threading
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-if os.path.join(_ROOT, "tests") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
-
-from winsim import winpath  # noqa: E402
-from winsim.detached import dism_packages  # noqa: E402
-from winsim.fake_catalog import FakeCatalog  # noqa: E402
-from winsim.fleet import Fleet  # noqa: E402
-from winsim.pytest_plugin import ansible_env  # noqa: E402
+from winsim import winpath
+from winsim.detached import dism_packages
+from winsim.fake_catalog import FakeCatalog
+from winsim.pytest_plugin import case_options, case_task, run_play, running_fleet
 
 NOT_APPLICABLE = -2146498530  # 0x800F081E CBS_E_NOT_APPLICABLE as DISM exits
 FOLDER = "C:\\ProgramData\\winrepair\\catalog\\KB5048667-x64"
@@ -77,29 +69,14 @@ def _serve(directory):
 
 
 def _play(tmp, fleet, catalog, hosts, cases, extra):
-    args = {opt: "{{ cases[inventory_hostname].%s | default(omit) }}" % opt for opt in OPTIONS}
+    args = case_options(OPTIONS)
     args.update(kb="{{ cases[inventory_hostname].kb | default('KB5048667') }}",
                 download_mode="{{ cases[inventory_hostname].download_mode | default('controller') }}",
                 catalog_url=catalog.url, ca_path=catalog.ca_path, cache_dir=str(tmp / "cache"),
                 poll_interval=0.2, timeout=120, catalog_retries=2, keep_files=True)
     args.update(extra)
-    play = [{"hosts": ",".join(hosts), "gather_facts": False, "vars": {"cases": cases}, "tasks": [
-        {"name": "install", "winrepair.windows_update.win_kb_catalog_install": args, "register": "r",
-         "ignore_errors": True, "check_mode": "{{ cases[inventory_hostname].check | default(false) }}"},
-        {"ansible.builtin.copy": {"content": "{{ r | to_json }}", "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-         "delegate_to": "localhost", "check_mode": False},
-    ]}]
-    path = tmp / "play.yml"
-    path.write_text(json.dumps(play))
-    proc = subprocess.run([os.path.join(_ROOT, ".venv", "bin", "ansible-playbook"), "-i", fleet.inventory_path,
-                           str(path)], env=ansible_env(), capture_output=True, text=True, timeout=240, cwd=_ROOT)
-    results = {}
-    for name in hosts:
-        out = tmp / ("%s.json" % name)
-        assert out.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
-        results[name] = json.loads(out.read_text())
-        out.unlink()
-    return results, proc
+    return run_play(fleet, tmp, hosts, [case_task("winrepair.windows_update.win_kb_catalog_install", args,
+                                                  name="install")], cases, timeout=240)
 
 
 @pytest.fixture(scope="module")
@@ -112,24 +89,21 @@ def world(tmp_path_factory):
     mirror_dir.mkdir()
     mirror = _serve(str(mirror_dir))
     mirror_netloc = "localhost:%d" % mirror.server_address[1]
-    fleet = Fleet.from_scenario(SCENARIO)
-    fleet.hosts["notapp"].kb_install_exit = {"KB5048667": NOT_APPLICABLE}
-    fleet.hosts["notappok"].kb_install_exit = {"KB5048667": NOT_APPLICABLE}
-    before = {name: dict(h.files) for name, h in fleet.hosts.items()}
     os.environ["SSL_CERT_FILE"] = catalog.ca_path  # the simulated hosts trust the fake catalog's CA
-    fleet.start()
     try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
-        extra = {"download_hosts": [catalog.download_host, mirror_netloc], "mirror_dir": str(mirror_dir),
-                 "mirror_url": "http://%s/" % mirror_netloc}
-        results, proc = _play(tmp, fleet, catalog, list(CASES), CASES, extra)
-        assert not records(fleet, "badhash")
-        stats = catalog.stats()
-        catalog.reset()
-        yield {"fleet": fleet, "res": results, "stats": stats, "before": before, "catalog": catalog,
-               "tmp": tmp, "mirror_dir": str(mirror_dir), "out": proc.stdout}
+        with running_fleet(SCENARIO, tmp) as fleet:
+            fleet.hosts["notapp"].kb_install_exit = {"KB5048667": NOT_APPLICABLE}
+            fleet.hosts["notappok"].kb_install_exit = {"KB5048667": NOT_APPLICABLE}
+            before = {name: dict(h.files) for name, h in fleet.hosts.items()}
+            extra = {"download_hosts": [catalog.download_host, mirror_netloc], "mirror_dir": str(mirror_dir),
+                     "mirror_url": "http://%s/" % mirror_netloc}
+            results, proc = _play(tmp, fleet, catalog, list(CASES), CASES, extra)
+            assert not records(fleet, "badhash")
+            stats = catalog.stats()
+            catalog.reset()
+            yield {"fleet": fleet, "res": results, "stats": stats, "before": before, "catalog": catalog,
+                   "tmp": tmp, "mirror_dir": str(mirror_dir), "out": proc.stdout}
     finally:
-        fleet.stop()
         catalog.stop()
         mirror.shutdown()
         mirror.server_close()

@@ -11,20 +11,10 @@ script name, tests/winsim/dispatch.py): the detached run goes on regardless.
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-if os.path.join(_ROOT, "tests") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
-
-from winsim.detached import tools  # noqa: E402
-from winsim.fleet import Fleet  # noqa: E402
-from winsim.pytest_plugin import ansible_env  # noqa: E402
+from winsim.detached import tools
+from winsim.pytest_plugin import case_options, case_task, run_play, running_fleet
 
 WIM = "D:\\sources\\install.wim"
 ISO = "C:\\iso\\Win11_24H2_x64.iso"
@@ -68,33 +58,11 @@ OPTIONS = ("sfc", "dism", "source", "source_index", "limit_access")
 @pytest.fixture(scope="module")
 def run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("sfc_dism")
-    fleet = Fleet.from_scenario(SCENARIO)
-    fleet.start()
-    try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
-        args = {opt: "{{ cases[inventory_hostname].%s | default(omit) }}" % opt for opt in OPTIONS}
-        args.update(timeout=120, poll_interval=0.05)
-        play = [{"hosts": ",".join(CASES), "gather_facts": False, "vars": {"cases": CASES}, "tasks": [
-            {"name": "repair", "winrepair.windows_update.win_sfc_dism": args, "register": "r",
-             "ignore_errors": True,
-             "check_mode": "{{ cases[inventory_hostname].check | default(false) }}"},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}",
-                                      "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False},
-        ]}]
-        pb = tmp / "play.yml"
-        pb.write_text(json.dumps(play))
-        proc = subprocess.run([os.path.join(_ROOT, ".venv", "bin", "ansible-playbook"), "-i",
-                               fleet.inventory_path, str(pb)], env=ansible_env(), capture_output=True,
-                              text=True, timeout=240, cwd=_ROOT)
-        results = {}
-        for name in CASES:
-            path = tmp / ("%s.json" % name)
-            assert path.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
-            results[name] = json.loads(path.read_text())
+    with running_fleet(SCENARIO, tmp) as fleet:
+        args = dict(case_options(OPTIONS), timeout=120, poll_interval=0.05)
+        results, proc = run_play(fleet, tmp, CASES, [case_task("winrepair.windows_update.win_sfc_dism", args)],
+                                 CASES, timeout=240)
         yield fleet, results, proc.stdout
-    finally:
-        fleet.stop()
 
 
 def scripts_run(fleet, name):

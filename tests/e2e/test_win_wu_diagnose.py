@@ -10,12 +10,10 @@ second with check mode, and the two answers must be the same.
 from __future__ import annotations
 
 import copy
-import json
-import os
 
 import pytest
 
-from winsim.pytest_plugin import start_fleet
+from winsim.pytest_plugin import run_play, running_fleet
 
 GB = 1024 ** 3
 SD = "C:\\Windows\\SoftwareDistribution"
@@ -70,28 +68,16 @@ HOSTS = [h["name"] for h in SCENARIO["hosts"]]
 def run(tmp_path_factory):
     """Start the fleet, run one play (normal task, then the same task in check mode), collect results."""
     tmp = tmp_path_factory.mktemp("wu_diagnose")
-    fleet = start_fleet(SCENARIO, str(tmp))
-    try:
+    with running_fleet(SCENARIO, tmp) as fleet:
         before = {name: copy.deepcopy(_state(fleet.host(name))) for name in HOSTS}
-        play = [{"hosts": ",".join(HOSTS), "gather_facts": False, "tasks": [
+        tasks = [
             {"name": "diagnose", "winrepair.windows_update.win_wu_diagnose": {}, "register": "normal"},
             {"name": "diagnose in check mode", "winrepair.windows_update.win_wu_diagnose": {},
              "register": "check", "check_mode": True},
-            {"ansible.builtin.copy": {"content": "{{ {'normal': normal, 'check': check} | to_json }}",
-                                      "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False},
-        ]}]
-        playbook = tmp / "play.yml"
-        playbook.write_text(json.dumps(play))
-        proc = fleet.playbook(str(playbook), timeout=180)
-        results = {}
-        for name in HOSTS:
-            path = tmp / ("%s.json" % name)
-            assert path.exists(), proc.stdout[-4000:] + proc.stderr[-4000:]
-            results[name] = json.loads(path.read_text())
+        ]
+        results, proc = run_play(fleet, tmp, HOSTS, tasks, collect="{'normal': normal, 'check': check}",
+                                 timeout=180)
         yield fleet, before, results, proc
-    finally:
-        fleet.stop()
 
 
 def _state(host):

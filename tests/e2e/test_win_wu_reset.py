@@ -3,24 +3,15 @@
 """win_wu_reset end to end: ansible-playbook over WinRM against a simulated fleet.
 
 One fleet, one host per case (its faults in the scenario, its options in
-CASES), and ONE ansible-playbook run over all of them, so the file runs in seconds. The fleet is started by a small local fixture with winsim.fleet.Fleet
-(tests/winsim/pytest_plugin.py was not there yet when this was written).
+CASES), and ONE ansible-playbook run over all of them, so the file runs in seconds
+(winsim.pytest_plugin running_fleet / run_play).
 """
 from __future__ import annotations
 
-import json
-import os
-import subprocess
-import sys
-
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-if os.path.join(_ROOT, "tests") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
-
-from winsim import winpath  # noqa: E402
-from winsim.fleet import Fleet  # noqa: E402
+from winsim import winpath
+from winsim.pytest_plugin import case_options, case_task, run_play, running_fleet
 
 SD = "C:\\Windows\\SoftwareDistribution"
 CR = "C:\\Windows\\System32\\catroot2"
@@ -63,36 +54,11 @@ def run(tmp_path_factory):
     """Start the fleet, snapshot every host, run ONE play over all of them (each host its own
     case), and give the tests the fleet, the snapshots before and each host's task result."""
     tmp = tmp_path_factory.mktemp("wu_reset")
-    fleet = Fleet.from_scenario(SCENARIO)
-    fleet.start()
-    try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
+    with running_fleet(SCENARIO, tmp) as fleet:
         before = {name: snapshot(fleet.host(name)) for name in CASES}
-        reset = {opt: "{{ cases[inventory_hostname].%s | default(omit) }}" % opt for opt in OPTIONS}
-        play = [{"hosts": ",".join(CASES), "gather_facts": False, "vars": {"cases": CASES}, "tasks": [
-            {"name": "reset", "winrepair.windows_update.win_wu_reset": reset, "register": "r",
-             "ignore_errors": True,
-             "check_mode": "{{ cases[inventory_hostname].check | default(false) }}",
-             "diff": "{{ cases[inventory_hostname].diff | default(false) }}"},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}",
-                                      "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False, "diff": False},
-        ]}]
-        pb = tmp / "play.yml"
-        pb.write_text(json.dumps(play))
-        env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(_ROOT, "build", "collections"),
-                   ANSIBLE_CONFIG=os.path.join(_ROOT, "tests", "ansible.cfg"))
-        proc = subprocess.run([os.path.join(_ROOT, ".venv", "bin", "ansible-playbook"), "-i",
-                               fleet.inventory_path, str(pb)], env=env, capture_output=True, text=True,
-                              timeout=180)
-        results = {}
-        for name in CASES:
-            path = tmp / ("%s.json" % name)
-            assert path.exists(), proc.stdout + proc.stderr
-            results[name] = json.loads(path.read_text())
+        task = case_task("winrepair.windows_update.win_wu_reset", case_options(OPTIONS), name="reset")
+        results, _proc = run_play(fleet, tmp, CASES, [task], CASES, timeout=180)
         yield fleet, before, results
-    finally:
-        fleet.stop()
 
 
 def backups(host, path):

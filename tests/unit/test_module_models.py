@@ -63,7 +63,7 @@ def test_sfc_output_is_utf16_and_decoded_as_utf8_by_default():
     # UTF-16LE read as UTF-8: a NUL after every ASCII character.
     assert "W\x00i\x00n\x00d\x00o\x00w\x00s\x00" in res["stdout"]
     assert ctx.modelled_seconds >= 300
-    res, _ = cmd(host, "sfc /scannow", output_encoding_override="unicode")
+    res, _ctx = cmd(host, "sfc /scannow", output_encoding_override="unicode")
     assert "\x00" not in res["stdout"]
     assert res["stdout"].strip().endswith(win_command.SFC_NO_VIOLATIONS)
 
@@ -72,12 +72,12 @@ def test_sfc_repairs_only_with_a_healthy_store():
     host = make_host()
     host.component_store.system_files_corrupt = True
     host.component_store.health = "repairable"
-    res, _ = cmd(host, "sfc.exe /SCANNOW", output_encoding_override="utf-16")
+    res, _ctx = cmd(host, "sfc.exe /SCANNOW", output_encoding_override="utf-16")
     assert "unable to fix some" in res["stdout"]
     assert host.component_store.system_files_corrupt is True
     assert any("[SR] Cannot repair member file" in line for line in host.cbs_log)
     host.component_store.health = "healthy"
-    res, _ = cmd(host, "sfc /scannow", output_encoding_override="utf-16")
+    res, _ctx = cmd(host, "sfc /scannow", output_encoding_override="utf-16")
     assert "successfully repaired them" in res["stdout"]
     assert host.component_store.system_files_corrupt is False
 
@@ -85,11 +85,11 @@ def test_sfc_repairs_only_with_a_healthy_store():
 def test_sfc_pending_reboot_and_disabled_installer():
     host = make_host()
     host.pending_reboot.cbs_reboot_pending = True
-    res, _ = cmd(host, "sfc /scannow", output_encoding_override="unicode")
+    res, _ctx = cmd(host, "sfc /scannow", output_encoding_override="unicode")
     assert "system repair pending which requires reboot" in res["stdout"]
     host.pending_reboot.cbs_reboot_pending = False
     host.services["trustedinstaller"].start_mode = "disabled"
-    res, _ = cmd(host, "sfc /scannow", output_encoding_override="unicode")
+    res, _ctx = cmd(host, "sfc /scannow", output_encoding_override="unicode")
     assert "could not start the repair service" in res["stdout"]
 
 
@@ -120,7 +120,7 @@ def test_dism_restorehealth_repairs_and_takes_long():
 def test_dism_source_missing_is_an_unsigned_hresult_rc():
     host = make_host()
     host.component_store.health = "repairable_from_source"
-    res, _ = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth")
+    res, _ctx = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth")
     # Process.cs reads the exit code as UInt32: 0x800f081f, not -2146498529.
     assert res["rc"] == 0x800F081F == 2148468767
     assert res["failed"] is True and res["msg"] == "non-zero return code"
@@ -133,11 +133,11 @@ def test_dism_source_must_exist_and_match_the_edition():
     host.component_store.health = "repairable_from_source"
     host.files["d:\\sources\\install.wim"] = b"wim"
     host.component_store.sources["d:\\sources\\install.wim"] = {1: "Core", 6: "Professional"}
-    wrong, _ = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:1 "
-                         "/LimitAccess")
+    wrong, _ctx = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:1 "
+                      "/LimitAccess")
     assert wrong["rc"] == 0x800F081F
-    right, _ = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 "
-                         "/LimitAccess")
+    right, _ctx = cmd(host, "DISM /Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 "
+                      "/LimitAccess")
     assert right["rc"] == 0 and host.component_store.health == "healthy"
 
 
@@ -153,15 +153,15 @@ def test_netsh_sc_and_bcdedit():
     host = make_host()
     assert "Winsock Catalog" in cmd(host, "netsh winsock reset")[0]["stdout"]
     assert "Direct access" in cmd(host, "netsh.exe winhttp reset proxy")[0]["stdout"]
-    show, _ = cmd(host, "sc.exe sdshow wuauserv")
+    show, _ctx = cmd(host, "sc.exe sdshow wuauserv")
     assert show["stdout"].strip() == win_command.DEFAULT_SDDL["wuauserv"]
     new_sd = "D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)"
     assert cmd(host, argv=["sc.exe", "sdset", "bits", new_sd])[0]["rc"] == 0
     assert host.services["bits"].security_descriptor == new_sd
-    bad, _ = cmd(host, "sc.exe sdset bits nonsense")
+    bad, _ctx = cmd(host, "sc.exe sdset bits nonsense")
     assert bad["rc"] == 1336 and bad["failed"] is True
     assert host.services["bits"].security_descriptor == new_sd
-    missing, _ = cmd(host, "sc.exe sdshow nosuchsvc")
+    missing, _ctx = cmd(host, "sc.exe sdshow nosuchsvc")
     assert missing["rc"] == 1060 and "does not exist" in missing["stdout"]
     host.insider.flightsigning = True
     assert "flightsigning           Yes" in cmd(host, "bcdedit /enum {current}")[0]["stdout"]
@@ -183,11 +183,11 @@ def test_win_command_check_mode_skips_and_changes_nothing():
 def test_win_command_creates_removes_chdir():
     host = make_host()
     host.files["c:\\windows\\temp\\marker.txt"] = b"x"
-    res, _ = cmd(host, "sfc /scannow", creates="%windir%\\Temp\\marker.txt")
+    res, _ctx = cmd(host, "sfc /scannow", creates="%windir%\\Temp\\marker.txt")
     assert res["skipped"] is True and res["msg"] == "skipped, since C:\\Windows\\Temp\\marker.txt exists"
-    res, _ = cmd(host, "sfc /scannow", removes="C:\\nothing.txt")
+    res, _ctx = cmd(host, "sfc /scannow", removes="C:\\nothing.txt")
     assert res["skipped"] is True and "does not exist" in res["msg"]
-    res, _ = cmd(host, "sfc /scannow", chdir="C:\\missing")
+    res, _ctx = cmd(host, "sfc /scannow", chdir="C:\\missing")
     assert res["failed"] is True and res["rc"] == 2 and "-WorkingDirectory" in res["msg"]
 
 
@@ -574,7 +574,7 @@ def test_powershell_refuses_other_text(script_dir):
 
 def test_powershell_unknown_parameter_is_a_binding_error(script_dir):
     host = make_host()
-    res, _ = ps(host, SCRIPT, {"Name": "bits", "Force": True})
+    res, _ctx = ps(host, SCRIPT, {"Name": "bits", "Force": True})
     assert res["failed"] is True and script_dir == []
     assert res["error"][0]["exception"]["message"] == \
         "A parameter cannot be found that matches parameter name 'Force'."
@@ -583,16 +583,16 @@ def test_powershell_unknown_parameter_is_a_binding_error(script_dir):
 def test_powershell_check_mode(script_dir):
     host = make_host()
     before = snapshot(host)
-    res, _ = ps(host, SCRIPT, {"Name": "bits"}, check=True)  # SupportsShouldProcess: runs with -WhatIf
+    res, _ctx = ps(host, SCRIPT, {"Name": "bits"}, check=True)  # SupportsShouldProcess: runs with -WhatIf
     assert script_dir == [("probe", {"Name": "bits"}, True)] and res["result"]["state"] == "running"
-    res, _ = ps(host, WRITER, {"Name": "bits"}, check=True)  # no SupportsShouldProcess: skipped
+    res, _ctx = ps(host, WRITER, {"Name": "bits"}, check=True)  # no SupportsShouldProcess: skipped
     assert res["changed"] is True and res["msg"] == "skipped, running in check mode"
     assert len(script_dir) == 1 and snapshot(host) == before
 
 
 def test_powershell_failure_shape(script_dir):
     host = make_host()
-    res, _ = ps(host, WRITER, {"Name": "bits"})
+    res, _ctx = ps(host, WRITER, {"Name": "bits"})
     assert res["failed"] is True and res["changed"] is True and "msg" not in res
     assert res["error"][0]["output"].startswith("it went wrong")
     assert host.services["bits"].state == "stopped"
@@ -609,7 +609,7 @@ def test_powershell_model_result_keys_are_enforced(script_dir, monkeypatch):
 def test_powershell_creates_and_unmodelled_options(script_dir):
     host = make_host()
     host.files["c:\\windows\\temp\\done.flag"] = b""
-    res, _ = ps(host, SCRIPT, {"Name": "bits"}, creates="C:\\Windows\\Temp\\done.flag")
+    res, _ctx = ps(host, SCRIPT, {"Name": "bits"}, creates="C:\\Windows\\Temp\\done.flag")
     assert res["msg"].startswith("skipped, since") and script_dir == []
     with pytest.raises(NotModelled):
         ps(host, SCRIPT, {"Name": "bits"}, executable="pwsh.exe")

@@ -210,4 +210,3 @@ class Fleet:
         self._control = srv
         self.control_port = srv.server_address[1]
         threading.Thread(target=srv.serve_forever, daemon=True, name="winsim-control").start()
-

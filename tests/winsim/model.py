@@ -176,6 +176,11 @@ class Record:
     real_time: float = 0.0
 
 
+# Field metadata of HostModel state that models keep while the fleet runs:
+# a scenario cannot set it (scenario.py refuses the key as unknown).
+RUNTIME = {"runtime": True}
+
+
 @dataclass
 class HostModel:
     name: str
@@ -215,6 +220,18 @@ class HostModel:
     # this host (dicts made by causes.offer(); the win_updates model searches them).
     target_kb: str = ""
     available_updates: list = field(default_factory=list)
+    # Test knob: {"KB5048667": -2146498530} forces DISM /Add-Package's exit code
+    # for that KB (tests/winsim/detached/dism_packages.py).
+    kb_install_exit: dict = field(default_factory=dict)
+    # State the models keep while the fleet runs (not scenario keys, RUNTIME):
+    # detached runs by run folder key (tests/winsim/detached/__init__.py),
+    # mounted ISOs: image key -> drive letter (scripts/iso_mount.py),
+    # system restore points (scripts/wu_restore_point.py) and whether Defender's
+    # real-time protection is paused (scripts/wu_defender_rtp.py).
+    detached_runs: dict = field(default_factory=dict, metadata=RUNTIME)
+    mounted_images: dict = field(default_factory=dict, metadata=RUNTIME)
+    restore_points: list = field(default_factory=list, metadata=RUNTIME)
+    defender_rtp_paused: bool = field(default=False, metadata=RUNTIME)
     records: list = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

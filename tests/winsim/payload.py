@@ -126,7 +126,7 @@ def _decode_219(inv: Invocation) -> Invocation:
         raise NotModelled("async tasks (%s)" % ", ".join(async_used))
     last = actions[-1]
     inv.action = last.get("name", "")
-    inv.wrappers = [n for n in names[:-1]]
+    inv.wrappers = list(names[:-1])
     unknown = [n for n in inv.wrappers if n not in _KNOWN_WRAPPERS]
     if unknown:
         raise NotModelled("exec wrapper actions %s" % ", ".join(unknown))
@@ -160,7 +160,7 @@ def _decode_219(inv: Invocation) -> Invocation:
 
 
 def _decode_218(inv: Invocation) -> Invocation:
-    head, _, rest = inv.stdin.partition(SEPARATOR_218)
+    head, _separator, rest = inv.stdin.partition(SEPARATOR_218)
     manifest = _json(rest, "exec manifest (ansible-core <= 2.18)")
     inv.manifest = manifest
     inv.protocol = "<=2.18"

@@ -14,6 +14,8 @@ is the environment docs/dev/HELPERS.md prescribes for ansible subprocesses.
 """
 from __future__ import annotations
 
+import contextlib
+import json
 import os
 import subprocess
 from typing import Optional, Union
@@ -70,6 +72,61 @@ def start_fleet(source: Union[str, dict], directory: str, keep_port: bool = Fals
     fleet.start(control=True)
     fleet.write_inventory(os.path.join(directory, "inventory.yml"))
     return fleet
+
+
+@contextlib.contextmanager
+def running_fleet(source: Union[str, dict], directory, **kw):
+    """with running_fleet(scenario, dir) as fleet: a started TestFleet, stopped afterwards."""
+    fleet = start_fleet(source, str(directory), **kw)
+    try:
+        yield fleet
+    finally:
+        fleet.stop()
+
+
+def case_options(options) -> dict:
+    """Module options taken from each host's own case: `cases[inventory_hostname].OPTION`, else omitted."""
+    return {opt: "{{ cases[inventory_hostname].%s | default(omit) }}" % opt for opt in options}
+
+
+def case_task(module: str, args: dict, name: str = "case", register: str = "r") -> dict:
+    """A task of MODULE registered as REGISTER, in check mode / diff mode where the host's case says
+    `check` / `diff`; errors are ignored so that every host's result is collected."""
+    return {"name": name, module: args, "register": register, "ignore_errors": True,
+            "check_mode": "{{ cases[inventory_hostname].check | default(false) }}",
+            "diff": "{{ cases[inventory_hostname].diff | default(false) }}"}
+
+
+def run_play(fleet: Fleet, directory, hosts, tasks: list, cases: Optional[dict] = None, collect: str = "r",
+             timeout: float = 300, extra_env=None):
+    """Run ONE ansible-playbook play of TASKS over HOSTS of FLEET; collect each host's results.
+
+    cases: the play's `cases` variable (per host: options, check, diff; see case_task).
+    collect: a Jinja expression over the registered variables; a last task writes its value for
+    every host as JSON to DIRECTORY/<host>.json on the controller. Returns ({host: that value},
+    the CompletedProcess). A host without a result fails the calling test with the end of the
+    playbook's output.
+    """
+    directory = str(directory)
+    play = [{"hosts": ",".join(hosts), "gather_facts": False, "vars": {"cases": dict(cases or {})},
+             "tasks": list(tasks) + [
+                 {"ansible.builtin.copy": {"content": "{{ (%s) | to_json }}" % collect,
+                                           "dest": directory + "/{{ inventory_hostname }}.json"},
+                  "delegate_to": "localhost", "check_mode": False, "diff": False}]}]
+    playbook = os.path.join(directory, "play.yml")
+    with open(playbook, "w", encoding="utf-8") as handle:
+        json.dump(play, handle)
+    proc = subprocess.run([os.path.join(VENV, "bin", "ansible-playbook"), "-i", fleet.inventory_path, playbook],
+                          env=ansible_env(extra=extra_env), capture_output=True, text=True, timeout=timeout,
+                          cwd=REPO)
+    results = {}
+    for name in hosts:
+        path = os.path.join(directory, "%s.json" % name)
+        assert os.path.exists(path), proc.stdout[-4000:] + proc.stderr[-4000:]
+        with open(path, encoding="utf-8") as handle:
+            results[name] = json.load(handle)
+        os.unlink(path)  # a later play in the same directory writes its own
+    return results, proc
 
 
 @pytest.fixture

@@ -89,7 +89,8 @@ def _parse_time(value, where: str) -> datetime.datetime:
 
 
 def apply_overrides(host: HostModel, data: dict, where: str) -> None:
-    fields = {f.name for f in dataclasses.fields(HostModel)} - {"lock", "records", "name", "address"}
+    fields = {f.name for f in dataclasses.fields(HostModel) if not f.metadata.get("runtime")} - {
+        "lock", "records", "name", "address"}
     for key, value in data.items():
         if key in _HOST_EXTRA or key in ("name", "address"):
             continue

@@ -196,7 +196,7 @@ class HostServer:
 
     def _bind(self) -> None:
         last = None
-        for _ in range(50):
+        for _attempt in range(50):
             try:
                 self._listener = _Listener((self.host.address, self.host.port), _Handler, self)
                 break
@@ -242,7 +242,7 @@ class HostServer:
         if not header.lower().startswith("basic "):
             return False
         try:
-            user, _, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
+            user, _colon, password = base64.b64decode(header[6:].strip()).decode("utf-8").partition(":")
         except (ValueError, UnicodeDecodeError):
             return False
         # A local account may be named bare, .\name or HOST\name; Windows

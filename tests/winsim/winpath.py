@@ -141,7 +141,7 @@ def key(path: str, host: Optional[HostModel] = None) -> str:
 
 def parent(path: str) -> Optional[str]:
     """Parent of a normalised path; None for a drive root."""
-    head, _, tail = path.rpartition("\\")
+    head, _separator, tail = path.rpartition("\\")
     if not tail:
         return None
     if re.match(r"^[A-Za-z]:$", head):

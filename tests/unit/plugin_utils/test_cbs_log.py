@@ -4,16 +4,8 @@
 from __future__ import annotations
 
 import os
-import sys
 
-# The collection is importable as ansible_collections.winrepair.windows_update
-# through build/collections (make setup links it there).
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
-FIXTURES = os.path.join(_ROOT, "tests", "fixtures", "outputs")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "outputs")
 
 
 def _read(name):
@@ -86,7 +78,7 @@ def _top_level_alternatives(pattern):
 def test_every_signal_pattern_needs_a_prefilter_keyword():
     # A signal whose pattern can match without any keyword would be skipped.
     from ansible_collections.winrepair.windows_update.plugins.plugin_utils import cbs_log
-    for name, _, pattern in SIGNALS:
+    for name, _cause, pattern in SIGNALS:
         for alternative in _top_level_alternatives(pattern):
             literal = alternative.lower()
             assert any(k in literal for k in cbs_log._KEYWORDS), (name, alternative)
@@ -95,8 +87,8 @@ def test_every_signal_pattern_needs_a_prefilter_keyword():
 
 
 def test_every_signal_has_a_known_cause():
-    assert {cause for _, cause, _ in SIGNALS} <= set(CAUSES)
-    assert len({name for name, _, _ in SIGNALS}) == len(SIGNALS)
+    assert {cause for _name, cause, _pattern in SIGNALS} <= set(CAUSES)
+    assert len({name for name, _cause, _pattern in SIGNALS}) == len(SIGNALS)
 
 
 @pytest.mark.parametrize("line,name", [

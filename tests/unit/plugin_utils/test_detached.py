@@ -4,16 +4,8 @@
 from __future__ import annotations
 
 import base64
-import os
-import sys
 
 import pytest
-
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
 
 from ansible.errors import AnsibleConnectionFailure  # noqa: E402
 
@@ -94,7 +86,7 @@ def make_runner(clock, host, **kw):
 def test_runs_to_the_end_and_collects_all_output():
     clock = FakeClock()
     host = FakeHost(clock, duration=600.0)
-    runner, messages, _ = make_runner(clock, host)
+    runner, messages, _resets = make_runner(clock, host)
     result = runner.run("dism-1", "dism.exe", ["/Online", "/Cleanup-Image", "/RestoreHealth"],
                         timeout=3600, interval=30, label="DISM")
     assert result.state == detached.EXITED
@@ -115,7 +107,7 @@ def test_runs_to_the_end_and_collects_all_output():
 def test_progress_at_least_once_a_minute_even_with_a_long_interval():
     clock = FakeClock()
     host = FakeHost(clock, duration=1800.0)
-    runner, messages, _ = make_runner(clock, host)
+    runner, messages, _resets = make_runner(clock, host)
     runner.run("dism-2", "dism.exe", ["/x"], timeout=7200, interval=300, label="DISM")
     # The interval is capped at a minute so the operator hears from the run that often.
     assert max(clock.sleeps) <= 60
@@ -157,7 +149,7 @@ def test_start_retried_after_a_lost_answer_attaches_instead_of_starting_twice():
             raise AnsibleConnectionFailure("connection dropped after the command ran")
         return answer
 
-    runner, _, resets = make_runner(clock, lossy)
+    runner, _messages, resets = make_runner(clock, lossy)
     result = runner.run("dism-4", "dism.exe", ["/x"], timeout=600, interval=10)
     assert host.starts == 1
     assert result.attached is True
@@ -171,7 +163,7 @@ def test_start_does_not_retry_an_answer_from_the_host():
     def refusing(name, params):
         raise RuntimeError("run dism-5 is running a different command")
 
-    runner, _, _ = make_runner(clock, refusing)
+    runner, _messages, _resets = make_runner(clock, refusing)
     with pytest.raises(RuntimeError):
         runner.start("dism-5", "dism.exe", ["/x"], 600)
 
@@ -179,7 +171,7 @@ def test_start_does_not_retry_an_answer_from_the_host():
 def test_timeout_says_the_run_goes_on_and_how_to_wait_again():
     clock = FakeClock()
     host = FakeHost(clock, duration=10000.0)
-    runner, _, _ = make_runner(clock, host)
+    runner, _messages, _resets = make_runner(clock, host)
     with pytest.raises(detached.DetachedTimeout) as err:
         runner.run("dism-6", "dism.exe", ["/x"], timeout=600, interval=30, label="DISM /RestoreHealth")
     text = str(err.value)
@@ -191,7 +183,7 @@ def test_timeout_while_the_connection_is_down():
     clock = FakeClock()
     host = FakeHost(clock, duration=10000.0)
     host.failures = {n: AnsibleConnectionFailure("down") for n in range(3, 200)}
-    runner, _, _ = make_runner(clock, host, max_poll_errors=1000)
+    runner, _messages, _resets = make_runner(clock, host, max_poll_errors=1000)
     with pytest.raises(detached.DetachedTimeout) as err:
         runner.run("dism-7", "dism.exe", ["/x"], timeout=900, interval=30)
     assert "last poll failed" in str(err.value)
@@ -202,7 +194,7 @@ def test_too_many_poll_errors_in_a_row_fail():
     clock = FakeClock()
     host = FakeHost(clock, duration=10000.0)
     host.failures = {n: AnsibleConnectionFailure("down") for n in range(3, 50)}
-    runner, _, _ = make_runner(clock, host, max_poll_errors=5, max_backoff=1)
+    runner, _messages, _resets = make_runner(clock, host, max_poll_errors=5, max_backoff=1)
     with pytest.raises(detached.DetachedError) as err:
         runner.run("dism-8", "dism.exe", ["/x"], timeout=100000, interval=1)
     assert "6 times in a row" in str(err.value)
@@ -210,7 +202,7 @@ def test_too_many_poll_errors_in_a_row_fail():
 
 def test_unknown_run_fails_clearly():
     clock = FakeClock()
-    runner, _, _ = make_runner(clock, FakeHost(clock))
+    runner, _messages, _resets = make_runner(clock, FakeHost(clock))
     with pytest.raises(detached.DetachedError) as err:
         runner.wait("never-started", timeout=60, interval=5)
     assert "not known on the host" in str(err.value)
@@ -219,7 +211,7 @@ def test_unknown_run_fails_clearly():
 def test_more_output_than_one_answer_is_fetched_without_sleeping():
     clock = FakeClock()
     host = FakeHost(clock, duration=60.0, final=b"x" * 300 + b"\r\nEND\r\n")
-    runner, _, _ = make_runner(clock, host)
+    runner, _messages, _resets = make_runner(clock, host)
     detached.DEFAULT_MAX_BYTES, saved = 64, detached.DEFAULT_MAX_BYTES
     try:
         result = runner.run("dism-9", "dism.exe", ["/x"], timeout=600, interval=10)
@@ -242,7 +234,6 @@ def test_quote_argument_follows_the_c_runtime_rules(arg, quoted):
 
 
 def test_quoting_round_trips_through_a_commandlinetoargvw_parser():
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
     from winsim.modules.win_command import split_command_line
     args = ["/a", "two words", 'q"uote', "trail\\", "x\\\\\"y", "", "D:\\sources\\install.wim"]
     assert split_command_line(detached.command_line(args)) == args

@@ -6,15 +6,10 @@ from __future__ import annotations
 import hashlib
 import multiprocessing
 import os
-import sys
 import time
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"),):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.download_cache import (  # noqa: E402
     CacheError, DownloadCache, file_hashes)
@@ -50,7 +45,7 @@ def test_fetch_once_then_hit(tmp_path):
 
 def test_sha1_only_answers_find_the_file_through_the_index(tmp_path):
     cache = DownloadCache(str(tmp_path))
-    path, _ = cache.fetch(SHA1, None, writer())
+    path, _fetched = cache.fetch(SHA1, None, writer())
     assert os.path.basename(path) == SHA256
     assert cache.sha256_of_sha1(SHA1) == SHA256
     calls = []
@@ -135,7 +130,7 @@ def test_parallel_forks_fill_each_entry_once(tmp_path):
     os.makedirs(counter)
     ctx = multiprocessing.get_context("fork")
     barrier = ctx.Barrier(4)
-    procs = [ctx.Process(target=_fork_fetch, args=(root, counter, barrier)) for _ in range(4)]
+    procs = [ctx.Process(target=_fork_fetch, args=(root, counter, barrier)) for _fork in range(4)]
     for p in procs:
         p.start()
     for p in procs:

@@ -4,16 +4,8 @@
 from __future__ import annotations
 
 import os
-import sys
 
-# The collection is importable as ansible_collections.winrepair.windows_update
-# through build/collections (make setup links it there).
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
-FIXTURES = os.path.join(_ROOT, "tests", "fixtures", "outputs")
+FIXTURES = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "fixtures", "outputs")
 
 import pytest  # noqa: E402
 

@@ -4,14 +4,9 @@
 from __future__ import annotations
 
 import datetime
-import os
-import sys
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-if os.path.join(_ROOT, "build", "collections") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import inplace_upgrade as ipu  # noqa: E402
 

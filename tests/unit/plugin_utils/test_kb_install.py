@@ -3,15 +3,9 @@
 """kb_install: KB validation, catalog product from host facts, row choice, plan, mirror URLs, exit codes."""
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import kb_install as k  # noqa: E402
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.errors import (  # noqa: E402

@@ -3,14 +3,6 @@
 """ladder: rung order, the default cause map, recommended_rungs, next_rung, last resorts."""
 from __future__ import annotations
 
-import os
-import sys
-
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
 
 import pytest  # noqa: E402
 

@@ -3,16 +3,9 @@
 """wim_info.py: parse `dism /Get-WimInfo` (summary and /Index details) and pick the image for a host."""
 from __future__ import annotations
 
-import os
-import sys
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import wim_info  # noqa: E402
 
@@ -122,7 +115,6 @@ def test_source_argument():
 
 def test_simulator_output_parses_the_same_way():
     # The simulator's /Get-WimInfo (tests/winsim/detached/tools.py) must read like DISM's.
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
     from winsim.detached import tools
     from winsim.model import HostModel
     host = HostModel("h", "127.0.0.2")
@@ -130,5 +122,5 @@ def test_simulator_output_parses_the_same_way():
     text, code = tools.wim_info(host, "D:\\sources\\install.wim")
     assert code == 0
     assert len(wim_info.parse_wim_info(text)) == 11
-    one, _ = tools.wim_info(host, "D:\\sources\\install.wim", 6)
+    one, _code = tools.wim_info(host, "D:\\sources\\install.wim", 6)
     assert wim_info.parse_wim_info(one)[0]["edition"] == "Professional"

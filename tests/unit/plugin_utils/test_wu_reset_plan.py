@@ -4,16 +4,11 @@
 from __future__ import annotations
 
 import copy
-import os
-import sys
 
 import pytest
 
 # The collection is importable as ansible_collections.winrepair.windows_update through
 # build/collections (make setup links it there); added here so this file runs on its own.
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-if os.path.join(_ROOT, "build", "collections") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import wu_reset_plan as wp  # noqa: E402
 

@@ -23,8 +23,8 @@ T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 ALL = list(causes.CAUSES)
 # (cause, variant) pairs: every cause once, plus the variants that change the table.
 CASES = [(c, None) for c in ALL] + [("corrupt_component_store", "needs_source"),
-                                     ("corrupt_component_store", "sxs"),
-                                     ("corrupt_download_cache", "post_reboot")]
+                                    ("corrupt_component_store", "sxs"),
+                                    ("corrupt_download_cache", "post_reboot")]
 CASE_IDS = ["%s%s" % (c, "-" + v if v else "") for c, v in CASES]
 
 
@@ -154,14 +154,14 @@ def test_insider_conflict_blocks_only_the_target():
 
 @pytest.mark.parametrize("cause,variant", CASES, ids=CASE_IDS)
 def test_cured_by_each_fixing_sequence(cause, variant):
-    _, blocker = seeded(cause, variant)
+    _host, blocker = seeded(cause, variant)
     sequences = causes.fixed_by(blocker)
     if cause == "storage_fault":
         assert sequences == ()
         return
     assert sequences
     for seq in sequences:
-        host, _ = seeded(cause, variant)
+        host, _blocker = seeded(cause, variant)
         now = apply_sequence(host, seq)
         assert causes.active(host, now) == [], (seq, host.update_blockers)
         host.installed_kbs = [k for k in host.installed_kbs if k != KB]
@@ -170,18 +170,18 @@ def test_cured_by_each_fixing_sequence(cause, variant):
 
 @pytest.mark.parametrize("cause,variant", CASES, ids=CASE_IDS)
 def test_not_cured_by_other_events(cause, variant):
-    _, blocker = seeded(cause, variant)
-    cures = {seq for seq in causes.fixed_by(blocker)}
+    _host, blocker = seeded(cause, variant)
+    cures = set(causes.fixed_by(blocker))
     for event in single_events(blocker):
         if (event,) in cures:
             continue
-        host, _ = seeded(cause, variant)
+        host, _blocker = seeded(cause, variant)
         cured = causes.apply(host, event, T0)
         assert cured == [] and causes.active(host, T0) == [cause], event
     # The last step of a sequence alone does not cure (e.g. sfc without DISM first).
     for seq in cures:
         if len(seq) > 1 and not seq[-1].startswith("+"):
-            host, _ = seeded(cause, variant)
+            host, _blocker = seeded(cause, variant)
             causes.apply(host, seq[-1], T0)
             assert causes.active(host, T0) == [cause], seq
 
@@ -203,22 +203,22 @@ def test_superseding_kb_through_windows_update_also_cures():
 # State knobs other models change cure without apply().
 
 def test_state_changes_of_other_models_cure():
-    host, _ = seeded("corrupt_component_store")
+    host, _blocker = seeded("corrupt_component_store")
     host.component_store.health = "healthy"  # what the DISM model does after /RestoreHealth
     assert causes.active(host, T0) == []
 
-    host, _ = seeded("pending_reboot")
+    host, _blocker = seeded("pending_reboot")
     host.pending_reboot = PendingReboot()  # what server.py does when the host boots
     assert causes.active(host, T0) == []
 
-    host, _ = seeded("third_party_filter_driver")
+    host, _blocker = seeded("third_party_filter_driver")
     host.antivirus = []  # uninstalled by the preflight
     assert causes.active(host, T0) == []
 
 
 def test_reset_script_rename_cures_download_cache_and_catroot2():
     from winsim.scripts.wu_reset_apply import rename_tree
-    host, _ = seeded("corrupt_download_cache")
+    host, _blocker = seeded("corrupt_download_cache")
     causes.seed(host, "inconsistent_catroot2", KB, T0)
     rename_tree(host, "C:\\Windows\\SoftwareDistribution", "C:\\Windows\\SoftwareDistribution.bak-x")
     assert causes.active(host, T0) == ["inconsistent_catroot2"]
@@ -235,14 +235,14 @@ def test_disk_cleaned_frees_the_backups():
 
 
 def test_disk_cleaned_not_enough_keeps_low_disk():
-    host, _ = seeded("low_disk", free_bytes=1 * causes.GB, needed_bytes=10 * causes.GB,
-                     reclaimable_bytes=3 * causes.GB)
+    host, _blocker = seeded("low_disk", free_bytes=1 * causes.GB, needed_bytes=10 * causes.GB,
+                            reclaimable_bytes=3 * causes.GB)
     assert causes.apply(host, "disk_cleaned", T0) == []
     assert causes.active(host, T0) == ["low_disk"]
 
 
 def test_heavy_rungs_on_a_failing_disk_are_recorded():
-    host, _ = seeded("storage_fault")
+    host, _blocker = seeded("storage_fault")
     assert causes.heavy_rung_violations(host) == []
     causes.apply(host, "wu_reset", T0)
     causes.apply(host, "reboot", T0)
@@ -253,7 +253,7 @@ def test_heavy_rungs_on_a_failing_disk_are_recorded():
 
 
 def test_unknown_event_refused():
-    host, _ = seeded("low_disk")
+    host, _blocker = seeded("low_disk")
     with pytest.raises(NotModelled):
         causes.apply(host, "prayer", T0)
     with pytest.raises(NotModelled):
@@ -261,14 +261,14 @@ def test_unknown_event_refused():
 
 
 def test_upgrade_outcome():
-    host, _ = seeded("forward_delta_hydration")
+    host, _blocker = seeded("forward_delta_hydration")
     assert causes.upgrade_outcome(host, T0) is None
-    host, _ = seeded("third_party_filter_driver")
+    host, _blocker = seeded("third_party_filter_driver")
     assert causes.upgrade_outcome(host, T0) == {"cause": "third_party_filter_driver",
                                                 "hresult": 0xC1900101, "extend": 0x30018}
-    host, _ = seeded("insider_build_conflict")
+    host, _blocker = seeded("insider_build_conflict")
     assert causes.upgrade_outcome(host, T0)["hresult"] == 0xC1900204
-    host, _ = seeded("low_disk")
+    host, _blocker = seeded("low_disk")
     assert causes.upgrade_outcome(host, T0)["hresult"] == 0xC190020E
 
 
@@ -300,7 +300,7 @@ def test_collection_diagnosis_names_the_seeded_cause(cause, variant):
     from ansible_collections.winrepair.windows_update.plugins.plugin_utils import diagnosis
     from winsim.scripts import wu_diagnose
 
-    host, _ = seeded(cause, variant)
+    host, _blocker = seeded(cause, variant)
     ctx = RunContext(host=host, clock=Clock(600.0, T0), check_mode=False, step="wu_diagnose")
     raw = wu_diagnose.run(host, {}, ctx)["result"]
     found = diagnosis.diagnose(diagnosis.normalise(raw))

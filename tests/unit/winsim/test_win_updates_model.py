@@ -115,7 +115,7 @@ def test_healthy_host_installs_accepted_kb():
     assert host.installed_kbs == [KB] and host.pending_reboot.wu_reboot_required
     assert host.update_history[-1].result_code == 2
     # Protocol: one start, polls, one cancel; the task is gone afterwards.
-    ops = [op for op, _ in run.calls]
+    ops = [op for op, _answer in run.calls]
     assert ops[0] == "start" and ops[-1] == "cancel" and set(ops[1:-1]) == {"poll"}
     assert model.jobs_running(host) == 0
     # Search + download + install of a CU: between 20 and 60 modelled minutes.
@@ -133,7 +133,7 @@ def test_start_answer_and_exit_repeats_until_cancel():
     pipe = start["poll_options"]["pipe_name"]
     assert start["cancel_options"]["cancel_id"] == "Global\\" + pipe and pipe.startswith("Ansible.Windows.WinUpdates-")
     tasks = []
-    for _ in range(40):
+    for _poll in range(40):
         out = run.direct({"_operation": "poll", "_operation_options": {"pipe_name": pipe}})["output"]
         assert out, "a poll returns at least one line"
         tasks.extend(o["task"] for o in out)

@@ -31,11 +31,7 @@ TASK_PATH = "\\winrepair\\"
 
 def runs(host: HostModel) -> dict:
     """run dir key -> plan dict; kept on the host so every request sees it."""
-    store = getattr(host, "detached_runs", None)
-    if store is None:
-        store = {}
-        host.detached_runs = store
-    return store
+    return host.detached_runs
 
 
 def _iso(moment: datetime.datetime) -> str:

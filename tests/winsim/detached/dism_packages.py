@@ -109,7 +109,7 @@ def _signed(value: int) -> int:
 
 def _forced(host: HostModel, kb: str):
     """The exit code a test knob or an active root cause imposes on installing KB, or None."""
-    forced = (getattr(host, "kb_install_exit", None) or {}).get(kb)
+    forced = host.kb_install_exit.get(kb)
     if forced is not None:
         return int(forced)
     causes = _causes()

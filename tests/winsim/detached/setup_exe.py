@@ -113,7 +113,7 @@ def read_exe(host: HostModel, path: str):
 def mounted_media(host: HostModel) -> tuple:
     """(drive letter, images) of the one mounted ISO that has setup.exe."""
     found = []
-    for letter in (getattr(host, "mounted_images", None) or {}).values():
+    for letter in host.mounted_images.values():
         if winpath.is_file(host, letter + "\\setup.exe"):
             for name in ("install.wim", "install.esd"):
                 images = tools.wim_images(host, "%s\\sources\\%s" % (letter, name))
@@ -139,16 +139,12 @@ def keeps_apps(host: HostModel, images: list):
 # ----------------------------------------------------------------- state
 
 def setup_state(host: HostModel) -> dict:
-    knobs = getattr(host, "setup", None)
-    if knobs is None:
-        knobs = {}
-        host.setup = knobs
-    return knobs.setdefault("_state", {})
+    return host.setup.setdefault("_state", {})
 
 
 def install_date(host: HostModel) -> str:
     state = setup_state(host)
-    return state.get("install_date") or (getattr(host, "setup", {}) or {}).get("install_date") or DEFAULT_INSTALL_DATE
+    return state.get("install_date") or host.setup.get("install_date") or DEFAULT_INSTALL_DATE
 
 
 def _line(when: datetime.datetime, level: str, component: str, message: str) -> str:
@@ -244,7 +240,7 @@ def plan(host: HostModel, argv: list) -> tools.Plan:
 
 def _compat_finding(host: HostModel, image) -> tuple:
     """(scan result code, log message) from the host's state."""
-    knobs = getattr(host, "setup", None) or {}
+    knobs = host.setup
     if image is None:
         return SCAN_MIGCHOICE_BLOCK, "Keeping apps and files is not available with this media (edition, " \
                                      "architecture, language or build differs)"
@@ -349,12 +345,11 @@ def settle_boot(host: HostModel, clock=None) -> None:
     state.pop("pending")
     host.faults.reboot_downtime_seconds = pending["saved_downtime"]
     # Mounted ISOs are gone after a restart.
-    for letter in list((getattr(host, "mounted_images", None) or {}).values()):
+    for letter in list(host.mounted_images.values()):
         for k in list(host.files):
             if k.startswith(letter.lower() + "\\"):
                 del host.files[k]
-    if getattr(host, "mounted_images", None):
-        host.mounted_images.clear()
+    host.mounted_images.clear()
     booted = host.boot_time
     start = booted - datetime.timedelta(seconds=pending["offline_seconds"])
     t_safeos = start

@@ -31,7 +31,7 @@ import codecs
 import datetime
 import re
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..model import HostModel, NotModelled, RunContext
 
 # Ansible.Basic answers check mode for this module (supports_check_mode=$false);
@@ -279,183 +279,23 @@ def _lower_args(argv: list) -> list:
     return [a.lower() for a in argv]
 
 
-# ------------------------------------------------------------------ sfc
-# Result texts: Microsoft support article 929833 "Use the System File Checker
-# tool to repair missing or corrupted system files" (support.microsoft.com/help/929833).
-# sfc.exe writes UTF-16LE without BOM when its output is redirected (shared
-# windows-facts.md "Tools and their output"), so win_command's default UTF-8
-# decoding shows a NUL after each ASCII character. It has no documented exit
-# codes; the model exits 0 for every outcome (assumption - read the text).
-SFC_NO_VIOLATIONS = "Windows Resource Protection did not find any integrity violations."
-SFC_REPAIRED = ("Windows Resource Protection found corrupt files and successfully repaired them.\n"
-                "For online repairs, details are included in the CBS log file located at\n"
-                "windir\\Logs\\CBS\\CBS.log. For example C:\\Windows\\Logs\\CBS\\CBS.log. For offline\n"
-                "repairs, details are included in the log file provided by the /OFFLOGFILE flag.")
-SFC_UNABLE = ("Windows Resource Protection found corrupt files but was unable to fix some\n"
-              "of them. For online repairs, details are included in the CBS log file located at\n"
-              "windir\\Logs\\CBS\\CBS.log. For example C:\\Windows\\Logs\\CBS\\CBS.log. For offline\n"
-              "repairs, details are included in the log file provided by the /OFFLOGFILE flag.")
-SFC_NO_SERVICE = "Windows Resource Protection could not start the repair service."
-SFC_REBOOT_PENDING = ("There is a system repair pending which requires reboot to complete.  "
-                      "Restart Windows and run sfc again.")
-SFC_EXIT_CODE = 0
-# Modelled durations (seconds): a verification pass, and the extra for repairs.
-SFC_VERIFY_SECONDS = 540.0
-SFC_REPAIR_SECONDS = 180.0
+# ------------------------------------------------------------ sfc, DISM
+# Modelled once, with their sources, in tests/winsim/windows_tools.py (a
+# detached run uses the same model): here the whole run happens within the
+# request, its effect applies at its end and all its output comes at once.
+# The exit code is passed on as the process's; run() reads it as UInt32.
+def _tool_run(model):
+    def run_tool(host: HostModel, argv: list, ctx: RunContext) -> Outcome:
+        tool_run = model(host, argv)
+        ctx.spend(tool_run.duration)
+        tool_run.effect(host, ctx.clock.now())
+        return Outcome(tool_run.exit_code, tool_run.output())
+    return run_tool
 
 
-def _cbs_line(ctx: RunContext, seq: int, text: str) -> str:
-    # CBS.log line layout: "date time, Level<pad> Source Sequence text" ([SR] = sfc).
-    stamp = ctx.clock.now().strftime("%Y-%m-%d %H:%M:%S")
-    return "%s, Info                  CSI    %08x [SR] %s" % (stamp, seq, text)
-
-
-def _sfc(host: HostModel, argv: list, ctx: RunContext) -> Outcome:
-    if _lower_args(argv) != ["/scannow"]:
-        raise NotModelled("sfc %s" % " ".join(argv))
-    store = host.component_store
-    head = ("\nBeginning system scan.  This process will take some time.\n\n")
-    installer = host.services.get("trustedinstaller")
-    if host.pending_reboot.cbs_reboot_pending:
-        body = "\n" + SFC_REBOOT_PENDING + "\n"  # refused before any scan starts
-        ctx.spend(5.0)
-        return Outcome(SFC_EXIT_CODE, _crlf(body).encode("utf-16-le"))
-    if installer is not None and installer.start_mode == "disabled":
-        # sfc runs its scan in the Windows Modules Installer (TrustedInstaller) service.
-        body = head + "\n" + SFC_NO_SERVICE + "\n"
-        ctx.spend(5.0)
-        return Outcome(SFC_EXIT_CODE, _crlf(body).encode("utf-16-le"))
-    progress = "".join("\rVerification %d%% complete." % pct for pct in range(0, 101, 10))
-    body = head + "Beginning verification phase of system scan.\n" + progress + "\n\n"
-    seq = len(host.cbs_log) + 1
-    host.cbs_log.append(_cbs_line(ctx, seq, "Verifying 100 components"))
-    host.cbs_log.append(_cbs_line(ctx, seq + 1, "Beginning Verify and Repair transaction"))
-    ctx.spend(SFC_VERIFY_SECONDS)
-    if not store.system_files_corrupt:
-        text = SFC_NO_VIOLATIONS
-    elif store.sfc_can_fix and store.health == "healthy":
-        # sfc repairs from the component store, so only when the store is sound
-        # (support article 929833: run DISM /RestoreHealth first).
-        host.cbs_log.append(_cbs_line(ctx, seq + 2, "Repairing corrupted file \\??\\C:\\Windows\\System32\\"
-                                      "wuaueng.dll from store"))
-        store.system_files_corrupt = False
-        ctx.spend(SFC_REPAIR_SECONDS)
-        text = SFC_REPAIRED
-    else:
-        version = "%s.%d" % (host.os.version, host.os.ubr)
-        host.cbs_log.append(_cbs_line(ctx, seq + 2, 'Cannot repair member file [l:11]"wuaueng.dll" of '
-                                      "Microsoft-Windows-WindowsUpdateClient-Core, version %s, arch amd64, "
-                                      "nonSxS, pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch" % version))
-        host.cbs_log.append(_cbs_line(ctx, seq + 3, 'Could not reproject corrupted file \\??\\C:\\Windows\\'
-                                      'System32\\\\[l:11]"wuaueng.dll"; source file in store is also corrupted'))
-        text = SFC_UNABLE
-    host.cbs_log.append(_cbs_line(ctx, len(host.cbs_log) + 1, "Verify complete"))
-    return Outcome(SFC_EXIT_CODE, _crlf(body + text + "\n").encode("utf-16-le"))
-
-
-# ----------------------------------------------------------------- DISM
-# Syntax and outcomes: Microsoft docs "Repair a Windows Image"
-# (learn.microsoft.com/windows-hardware/manufacture/desktop/repair-a-windows-image)
-# and "DISM Operating System Package Servicing Command-Line Options". Errors are
-# HRESULTs in the exit code (0x800f081f CBS_E_SOURCE_MISSING, winerror.h), and the
-# 0x800f081f text with the fwlink is what DISM prints for a missing source.
-CBS_E_SOURCE_MISSING = 0x800F081F
-DISM_SECONDS = {"checkhealth": 6.0, "scanhealth": 450.0, "restorehealth": 600.0}
-DISM_REPAIR_SECONDS = 900.0  # extra when RestoreHealth really repairs (10-30 min in all)
-DISM_FAILED_SECONDS = 1200.0  # a RestoreHealth that searches for a source and gives up
-DISM_MESSAGES = {  # what /CheckHealth and /ScanHealth report (unverified for not_repairable)
-    "healthy": "No component store corruption detected.",
-    "repairable": "The component store is repairable.",
-    "repairable_from_source": "The component store is repairable.",
-    "not_repairable": "The component store cannot be repaired.",
-}
-
-
-# "Version" is dism.exe's file version (fixed per release, not the UBR);
-# "Image Version" is the installed build with its UBR.
-DISM_TOOL_REVISION = 1150
-
-
-def _dism_header(host: HostModel) -> str:
-    return ("\nDeployment Image Servicing and Management tool\nVersion: %s.%d\n\nImage Version: %s.%d\n\n"
-            % (host.os.version, DISM_TOOL_REVISION, host.os.version, host.os.ubr))
-
-
-def _progress(percent: float) -> str:
-    # DISM draws [====  NN.N%  ====] and rewrites it with \r; redirected, every redraw is kept.
-    width = 58
-    label = "%.1f%%" % percent
-    filled = int(width * percent / 100)
-    bar = list(("=" * filled).ljust(width))
-    start = (width - len(label)) // 2
-    bar[start:start + len(label)] = label
-    return "[%s]" % "".join(bar)
-
-
-def _progress_run(final: float, then: str) -> str:
-    """The redrawn bar; a finished bar has its message on the same line, an
-    interrupted one a blank line before the error."""
-    steps = [p for p in (0.0, 10.0, 20.0, 40.0, 62.3, 80.0, 100.0) if p < final] + [final]
-    bar = "\r".join(_progress(p) for p in steps)
-    return bar + (" " + then if final >= 100.0 else "\n\n" + then) + "\n"
-
-
-def _dism_source_usable(host: HostModel, spec: str) -> bool:
-    """/Source:wim:PATH:INDEX or esd:PATH:INDEX usable for this image?"""
-    m = re.match(r"^(wim|esd):(.+):(\d+)$", spec, re.IGNORECASE)
-    if not m:
-        raise NotModelled("DISM /Source:%s (only wim:/esd: with an index are modelled)" % spec)
-    path, index = m.group(2), int(m.group(3))
-    try:
-        if not winpath.is_file(host, path):
-            return False
-        k = winpath.key(path, host)
-    except ValueError:
-        return False
-    images = host.component_store.sources.get(k)
-    if images is None:
-        raise NotModelled("DISM source %s whose images are not described (component_store.sources)" % path)
-    edition = images.get(index, images.get(str(index)))
-    # The index must name the installed edition (dism /Get-WimInfo lists them).
-    return edition is not None and str(edition).lower() == host.os.edition_id.lower()
-
-
-def _dism(host: HostModel, argv: list, ctx: RunContext) -> Outcome:
-    low = _lower_args(argv)
-    plain = [a for a in low if not a.startswith("/source:")]
-    sources = [a[len("/source:"):] for a in argv if a.lower().startswith("/source:")]
-    ops = [a for a in plain if a in ("/checkhealth", "/scanhealth", "/restorehealth")]
-    rest = [a for a in plain if a not in ("/online", "/cleanup-image", "/limitaccess", "/english") and a not in ops]
-    if "/online" not in plain or "/cleanup-image" not in plain or len(ops) != 1 or rest:
-        raise NotModelled("DISM %s" % " ".join(argv))
-    op = ops[0][1:]
-    if op != "restorehealth" and (sources or "/limitaccess" in plain):
-        raise NotModelled("DISM /%s with /Source or /LimitAccess" % op)
-    store = host.component_store
-    out = _dism_header(host)
-    ctx.spend(DISM_SECONDS[op])
-    if op == "checkhealth":
-        # CheckHealth reads the store's recorded state only (seconds, no bar).
-        return Outcome(0, _oem(out + DISM_MESSAGES[store.health] + "\nThe operation completed successfully.\n"))
-    if op == "scanhealth":
-        out += _progress_run(100.0, DISM_MESSAGES[store.health])
-        return Outcome(0, _oem(out + "The operation completed successfully.\n"))
-    usable = any(_dism_source_usable(host, s) for s in sources)
-    if store.health in ("healthy", "repairable") or (store.health == "repairable_from_source" and usable):
-        if store.health != "healthy":
-            ctx.spend(DISM_REPAIR_SECONDS)
-        store.health = "healthy"
-        out += _progress_run(100.0, "The restore operation completed successfully.")
-        out += "The operation completed successfully.\n"
-        return Outcome(0, _oem(out))
-    ctx.spend(DISM_FAILED_SECONDS)
-    out += _progress_run(62.3, "Error: 0x800f081f")
-    out += ("\nThe source files could not be found.\n"
-            "Use the \"Source\" option to specify the location of the files that are required to restore "
-            "the feature. For more information on specifying a source location, see "
-            "https://go.microsoft.com/fwlink/?LinkId=243077.\n\n"
-            "The DISM log file can be found at C:\\Windows\\Logs\\DISM\\dism.log\n")
-    return Outcome(CBS_E_SOURCE_MISSING, _oem(out))
+_sfc = _tool_run(windows_tools.sfc_scannow)
+_dism = _tool_run(windows_tools.dism_cleanup_image)
+SFC_NO_VIOLATIONS = windows_tools.SFC_NO_VIOLATIONS
 
 
 # ---------------------------------------------------------------- netsh

@@ -75,7 +75,7 @@ def run(host: HostModel, args: dict, ctx: RunContext) -> dict:
     if algorithm not in ALGORITHMS:
         return {"changed": False, "failed": True,
                 "msg": "value of checksum_algorithm must be one of: %s, got: %s" % (", ".join(ALGORITHMS),
-                                                                                   algorithm)}
+                                                                                    algorithm)}
     parts = _loopback(str(url))
     force = args.get("force", True)
     expected = str(args["checksum"]).strip().lower() if args.get("checksum") else None

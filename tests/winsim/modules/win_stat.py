@@ -40,7 +40,7 @@ def run(host: HostModel, args: dict, ctx: RunContext) -> dict:
         # Ansible.Basic choices validation message.
         return {"changed": False, "failed": True,
                 "msg": "value of checksum_algorithm must be one of: %s, got: %s" % (", ".join(ALGORITHMS),
-                                                                                   algorithm)}
+                                                                                    algorithm)}
     get_checksum = args.get("get_checksum", True)
     get_size = args.get("get_size", True)
     try:

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import base64
 import binascii
-import hashlib
 import json
 import re
 
+from .. import winpath
 from ..model import NotModelled
+from ..modules.win_copy import receive_file
 from . import RawResult
 
 # ansible-core <= 2.18 connection/winrm.py put_file: a begin/process/end script
@@ -69,8 +70,17 @@ class PutFile:
         if not path:
             raise NotModelled("put_file without Path")
         data = self._data(inv)
-        host.files[norm(path)] = data
-        return RawResult(stdout=(json.dumps({"sha1": hashlib.sha1(data).hexdigest()}) + "\r\n").encode())
+        try:
+            # [IO.File]::Create in the script's begin block: the folder must exist and the disk have room.
+            sha1 = receive_file(host, path, data, step=self.NAME)
+        except winpath.WinIOError as e:
+            # A .NET exception from a method call surfaces as PowerShell's
+            # MethodInvocationException text ("Exception calling "{0}" with "{1}"
+            # argument(s): "{2}""); the script stops, so nothing goes to stdout and
+            # ansible-core's put_file raises AnsibleError with this stderr.
+            return RawResult(stderr=('Exception calling "Create" with "1" argument(s): "%s"\r\n' % e.message).encode(),
+                             rc=1, state="failed")
+        return RawResult(stdout=(json.dumps({"sha1": sha1}) + "\r\n").encode())
 
 
 class FetchFile:

@@ -54,7 +54,7 @@ def run(host, parameters, ctx):
         pass
     elif winpath.is_file(host, path):
         result["image_exists"] = True
-        letter = (getattr(host, "mounted_images", None) or {}).get(winpath.key(path, host))
+        letter = host.mounted_images.get(winpath.key(path, host))
         if letter:
             result["image_attached"] = True
             result["image_drive_letter"] = letter

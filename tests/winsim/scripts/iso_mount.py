@@ -20,11 +20,7 @@ RESULT_KEYS = {"image_path", "action", "attached_before", "drive_letter", "wim_p
 
 
 def mounted(host) -> dict:
-    store = getattr(host, "mounted_images", None)
-    if store is None:
-        store = {}
-        host.mounted_images = store
-    return store
+    return host.mounted_images
 
 
 def _free_letter(host) -> str:

@@ -44,7 +44,7 @@ def run(host, parameters, ctx):
     if parameters.get("CheckHealth"):
         plan = tools.plan_dism(host, ["/Online", "/Cleanup-Image", "/CheckHealth"])
         ctx.spend(plan.duration)
-        text = b"".join(chunk for _, chunk in plan.stdout).decode("ascii")
+        text = b"".join(chunk for _fraction, chunk in plan.stdout).decode("ascii")
         result["check_health_output"] = text
         result["check_health_exit_code"] = plan.exit_code
     if source:

@@ -108,11 +108,11 @@ def run(host: HostModel, parameters: dict, ctx: RunContext) -> dict:
         msg = "Access denied "
         return {"result": {}, "changed": False, "failed": True,
                 "error": [error_record(msg, category="PermissionDenied", category_id=18,
-                                      activity="Get-CimInstance", reason="CimException",
-                                      fqid="HRESULT 0x80041003,Microsoft.Management.Infrastructure."
-                                           "CimCmdlets.GetCimInstanceCommand",
-                                      exception_type="Microsoft.Management.Infrastructure.CimException",
-                                      hresult=-2146233088)]}
+                                       activity="Get-CimInstance", reason="CimException",
+                                       fqid="HRESULT 0x80041003,Microsoft.Management.Infrastructure."
+                                            "CimCmdlets.GetCimInstanceCommand",
+                                       exception_type="Microsoft.Management.Infrastructure.CimException",
+                                       hresult=-2146233088)]}
     p = paths(host)
     services = [service_entry(host, n) for n in parameters.get("ServiceNames") or []]
     folders = []

@@ -4,21 +4,11 @@
 from __future__ import annotations
 
 import os
-import sys
 
 import pytest
 
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_REPO = os.path.abspath(os.path.join(_HERE, "..", "..", "..", ".."))
-# The collection is imported as ansible_collections.winrepair.windows_update (make setup links it
-# under build/collections); winsim lives in tests/. Both are on the path under `make test`;
-# added here too so `pytest tests/unit/plugin_utils/catalog` works on its own.
-for _path in (os.path.join(_REPO, "build", "collections"), os.path.join(_REPO, "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
-
 # Fixtures are found by name in a conftest's namespace; hence the "unused" imports.
-from winsim.fake_catalog import FIXTURES, fake_catalog, fake_catalog_server  # noqa: E402,F401 pylint: disable=unused-import
+from winsim.fake_catalog import FIXTURES, fake_catalog, fake_catalog_server  # noqa: F401 pylint: disable=unused-import
 
 
 @pytest.fixture

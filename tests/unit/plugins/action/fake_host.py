@@ -25,25 +25,25 @@ Usage::
 
 A protocol fault listed for a step (drop, http500) is raised as
 AnsibleConnectionFailure, which is what ansible-core's winrm plugin raises.
+``fail_on[(step, n)] = exc`` raises EXC (e.g. an AnsibleConnectionFailure) on the
+n-th call of STEP (a collection script's name, else the module's) instead of
+running it: a fault at one exact poll, which the host's fault lists (first N
+calls) cannot say. ``scripts`` lists (script name, parameters, check_mode) of
+every collection script run; ``only_scripts=True`` fails the test on a call of
+anything else (another module, or a script text that is no collection script),
+``only_scripts=(names)`` also on a collection script not named there.
 """
 from __future__ import annotations
 
 import datetime
 import json
-import os
-import sys
 from unittest.mock import MagicMock
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-for _path in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
+from ansible.errors import AnsibleConnectionFailure
 
-from ansible.errors import AnsibleConnectionFailure  # noqa: E402
-
-from winsim import dispatch  # noqa: E402
-from winsim.model import Clock, HostModel, ProtocolFault  # noqa: E402
-from winsim.payload import Invocation  # noqa: E402
+from winsim import dispatch, scripts
+from winsim.model import Clock, HostModel, ProtocolFault
+from winsim.payload import Invocation
 
 # The fleet clock's default start (winsim.model.Clock); tests can pass their own.
 DEFAULT_START = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
@@ -52,10 +52,16 @@ DEFAULT_START = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone
 class FakeHost(object):
     """One HostModel and a replacement for ActionBase._execute_module that answers from it."""
 
-    def __init__(self, host=None, clock=None):
+    POWERSHELL = "ansible.windows.win_powershell"
+
+    def __init__(self, host=None, clock=None, only_scripts=False):
         self.host = host if host is not None else HostModel(name="win01", address="127.0.0.2")
         self.clock = clock if clock is not None else Clock(600.0, DEFAULT_START)
+        self.only_scripts = only_scripts
         self.calls = []  # (module_name, args without _ansible_*, check_mode), in order
+        self.scripts = []  # (collection script name, parameters, check_mode), in order
+        self.fail_on = {}  # (step, nth call of it) -> exception raised instead of the call
+        self.steps = []  # the step name of every call, in order
 
     # -- the router ------------------------------------------------------------------
 
@@ -69,6 +75,10 @@ class FakeHost(object):
             mode = bool(args.get("_ansible_check_mode", check_mode))
             args["_ansible_check_mode"] = mode
             self.calls.append((module_name, {k: v for k, v in args.items() if not k.startswith("_ansible_")}, mode))
+            step = self._step(module_name, args, mode)
+            failure = self.fail_on.pop((step, sum(1 for c in self.steps if c == step)), None)
+            if failure is not None:
+                raise failure
             inv = Invocation(kind="module", script="", name=module_name, args=args, check_mode=mode)
             try:
                 outcome = dispatch.run_module(self.host, self.clock, inv)
@@ -77,6 +87,19 @@ class FakeHost(object):
             return json.loads(outcome.stdout.decode("utf-8"))
 
         return _execute_module
+
+    def _step(self, module_name, args, check_mode):
+        """The name a call is counted under: its collection script's, else the module's."""
+        name = scripts.lookup(args.get("script") or "") if module_name == self.POWERSHELL else None
+        if self.only_scripts:
+            assert module_name == self.POWERSHELL, "not a collection script: module %s" % module_name
+            assert name, "unknown script text"
+            if self.only_scripts is not True:
+                assert name in self.only_scripts, "script %s is not one this test expects" % name
+        if name:
+            self.scripts.append((name, args.get("parameters") or {}, check_mode))
+        self.steps.append(name or module_name)
+        return name or module_name
 
     # -- building and running an action --------------------------------------------------
 
@@ -99,6 +122,9 @@ class FakeHost(object):
         return self.action(action_class, args, check_mode, diff).run(task_vars=dict(task_vars or {}))
 
     # -- what happened on the host -----------------------------------------------------
+
+    def script_names(self):
+        return [c[0] for c in self.scripts]
 
     def records(self, kind=None):
         """The host's request log (optionally only one kind: module, script, raw)."""

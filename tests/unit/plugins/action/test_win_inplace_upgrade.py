@@ -11,23 +11,13 @@ downlevel phase is 18 ms).
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import sys
-from unittest.mock import MagicMock
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
+from ansible.errors import AnsibleConnectionFailure
+from fake_host import FakeHost as SimulatedHost
 
-from ansible.errors import AnsibleConnectionFailure  # noqa: E402
-
-from ansible_collections.winrepair.windows_update.plugins.action.win_inplace_upgrade import ActionModule  # noqa: E402
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner  # noqa: E402
-from winsim.detached import setup_exe  # noqa: E402
-from winsim.model import Antivirus, Clock, HostModel, RunContext  # noqa: E402
-from winsim.modules import win_powershell  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.action.win_inplace_upgrade import ActionModule
+from winsim.detached import setup_exe
+from winsim.model import Antivirus, Clock, HostModel
 
 SCRIPTS = ("detached_start", "detached_status", "iso_mount", "inplace_preflight", "inplace_media_info",
            "inplace_setup_state", "inplace_setup_logs")
@@ -36,32 +26,16 @@ FAST = {"poll_interval": 0.01, "setup_timeout": 30, "scan_timeout": 30, "reboot_
         "image": ISO, "accept_reboots": True}
 
 
-class FakeHost:
+class FakeHost(SimulatedHost):
+    """fake_host.FakeHost with this module's scripts only, a fast clock, the ISO and a fake restart."""
+
     def __init__(self, scale=1e5, media=None):
-        self.host = HostModel(name="win11", address="127.0.0.2")
-        self.clock = Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc))
-        self.by_text = {script_runner.load_script(n): n for n in SCRIPTS}
-        self.calls = []
+        super().__init__(HostModel(name="win11", address="127.0.0.2"),
+                         Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc)),
+                         only_scripts=SCRIPTS)
         self.reboots = 0
-        self.fail_on = {}
         if media is not False:
             self.host.files[ISO.lower()] = media or setup_exe.make_media(26100, 1742)
-
-    def execute_module(self, check_mode):
-        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
-            assert module_name == "ansible.windows.win_powershell"
-            name = self.by_text.get(module_args["script"])
-            assert name, "unknown script text"
-            params = json.loads(json.dumps(module_args.get("parameters") or {}))
-            self.calls.append((name, params, check_mode))
-            nth = sum(1 for c in self.calls if c[0] == name)
-            failure = self.fail_on.pop((name, nth), None)
-            if failure is not None:
-                raise failure
-            ctx = RunContext(host=self.host, clock=self.clock, check_mode=check_mode,
-                             step="win_powershell", args=dict(module_args))
-            return win_powershell.run(self.host, dict(module_args, parameters=params), ctx)
-        return _execute_module
 
     def reboot(self, options):
         # What the fleet does on shutdown.exe /r: the host boots (new boot time).
@@ -70,24 +44,16 @@ class FakeHost:
         return {"changed": True, "rebooted": True, "failed": False, "elapsed": 1}
 
     def run(self, args=None, check_mode=False):
-        task = MagicMock()
-        task.args = dict(FAST, **(args or {}))
-        task.check_mode = check_mode
-        task.diff = False
-        task.async_val = 0
-        task.action = "winrepair.windows_update.win_inplace_upgrade"
-        conn = MagicMock()
-        conn._shell.tmpdir = "C:\\tmp"
-        action = ActionModule(task, conn, MagicMock(), None, None, None)
-        action._execute_module = self.execute_module(check_mode)
+        action = self.action(ActionModule, dict(FAST, **(args or {})), check_mode,
+                             task_action="winrepair.windows_update.win_inplace_upgrade")
         action._reboot = self.reboot
         return action.run(task_vars={"inventory_hostname": "win11"})
 
     def names(self):
-        return [c[0] for c in self.calls]
+        return self.script_names()
 
     def started(self):
-        return [c[1]["Arguments"] for c in self.calls if c[0] == "detached_start"]
+        return [c[1]["Arguments"] for c in self.scripts if c[0] == "detached_start"]
 
 
 def test_repair_install_completes_and_reports_before_and_after():
@@ -185,7 +151,7 @@ def test_not_accepted_is_refused_without_touching_the_host():
     result = fake.run({"accept_reboots": False})
     assert result["failed"] is True and result["outcome"] == "refused"
     assert "accept_reboots" in result["msg"] and "hour" in result["msg"]
-    assert fake.calls == []
+    assert fake.scripts == []
 
 
 def test_check_mode_reads_only():

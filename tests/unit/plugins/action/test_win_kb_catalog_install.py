@@ -17,16 +17,9 @@ import functools
 import hashlib
 import http.server
 import os
-import sys
 import threading
 
 import pytest
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-_ROOT = os.path.abspath(os.path.join(_HERE, "..", "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests"), _HERE):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
 from fake_host import FakeHost  # noqa: E402
 

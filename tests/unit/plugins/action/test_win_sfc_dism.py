@@ -10,74 +10,39 @@ tests/winsim/scripts/NAME.py). The fleet clock runs fast (time_scale 1e5: a
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import sys
-from unittest.mock import MagicMock
 
 import pytest
+from ansible.errors import AnsibleConnectionFailure
+from fake_host import FakeHost as SimulatedHost
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from ansible.errors import AnsibleConnectionFailure  # noqa: E402
-
-from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule  # noqa: E402
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner  # noqa: E402
-from winsim.detached import tools  # noqa: E402
-from winsim.model import Clock, HostModel, RunContext  # noqa: E402
-from winsim.modules import win_powershell  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule
+from winsim.detached import tools
+from winsim.model import Clock, HostModel
 
 SCRIPTS = ("detached_start", "detached_status", "sfc_dism_preflight", "iso_mount", "cbs_sr_lines")
 FAST = {"poll_interval": 0.01, "timeout": 30}
 
 
-class FakeHost:
+class FakeHost(SimulatedHost):
+    """fake_host.FakeHost with this module's scripts only, a fast clock and a few shortcuts."""
+
     def __init__(self, health="healthy", corrupt=False, scale=1e5):
-        self.host = HostModel(name="win11", address="127.0.0.2")
+        super().__init__(HostModel(name="win11", address="127.0.0.2"),
+                         Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc)),
+                         only_scripts=SCRIPTS)
         self.host.component_store.health = health
         self.host.component_store.system_files_corrupt = corrupt
-        self.clock = Clock(scale, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc))
-        self.by_text = {script_runner.load_script(n): n for n in SCRIPTS}
-        self.calls = []
-        self.fail_on = {}  # (script name, nth call of it) -> exception
-
-    def execute_module(self, check_mode):
-        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
-            assert module_name == "ansible.windows.win_powershell"
-            name = self.by_text.get(module_args["script"])
-            assert name, "unknown script text"
-            params = json.loads(json.dumps(module_args.get("parameters") or {}))
-            self.calls.append((name, params, check_mode))
-            nth = sum(1 for c in self.calls if c[0] == name)
-            failure = self.fail_on.pop((name, nth), None)
-            if failure is not None:
-                raise failure
-            ctx = RunContext(host=self.host, clock=self.clock, check_mode=check_mode,
-                             step="win_powershell", args=dict(module_args))
-            return win_powershell.run(self.host, dict(module_args, parameters=params), ctx)
-        return _execute_module
 
     def run(self, args=None, check_mode=False):
-        task = MagicMock()
-        task.args = dict(FAST, **(args or {}))
-        task.check_mode = check_mode
-        task.diff = False
-        task.async_val = 0
-        task.action = "winrepair.windows_update.win_sfc_dism"
-        conn = MagicMock()
-        conn._shell.tmpdir = "C:\\tmp"
-        action = ActionModule(task, conn, MagicMock(), None, None, None)
-        action._execute_module = self.execute_module(check_mode)
+        action = self.action(ActionModule, dict(FAST, **(args or {})), check_mode,
+                             task_action="winrepair.windows_update.win_sfc_dism")
         return action.run(task_vars={"inventory_hostname": "win11"})
 
     def names(self):
-        return [c[0] for c in self.calls]
+        return self.script_names()
 
     def started_commands(self):
-        return [(c[1]["FilePath"], c[1]["Arguments"]) for c in self.calls if c[0] == "detached_start"]
+        return [(c[1]["FilePath"], c[1]["Arguments"]) for c in self.scripts if c[0] == "detached_start"]
 
     def add_wim(self, path="D:\\sources\\install.wim", build=26100):
         self.host.files[path.lower()] = tools.make_wim(tools.windows11_images(build))
@@ -143,7 +108,7 @@ def test_iso_source_is_mounted_for_the_run_and_dismounted_after():
     assert not result.get("failed"), result.get("msg")
     assert result["source"]["mounted_drive"] == "D:"
     assert result["source"]["argument"] == "/Source:wim:D:\\sources\\install.wim:6"
-    mounts = [c[1]["Action"] for c in fake.calls if c[0] == "iso_mount"]
+    mounts = [c[1]["Action"] for c in fake.scripts if c[0] == "iso_mount"]
     assert mounts == ["mount", "dismount"]
     assert not any(k.startswith("d:") for k in fake.host.files)
 
@@ -188,7 +153,7 @@ def test_check_mode_runs_only_checkhealth_and_starts_nothing():
     result = fake.run(check_mode=True)
     assert not result.get("failed"), result.get("msg")
     assert fake.names() == ["sfc_dism_preflight"]
-    assert fake.calls[0][1]["CheckHealth"] is True
+    assert fake.scripts[0][1]["CheckHealth"] is True
     assert result["check_mode_ran"] == ["dism.exe /Online /Cleanup-Image /CheckHealth"]
     assert result["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
     assert result["changed"] is True  # predicted: the flagged store would be repaired
@@ -223,7 +188,7 @@ def test_rerun_after_a_timeout_attaches_to_the_running_dism():
     assert not second.get("failed"), second.get("msg")
     assert second["dism"]["attached"] is True
     assert second["repaired"] is True
-    run_ids = [c[1]["RunId"] for c in fake.calls if c[0] == "detached_start"]
+    run_ids = [c[1]["RunId"] for c in fake.scripts if c[0] == "detached_start"]
     assert len(run_ids) == 2 and run_ids[0] == run_ids[1] == second["dism"]["run_id"]
     assert len(fake.host.detached_runs) == 1  # one DISM process, not two
 

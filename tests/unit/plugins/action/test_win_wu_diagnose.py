@@ -9,16 +9,9 @@ the check-mode rules are the simulator's, not this file's.
 from __future__ import annotations
 
 import datetime
-import os
-import sys
 
 import pytest
 import yaml
-
-_HERE = os.path.dirname(os.path.abspath(__file__))
-if _HERE not in sys.path:
-    sys.path.insert(0, _HERE)
-
 from fake_host import FakeHost  # noqa: E402
 
 from ansible.errors import AnsibleActionFail  # noqa: E402

@@ -2,34 +2,22 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The win_wu_reset action plugin against simulated hosts, in-process.
 
-_execute_module is replaced by a small router that runs the simulator's
-win_powershell model (tests/winsim/modules/win_powershell.py), which recognises
-the collection script by its text and runs its model
-(tests/winsim/scripts/wu_reset_*.py) on a HostModel. (A shared
-fake host, tests/unit/plugins/action/fake_host.py, was being written at the
-same time; this file keeps its own small one so it does not depend on it.)
+_execute_module is replaced by the shared fake host (fake_host.py), which runs
+the simulator's win_powershell model (tests/winsim/modules/win_powershell.py):
+it recognises the collection script by its text and runs its model
+(tests/winsim/scripts/wu_reset_*.py) on a HostModel.
 """
 from __future__ import annotations
 
 import datetime
-import json
-import os
-import sys
-from unittest.mock import MagicMock
 
 import pytest
+from fake_host import FakeHost as SimulatedHost
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-for _p in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
-
-from ansible_collections.winrepair.windows_update.plugins.action.win_wu_reset import ActionModule  # noqa: E402
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner  # noqa: E402
-from winsim import winpath  # noqa: E402
-from winsim.model import Clock, Folder, HostModel, RunContext  # noqa: E402
-from winsim.modules import win_powershell  # noqa: E402
-from winsim.scripts import wu_reset_apply, wu_reset_state  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.action.win_wu_reset import ActionModule
+from winsim import winpath
+from winsim.model import Clock, Folder, HostModel
+from winsim.scripts import wu_reset_apply, wu_reset_state
 
 SD = "C:\\Windows\\SoftwareDistribution"
 CR = "C:\\Windows\\System32\\catroot2"
@@ -37,41 +25,16 @@ DL = "C:\\ProgramData\\Microsoft\\Network\\Downloader"
 MODELS = {"wu_reset_state": wu_reset_state, "wu_reset_apply": wu_reset_apply}
 
 
-class FakeHost:
-    """A HostModel plus an _execute_module that answers win_powershell with the script models."""
+class FakeHost(SimulatedHost):
+    """fake_host.FakeHost answering only the wu_reset scripts."""
 
     def __init__(self, host=None):
-        self.host = host or HostModel(name="win11", address="127.0.0.2")
-        self.clock = Clock(600.0, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc))
-        self.by_text = {script_runner.load_script(n): n for n in MODELS}
-        self.calls = []
-
-    def execute_module(self, check_mode):
-        def _execute_module(module_name=None, module_args=None, task_vars=None, **_kw):
-            assert module_name == "ansible.windows.win_powershell"
-            name = self.by_text.get(module_args["script"])
-            assert name, "unknown script text"
-            # Parameters travel as JSON to the host.
-            params = json.loads(json.dumps(module_args.get("parameters") or {}))
-            self.calls.append((name, params, check_mode))
-            # The simulator's own win_powershell model: script recognition by text, parameter
-            # binding, -WhatIf rules, ConvertTo-Json depth of the result.
-            ctx = RunContext(host=self.host, clock=self.clock, check_mode=check_mode,
-                             step="win_powershell", args=dict(module_args))
-            return win_powershell.run(self.host, dict(module_args, parameters=params), ctx)
-        return _execute_module
+        super().__init__(host or HostModel(name="win11", address="127.0.0.2"),
+                         Clock(600.0, datetime.datetime(2026, 11, 22, 3, 15, 0, tzinfo=datetime.timezone.utc)),
+                         only_scripts=tuple(MODELS))
 
     def run(self, args=None, check_mode=False, diff=False):
-        task = MagicMock()
-        task.args = dict(args or {})
-        task.check_mode = check_mode
-        task.diff = diff
-        task.async_val = 0
-        task.action = "winrepair.windows_update.win_wu_reset"
-        conn = MagicMock()
-        conn._shell.tmpdir = "C:\\tmp"
-        action = ActionModule(task, conn, MagicMock(), None, None, None)
-        action._execute_module = self.execute_module(check_mode)
+        action = self.action(ActionModule, args, check_mode, diff, task_action="winrepair.windows_update.win_wu_reset")
         return action.run(task_vars={})
 
     # What a test compares to say "the host is as it was".
@@ -119,7 +82,7 @@ def test_standard_reset(fake):
     assert res["services_after"]["wuauserv"]["state"] == "running"
     assert res["reboot_required"] is False and res["rollback"] == [] and res["pruned"] == []
     assert [s["status"] for s in res["steps"]] == ["ok"] * len(res["steps"])
-    assert [c[0] for c in fake.calls] == ["wu_reset_state", "wu_reset_apply"]
+    assert [c[0] for c in fake.scripts] == ["wu_reset_state", "wu_reset_apply"]
 
 
 def test_check_mode_changes_nothing(fake):
@@ -127,7 +90,7 @@ def test_check_mode_changes_nothing(fake):
     res = fake.run({"level": "aggressive"}, check_mode=True, diff=True)
     assert not res.get("failed"), res.get("msg")
     assert fake.snapshot() == snap
-    assert [c[0] for c in fake.calls] == ["wu_reset_state"]
+    assert [c[0] for c in fake.scripts] == ["wu_reset_state"]
     assert res["changed"] is True and all(s["status"] == "planned" for s in res["steps"])
     ids = [s["id"] for s in res["steps"]]
     assert "winsock_reset" in ids and "sdset:wuauserv" in ids and "move_queue" in ids
@@ -281,11 +244,11 @@ def test_two_runs_make_two_backups(fake):
 @pytest.mark.parametrize("args, text", [({"keep_backups": 0}, "keep_backups"), ({"stop_timeout": 0}, "stop_timeout")])
 def test_bad_arguments(fake, args, text):
     res = fake.run(args)
-    assert res["failed"] is True and text in res["msg"] and fake.calls == []
+    assert res["failed"] is True and text in res["msg"] and fake.scripts == []
 
 
 def test_state_script_access_denied(fake):
     fake.host.faults.access_denied_on.append("wu_reset_state")
     res = fake.run()
     assert res["failed"] is True and "administrator" in res["msg"] and "Access denied" in res["msg"]
-    assert [c[0] for c in fake.calls] == ["wu_reset_state"]
+    assert [c[0] for c in fake.scripts] == ["wu_reset_state"]

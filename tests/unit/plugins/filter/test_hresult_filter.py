@@ -3,28 +3,19 @@
 """The hresult filter: same answers as plugin_utils.hresult, clear errors, real Jinja use."""
 from __future__ import annotations
 
+import json
 import os
-import sys
+import shutil
+import subprocess
 
-# The collection is importable as ansible_collections.winrepair.windows_update
-# through build/collections (make setup links it there).
+import pytest
+import yaml
+from ansible.errors import AnsibleFilterError
+
+# importable through build/collections, which tests/conftest.py puts on sys.path
+from ansible_collections.winrepair.windows_update.plugins.filter import hresult as filter_module
+
 _ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-try:
-    import ansible_collections.winrepair.windows_update  # noqa: F401
-except ImportError:
-    sys.path.insert(0, os.path.join(_ROOT, "build", "collections"))
-FIXTURES = os.path.join(_ROOT, "tests", "fixtures", "outputs")
-
-import json  # noqa: E402
-import shutil  # noqa: E402
-import subprocess  # noqa: E402
-
-import pytest  # noqa: E402
-import yaml  # noqa: E402
-from ansible.errors import AnsibleFilterError  # noqa: E402
-
-from ansible_collections.winrepair.windows_update.plugins.filter import hresult as filter_module  # noqa: E402
-
 FILTER_DIR = os.path.join(_ROOT, "plugins", "filter")
 
 
