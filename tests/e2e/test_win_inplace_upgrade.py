@@ -85,7 +85,7 @@ def test_success_rides_through_the_restarts(run):
 
 
 def test_compat_scan_block_stops_before_setup(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["blocked"]
     assert r["failed"] is True and r["outcome"] == "compat_blocked"
     assert r["compat_scan"]["result"]["code"] == "0xC1900208"
@@ -96,7 +96,7 @@ def test_compat_scan_block_stops_before_setup(run):
 
 
 def test_rollback_is_decoded(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r, h = res["rollback"], fleet.host("rollback")
     assert r["failed"] is True and r["outcome"] == "rolled_back"
     assert r["setup"]["rollback"]["extend"] == "0x4000D"
@@ -107,7 +107,7 @@ def test_rollback_is_decoded(run):
 
 
 def test_missing_iso_changes_nothing(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["missing"]
     assert r["failed"] is True and r["outcome"] == "preflight_failed"
     assert ISO in r["msg"] and "does not exist" in r["msg"]
@@ -115,7 +115,7 @@ def test_missing_iso_changes_nothing(run):
 
 
 def test_check_mode_changes_nothing(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r, h = res["check"], fleet.host("check")
     assert not r.get("failed"), r.get("msg")
     assert r["outcome"] == "check_mode" and r["changed"] is True
@@ -125,7 +125,7 @@ def test_check_mode_changes_nothing(run):
 
 
 def test_not_accepted_is_refused(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["refused"]
     assert r["failed"] is True and r["outcome"] == "refused" and "accept_reboots" in r["msg"]
     assert fleet.records("refused") == []

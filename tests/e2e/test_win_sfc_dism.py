@@ -75,7 +75,7 @@ def starts(fleet, name):
 
 
 def test_healthy_host(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["healthy"]
     assert not r.get("failed"), r.get("msg")
     assert r["changed"] is False and r["repaired"] is False
@@ -85,7 +85,7 @@ def test_healthy_host(run):
 
 
 def test_repairable_store_is_repaired_then_sfc(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r, h = res["repairable"], fleet.host("repairable")
     assert not r.get("failed"), r.get("msg")
     assert r["changed"] is True and r["repaired"] is True
@@ -96,7 +96,7 @@ def test_repairable_store_is_repaired_then_sfc(run):
 
 
 def test_source_only_store_without_source(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["srconly"]
     assert r["failed"] is True
     assert r["hresult"]["hex"] == "0x800F081F" and r["hresult"]["name"] == "CBS_E_SOURCE_MISSING"
@@ -106,7 +106,7 @@ def test_source_only_store_without_source(run):
 
 
 def test_source_only_store_with_wim_source(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["srcwim"]
     assert not r.get("failed"), r.get("msg")
     assert r["source"]["index"] == 6
@@ -117,7 +117,7 @@ def test_source_only_store_with_wim_source(run):
 
 
 def test_source_only_store_with_iso_source_mounts_and_dismounts(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r, h = res["srciso"], fleet.host("srciso")
     assert not r.get("failed"), r.get("msg")
     assert r["source"]["mounted_drive"] == "D:"
@@ -128,7 +128,7 @@ def test_source_only_store_with_iso_source_mounts_and_dismounts(run):
 
 
 def test_not_repairable(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["notrep"]
     assert r["failed"] is True
     assert r["hresult"]["hex"] == "0x80073712"
@@ -137,7 +137,7 @@ def test_not_repairable(run):
 
 
 def test_dropped_connection_during_the_run(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["drop"]
     assert not r.get("failed"), r.get("msg")
     faults = [s for s in scripts_run(fleet, "drop") if s[2] == "fault:drop"]
@@ -150,7 +150,7 @@ def test_dropped_connection_during_the_run(run):
 
 
 def test_operation_timeout_during_the_run(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r = res["optimeout"]
     assert not r.get("failed"), r.get("msg")
     # Both timeouts fired (pywinrm retried the Receive, as on a real host).
@@ -162,7 +162,7 @@ def test_operation_timeout_during_the_run(run):
 
 
 def test_check_mode_changes_nothing(run):
-    fleet, res, _ = run
+    fleet, res, _stdout = run
     r, h = res["check"], fleet.host("check")
     assert not r.get("failed"), r.get("msg")
     assert r["check_mode_ran"] == ["dism.exe /Online /Cleanup-Image /CheckHealth"]
@@ -173,5 +173,5 @@ def test_check_mode_changes_nothing(run):
 
 
 def test_progress_is_shown(run):
-    _, _, stdout = run
+    _fleet, _res, stdout = run
     assert "DISM /RestoreHealth:" in stdout

@@ -41,8 +41,9 @@ def outcome(tmp_path_factory):
             host = fleet.hosts[name]
             causes.apply_scenario_causes(host, spec, fleet.clock)
             # A second update the accept_list must leave out.
-            causes.offer(host, OTHER, fleet.clock, title="2026-10 Cumulative Update for .NET Framework 3.5 and "
-                                                        "4.8.1 for Windows 11, version 24H2 for x64 (%s)" % OTHER)
+            title = ("2026-10 Cumulative Update for .NET Framework 3.5 and "
+                     "4.8.1 for Windows 11, version 24H2 for x64 (%s)" % OTHER)
+            causes.offer(host, OTHER, fleet.clock, title=title)
         play = [{"hosts": "all", "gather_facts": False, "tasks": [
             {"name": "updates", "ansible.windows.win_updates": {
                 "accept_list": [KB], "category_names": ["*"],

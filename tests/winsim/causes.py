@@ -698,7 +698,7 @@ def apply(host: HostModel, event: str, clock=None) -> list:
     """Tell the causes that EVENT happened on HOST (a repair finished successfully);
     returns the names of the causes it cured. Unknown events are refused."""
     now = _now(clock)
-    name, _, arg = str(event).partition(":")
+    name, _colon, arg = str(event).partition(":")
     if name not in EVENTS:
         raise NotModelled("repair event %r (known: %s)" % (event, ", ".join(EVENTS)))
     if name in HEAVY_EVENTS:

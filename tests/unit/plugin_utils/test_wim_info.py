@@ -8,6 +8,7 @@ import pytest
 
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import wim_info  # noqa: E402
+from winsim import windows_tools
 
 # Layout of DISM's answer (Microsoft Learn, "DISM Image Management Command-Line Options", /Get-ImageInfo).
 SUMMARY = (
@@ -119,8 +120,8 @@ def test_simulator_output_parses_the_same_way():
     from winsim.model import HostModel
     host = HostModel("h", "127.0.0.2")
     host.files["d:\\sources\\install.wim"] = tools.make_wim(tools.windows11_images())
-    text, code = tools.wim_info(host, "D:\\sources\\install.wim")
+    text, code = windows_tools.wim_info(host, "D:\\sources\\install.wim")
     assert code == 0
     assert len(wim_info.parse_wim_info(text)) == 11
-    one, _code = tools.wim_info(host, "D:\\sources\\install.wim", 6)
+    one, _code = windows_tools.wim_info(host, "D:\\sources\\install.wim", 6)
     assert wim_info.parse_wim_info(one)[0]["edition"] == "Professional"

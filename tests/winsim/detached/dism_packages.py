@@ -49,7 +49,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..model import HostModel, NotModelled
 from . import tools
 
@@ -98,7 +98,7 @@ def _identity(kb: str, arch: str, host: HostModel) -> str:
 
 
 def _failure(host: HostModel, code: int, text: str, duration: float) -> tools.Plan:
-    out = tools.dism_header(host) + "\r\n" + tools.dism_error(code, text)
+    out = windows_tools.dism_header(host) + "\r\n" + windows_tools.dism_error(code, text)
     return tools.Plan("DISM Add-Package", duration, code, [(1.0, out.encode("ascii"))])
 
 
@@ -143,7 +143,7 @@ def plan_add_package(host: HostModel, args: list) -> tools.Plan:
         return _failure(host, forced, text, 300.0)
     if kb in installed:
         # Nothing to add: DISM ends at once, successfully.
-        text = tools.dism_header(host) + "The operation completed successfully.\r\n"
+        text = windows_tools.dism_header(host) + "The operation completed successfully.\r\n"
         return tools.Plan("DISM Add-Package", 20.0, 0, [(1.0, text.encode("ascii"))])
 
     folder = winpath.parent(winpath.norm(path, host))
@@ -161,14 +161,14 @@ def plan_add_package(host: HostModel, args: list) -> tools.Plan:
 
     steps = needed + [kb]
     duration = TARGET_SECONDS + CHECKPOINT_SECONDS * len(needed)
-    chunks = [(0.0, tools.dism_header(host).encode("ascii"))]
+    chunks = [(0.0, windows_tools.dism_header(host).encode("ascii"))]
     for i, step in enumerate(steps):
         begin = (CHECKPOINT_SECONDS * i) / duration
         span = (CHECKPOINT_SECONDS if step != kb else TARGET_SECONDS) / duration
         chunks.append((begin, ("Processing %d of %d - Adding package %s\r\n"
                                % (i + 1, len(steps), _identity(step, arch, host))).encode("ascii")))
         for pct in (10.0, 40.0, 70.0, 100.0):
-            chunks.append((min(0.99, begin + span * pct / 100.0), tools.progress_bar(pct).encode("ascii")))
+            chunks.append((min(0.99, begin + span * pct / 100.0), windows_tools.progress_bar(pct).encode("ascii")))
     exit_code = ERROR_SUCCESS_REBOOT_REQUIRED if forced is None else forced
     tail = "\r\nThe operation completed successfully.\r\n"
     if exit_code == ERROR_SUCCESS_REBOOT_REQUIRED:

@@ -43,7 +43,7 @@ from __future__ import annotations
 import datetime
 import json
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..model import HostModel, NotModelled
 from . import runs, settle, tools
 
@@ -104,7 +104,7 @@ def make_media(build: int = 26100, ubr: int = 1742, architecture: str = "x64", l
 
 
 def read_exe(host: HostModel, path: str):
-    media = tools.read_media(host, path)
+    media = windows_tools.read_media(host, path)
     if isinstance(media, dict) and "winsim_exe" in media:
         return media["winsim_exe"]
     return None
@@ -116,7 +116,7 @@ def mounted_media(host: HostModel) -> tuple:
     for letter in host.mounted_images.values():
         if winpath.is_file(host, letter + "\\setup.exe"):
             for name in ("install.wim", "install.esd"):
-                images = tools.wim_images(host, "%s\\sources\\%s" % (letter, name))
+                images = windows_tools.wim_images(host, "%s\\sources\\%s" % (letter, name))
                 if images is not None:
                     found.append((letter, images))
                     break
@@ -247,11 +247,11 @@ def _compat_finding(host: HostModel, image) -> tuple:
     if knobs.get("compat_block") == "requirements":
         return SCAN_SYSREQ_BLOCK, "The system does not meet the minimum requirements"
     if host.disk.free_bytes < MIN_FREE_BYTES:
-        return SCAN_DISK_BLOCK, "Not enough free space on %s: %d bytes free" % (host.disk.system_drive,
-                                                                               host.disk.free_bytes)
+        return SCAN_DISK_BLOCK, "Not enough free space on %s: %d bytes free" % (
+            host.disk.system_drive, host.disk.free_bytes)
     if knobs.get("compat_block") == "app":
-        return SCAN_APP_BLOCK, "Hard block: application %s is not compatible" % knobs.get("blocking_app",
-                                                                                      "Contoso Agent")
+        return SCAN_APP_BLOCK, "Hard block: application %s is not compatible" % knobs.get(
+            "blocking_app", "Contoso Agent")
     return SCAN_CLEAN, None
 
 
@@ -264,9 +264,8 @@ def _plan_scan(host: HostModel, image, opts) -> tools.Plan:
         if finding:
             lines.insert(1, _line(when, "Error", "MOUPG", "%s [0x%08X]" % (finding, code)))
             _append_log(h, PANTHER + "\\setuperr.log", lines[1:2])
-            _write(h, PANTHER + "\\CompatData_%s.xml" % when.strftime("%Y_%m_%d_%H_%M_%S"),
-                               ("<CompatReport><Finding Result=\"0x%08X\">%s</Finding></CompatReport>"
-                                % (code, finding)).encode("utf-8"))
+            report = "<CompatReport><Finding Result=\"0x%08X\">%s</Finding></CompatReport>" % (code, finding)
+            _write(h, PANTHER + "\\CompatData_%s.xml" % when.strftime("%Y_%m_%d_%H_%M_%S"), report.encode("utf-8"))
         _append_log(h, PANTHER + "\\setupact.log", lines)
         setup_state(h)["box_result"] = code
 
@@ -382,8 +381,8 @@ def settle_boot(host: HostModel, clock=None) -> None:
             _line(booted, "Info", "SP", "Rollback complete; the previous Windows installation was restored")]
         _append_log(host, ROLLBACK + "\\setupact.log", lines)
         _append_log(host, ROLLBACK + "\\setuperr.log", [l for l in lines if ", Error" in l])
-        _write(host, ROLLBACK + "\\setupapi\\setupapi.dev.log",
-                           ("!!!  dvi: Device install of %s failed\r\n" % pending["driver"]).encode("utf-8"))
+        driver_line = "!!!  dvi: Device install of %s failed\r\n" % pending["driver"]
+        _write(host, ROLLBACK + "\\setupapi\\setupapi.dev.log", driver_line.encode("utf-8"))
     state["reboots"] = reboots
 
 

@@ -21,10 +21,7 @@ from typing import Callable
 
 from .. import windows_tools, winpath
 from ..model import HostModel, NotModelled
-# Re-exported: the other command models (dism_packages, setup_exe) and the script models use them from here.
-from ..windows_tools import (  # noqa: F401
-    ERROR_FILE_NOT_FOUND, ERROR_SOURCE_MISSING, ERROR_SXS_COMPONENT_STORE_CORRUPT, ISO_KEY, WIM_KEY, dism_error,
-    dism_header, progress_bar, read_media, wim_images, wim_info)
+from ..windows_tools import ISO_KEY, WIM_KEY
 
 
 @dataclass

@@ -10,7 +10,7 @@ Languages, InstallationType).
 """
 from __future__ import annotations
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..detached import refuse_unknown, setup_exe, tools
 from ..model import NotModelled
 
@@ -38,7 +38,7 @@ def run(host, parameters, ctx):
             result["image_path"] = candidate
             break
     if result["image_path"]:
-        images = tools.wim_images(host, result["image_path"])
+        images = windows_tools.wim_images(host, result["image_path"])
         if images is None:
             raise NotModelled("Get-WindowsImage of a file that is no simulated WIM: %s" % result["image_path"])
         # Get-WindowsImage -Index: about a second per image.

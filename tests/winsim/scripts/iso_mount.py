@@ -10,7 +10,7 @@ under that letter until Dismount-DiskImage. Mounted images are kept in
 """
 from __future__ import annotations
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..detached import refuse_unknown, tools
 from ..detached.errors import thrown
 from ..model import NotModelled
@@ -41,7 +41,7 @@ def run(host, parameters, ctx):
     action = str(parameters.get("Action") or "mount")
     if action not in ("mount", "dismount"):
         raise ValueError("iso_mount Action %r (ValidateSet refuses it)" % action)
-    media = tools.read_media(host, path)
+    media = windows_tools.read_media(host, path)
     if not winpath.is_file(host, path):
         return thrown("ISO file not found: %s" % path)
     if not isinstance(media, dict) or "winsim_iso" not in media:

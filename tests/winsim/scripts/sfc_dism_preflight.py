@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 
-from .. import winpath
+from .. import windows_tools, winpath
 from ..detached import refuse_unknown, tools
 
 PARAMETERS = {"Source", "CheckHealth", "WimInfo"}
@@ -56,12 +56,12 @@ def run(host, parameters, ctx):
             result["source_exists"] = True
             result["source_kind"] = "folder"
         if parameters.get("WimInfo", True) and result["source_kind"] in ("wim", "esd"):
-            text, code = tools.wim_info(host, source)
+            text, code = windows_tools.wim_info(host, source)
             ctx.spend(1.0)
             result["wim_info_output"], result["wim_info_exit_code"] = text, code
             if code == 0:
                 for index in re.findall(r"(?m)^Index\s*:\s*(\d+)", text):
-                    one, one_code = tools.wim_info(host, source, int(index))
+                    one, one_code = windows_tools.wim_info(host, source, int(index))
                     ctx.spend(1.0)
                     result["wim_details"].append({"index": int(index), "output": one, "exit_code": one_code})
     return {"result": result, "changed": False}

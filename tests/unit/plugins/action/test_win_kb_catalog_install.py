@@ -287,8 +287,8 @@ def test_mirror_on_a_share_uses_remote_src(harness, tmp_path):
         with open(os.path.join(str(tmp_path / "m"), src.rsplit("\\", 1)[1]), "rb") as handle:
             winpath.write_file(harness.host, dest, handle.read())
         return {"changed": True}
-    action = harness.fake.action(ActionModule, harness.args(download_mode="mirror", mirror_dir=str(tmp_path / "m"),
-                                                           mirror_url=share))
+    args = harness.args(download_mode="mirror", mirror_dir=str(tmp_path / "m"), mirror_url=share)
+    action = harness.fake.action(ActionModule, args)
     action._copy_to_host = unc_copy
     r = action.run(task_vars={"inventory_hostname": "win01"})
     assert not r.get("failed"), r.get("msg")
@@ -407,14 +407,14 @@ def test_dism_model_needs_the_checkpoint_beside_the_target(harness):
     harness.host.installed_kbs = []
     target = [k for k in harness.host.files if winpath.leaf(k).startswith(TARGET_PREFIX)][0]
     plan = tools.plan(harness.host, "dism.exe", "/Online /Add-Package /PackagePath:%s /NoRestart" % target)
-    assert plan.exit_code == 3010 and b"Processing 1 of 2" in b"".join(c for _, c in plan.stdout)
+    assert plan.exit_code == 3010 and b"Processing 1 of 2" in b"".join(c for _at, c in plan.stdout)
     checkpoint = [k for k in harness.host.files if winpath.leaf(k).startswith(CHECKPOINT_PREFIX)][0]
     del harness.host.files[checkpoint]
     plan = tools.plan(harness.host, "dism.exe", "/Online /Add-Package /PackagePath:%s /NoRestart" % target)
     assert plan.exit_code == NOT_APPLICABLE
     harness.host.installed_kbs = ["KB5043080"]  # the checkpoint is installed already: not needed in the folder
     plan = tools.plan(harness.host, "dism.exe", "/Online /Add-Package /PackagePath:%s /NoRestart" % target)
-    assert plan.exit_code == 3010 and b"Processing 1 of 1" in b"".join(c for _, c in plan.stdout)
+    assert plan.exit_code == 3010 and b"Processing 1 of 1" in b"".join(c for _at, c in plan.stdout)
     # Other DISM command lines still reach the /Cleanup-Image model.
     assert tools.plan(harness.host, "dism.exe", "/Online /Cleanup-Image /CheckHealth").exit_code == 0
 
