@@ -1,0 +1,94 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Action plugin of winrepair.windows_update.win_wu_preflight.
+
+Runs the chosen pre-flight steps, each one collection script, in a fixed
+order: restore point (before anything changes), clean-up, leaving Insider,
+Defender. Restarts and service start types are left to the role
+(ansible.windows.win_reboot, win_service). The restore point and clean-up
+scripts are read-only in check mode (-WhatIf); leaving Insider and Defender
+are not run in check mode, only predicted.
+"""
+from __future__ import annotations
+
+from ansible.plugins.action import ActionBase
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner
+
+ARGUMENT_SPEC = {
+    "restore_point": {"type": "bool", "default": False},
+    "restore_point_description": {"type": "str", "default": "winrepair: before Windows Update repair"},
+    "restore_point_max_age_minutes": {"type": "int", "default": 1440},
+    "cleanup": {"type": "bool", "default": False},
+    "cleanup_older_than_days": {"type": "int", "default": 7},
+    "component_cleanup": {"type": "bool", "default": False},
+    "leave_insider": {"type": "bool", "default": False},
+    "insider_backup_folder": {"type": "str", "default": "C:\\ProgramData\\winrepair\\insider-backup"},
+    "block_preview_builds": {"type": "bool", "default": True},
+    "defender": {"type": "str", "default": "keep", "choices": ["keep", "pause", "resume"]},
+}
+
+
+class ActionModule(ActionBase):
+    _supports_check_mode = True
+    _supports_async = False
+
+    def run(self, tmp=None, task_vars=None):
+        result = super(ActionModule, self).run(tmp, task_vars)
+        del tmp
+        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+        check = bool(self._task.check_mode)
+        result.update(changed=False, actions=[], reboot_required=False, restore_point=None, cleanup=None,
+                      insider=None, defender=None)
+        steps = []
+        if args["restore_point"]:
+            steps.append(("restore_point", "wu_restore_point", {
+                "Description": args["restore_point_description"],
+                "MaxAgeMinutes": args["restore_point_max_age_minutes"]}, True))
+        if args["cleanup"]:
+            steps.append(("cleanup", "wu_disk_cleanup", {
+                "OlderThanDays": args["cleanup_older_than_days"],
+                "ComponentCleanup": args["component_cleanup"]}, True))
+        if args["leave_insider"]:
+            steps.append(("insider", "wu_insider_leave", {
+                "BackupFolder": args["insider_backup_folder"],
+                "BlockPreviewBuilds": args["block_preview_builds"]}, False))
+        if args["defender"] != "keep":
+            steps.append(("defender", "wu_defender_rtp", {"Disable": args["defender"] == "pause"}, False))
+
+        for key, script, params, runs_in_check in steps:
+            if check and not runs_in_check:
+                result[key] = {"planned": True}
+                result["actions"].append("%s (planned)" % key)
+                result["changed"] = True
+                continue
+            try:
+                answer = script_runner.run_script(self, script, params, task_vars)
+            except script_runner.ScriptError as exc:
+                result.update(failed=True, msg="pre-flight step %s failed: %s. The steps before it stay done "
+                                               "(%s); nothing after it ran." % (key, exc.message,
+                                                                                ", ".join(result["actions"]) or "none"))
+                return result
+            result[key] = answer
+            if self._step_changed(key, answer):
+                result["changed"] = True
+                result["actions"].append(key)
+            if key == "insider" and answer.get("reboot_required"):
+                result["reboot_required"] = True
+        if result["restore_point"] and str(result["restore_point"].get("reason") or "").startswith("failed"):
+            result.setdefault("warnings", []).append(
+                "no restore point was created: %s" % result["restore_point"]["reason"])
+        if result["defender"] and result["defender"].get("tamper_protected") and not result["defender"].get("applied"):
+            result.setdefault("warnings", []).append(
+                "Defender real-time protection was not changed: Tamper Protection is on")
+        return result
+
+    @staticmethod
+    def _step_changed(key, answer):
+        if key == "restore_point":
+            return bool(answer.get("created")) or answer.get("reason") == "check_mode"
+        if key == "cleanup":
+            return bool(answer.get("removed")) or answer.get("component_cleanup_exit_code") is not None
+        if key == "insider":
+            return bool(answer.get("removed_keys") or answer.get("flightsigning_removed") or answer.get("policy_set"))
+        return bool(answer.get("applied"))

@@ -1,0 +1,135 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is the documentation of an action plugin (plugins/action/win_wu_preflight.py); it has no module code.
+
+DOCUMENTATION = r"""
+---
+module: win_wu_preflight
+short_description: Pre-flight steps before repairing Windows Update - restore point, clean-up, leaving Insider, Defender
+description:
+  - Runs the chosen steps, in this order, each in one round trip.
+  - O(restore_point) creates a System Restore point with C(Checkpoint-Computer) on client editions (Server has no
+    System Restore). Windows creates at most one restore point per 24 hours by default
+    (C(SystemRestorePointCreationFrequency) under C(HKLM\Software\Microsoft\Windows NT\CurrentVersion\SystemRestore),
+    Microsoft Learn "Calling SRSetRestorePoint"); a restore point newer than O(restore_point_max_age_minutes)
+    is reported as C(recent) and none is created. A restore point that cannot be created (System Restore off)
+    is a warning, not a failure.
+  - O(cleanup) frees space on the system drive, never touching user data - backups of the Windows Update folders
+    left by earlier component resets (C(SoftwareDistribution.bak-*), C(catroot2.bak-*), C(Downloader.bak-*)) older
+    than O(cleanup_older_than_days), files in C(%windir%\Temp) older than that, and with O(component_cleanup)
+    superseded components (C(DISM /Online /Cleanup-Image /StartComponentCleanup)).
+  - O(leave_insider) leaves the Windows Insider programme - exports and deletes C(HKLM\SOFTWARE\Microsoft\WindowsSelfHost)
+    and the Insider rings under C(...\WindowsUpdate\SLS\Programs), removes C(flightsigning) with C(bcdedit), and with
+    O(block_preview_builds) sets the policy C(ManagePreviewBuilds=1), C(ManagePreviewBuildsPolicyValue=0). A restart
+    is needed (RV(reboot_required)). Leaving does not roll back a build that is ahead of the release channel.
+  - O(defender) pauses or resumes Microsoft Defender Antivirus real-time protection (C(Set-MpPreference
+    -DisableRealtimeMonitoring)). With Tamper Protection on, the change is not applied (a warning says so).
+    Whoever pauses must resume, also on failure (the role C(wu_remediate) does it in an C(always) section).
+version_added: 1.0.0
+author:
+  - winrepair.windows_update contributors (@winrepair)
+options:
+  restore_point:
+    description: Create a restore point (client editions).
+    type: bool
+    default: false
+  restore_point_description:
+    description: Description of the restore point.
+    type: str
+    default: "winrepair: before Windows Update repair"
+  restore_point_max_age_minutes:
+    description: A restore point newer than this counts as recent and none is created (Windows' default limit is 1440).
+    type: int
+    default: 1440
+  cleanup:
+    description: Remove old Windows Update backups and old temporary files of C(%windir%\Temp).
+    type: bool
+    default: false
+  cleanup_older_than_days:
+    description: Only what is older than this many days is removed.
+    type: int
+    default: 7
+  component_cleanup:
+    description: With O(cleanup), also run C(DISM /Online /Cleanup-Image /StartComponentCleanup) (minutes).
+    type: bool
+    default: false
+  leave_insider:
+    description: Leave the Windows Insider programme (opt-in; needs a restart).
+    type: bool
+    default: false
+  insider_backup_folder:
+    description: Host folder for the C(.reg) exports of the Insider keys.
+    type: str
+    default: C:\ProgramData\winrepair\insider-backup
+  block_preview_builds:
+    description: When leaving Insider, also set the policy that blocks preview builds.
+    type: bool
+    default: true
+  defender:
+    description: C(pause) or C(resume) Defender real-time protection, or C(keep) it as it is.
+    type: str
+    choices: [keep, pause, resume]
+    default: keep
+notes:
+  - In check mode the restore point and clean-up steps only report what they would do; leaving Insider and Defender
+    are not run and are reported as C(planned).
+  - Needs a local administrator with an elevated token.
+seealso:
+  - module: winrepair.windows_update.win_wu_diagnose
+  - module: ansible.windows.win_reboot
+"""
+
+EXAMPLES = r"""
+- name: Restore point and clean-up before a repair
+  winrepair.windows_update.win_wu_preflight:
+    restore_point: true
+    cleanup: true
+    component_cleanup: true
+
+- name: Leave the Insider programme, then restart
+  winrepair.windows_update.win_wu_preflight:
+    leave_insider: true
+  register: pre
+
+- name: Restart after leaving
+  ansible.windows.win_reboot:
+  when: pre.reboot_required
+"""
+
+RETURN = r"""
+actions:
+  description: The steps that changed the host (or would, in check mode).
+  returned: always
+  type: list
+  elements: str
+  sample: [restore_point, cleanup]
+reboot_required:
+  description: A restart is needed (after leaving Insider).
+  returned: always
+  type: bool
+restore_point:
+  description: The restore point step (supported, created, reason (not_supported, recent, not_created, check_mode,
+    failed ...), latest (UTC), sequence_number); null when not asked.
+  returned: always
+  type: dict
+cleanup:
+  description: The clean-up step (removed [path, bytes, kind], problems, planned_bytes, free_bytes_before,
+    free_bytes_after, component_cleanup_exit_code); null when not asked.
+  returned: always
+  type: dict
+insider:
+  description: The Insider step (removed_keys [key, backup], flightsigning_removed, bcdedit_exit_code, policy_set,
+    reboot_required); C({planned true}) in check mode; null when not asked.
+  returned: always
+  type: dict
+defender:
+  description: The Defender step (available, real_time_before, real_time_after, tamper_protected, applied);
+    C({planned true}) in check mode; null when not asked.
+  returned: always
+  type: dict
+msg:
+  description: On failure, the step that failed and what had been done before.
+  returned: failure
+  type: str
+"""

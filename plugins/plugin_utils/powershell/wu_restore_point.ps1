@@ -1,0 +1,96 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# Create a System Restore point before the repair ladder changes the host.
+# - System Restore exists on client editions only (Win32_OperatingSystem
+#   ProductType 1); Server has no Checkpoint-Computer.
+# - Windows creates at most one restore point per 24 hours by default: since
+#   Windows 8 a request within SystemRestorePointCreationFrequency minutes
+#   (HKLM\Software\Microsoft\Windows NT\CurrentVersion\SystemRestore, default
+#   1440 when the value is missing) of the last one creates nothing, and
+#   Checkpoint-Computer only warns (Microsoft Learn "Calling SRSetRestorePoint";
+#   Checkpoint-Computer reference). So the script reads the newest restore
+#   point first and reports a recent one instead of pretending to create one.
+# - A failure (System Restore turned off for the drive) is reported, not thrown:
+#   a missing restore point must not stop the repair; the caller decides.
+[CmdletBinding(SupportsShouldProcess)]
+param (
+    [Parameter(Mandatory = $true)]
+    [string]
+    $Description,
+
+    [int]
+    $MaxAgeMinutes = 1440
+)
+
+$ErrorActionPreference = 'Stop'
+$Ansible.Changed = $false
+
+$os = Get-CimInstance -ClassName Win32_OperatingSystem
+$supported = [int]$os.ProductType -eq 1
+$created = $false
+$reason = $null
+$latest = $null
+$sequence = $null
+
+function Get-NewestRestorePoint {
+    $points = @(Get-ComputerRestorePoint -ErrorAction SilentlyContinue | Sort-Object -Property SequenceNumber)
+    if ($points.Count -eq 0) {
+        return $null
+    }
+    $point = $points[-1]
+    return @{
+        time = $point.ConvertToDateTime($point.CreationTime).ToUniversalTime()
+        sequence = [int]$point.SequenceNumber
+    }
+}
+
+if (-not $supported) {
+    $reason = 'not_supported'
+}
+else {
+    $newest = Get-NewestRestorePoint
+    if ($newest) {
+        $latest = $newest.time
+        $sequence = $newest.sequence
+    }
+    if ($latest -and ([DateTime]::UtcNow - $latest).TotalMinutes -lt $MaxAgeMinutes) {
+        $reason = 'recent'
+    }
+    elseif ($PSCmdlet.ShouldProcess($env:SystemDrive, 'Checkpoint-Computer')) {
+        try {
+            Checkpoint-Computer -Description $Description -RestorePointType MODIFY_SETTINGS
+            $newest = Get-NewestRestorePoint
+            if ($newest -and $newest.sequence -ne $sequence) {
+                $created = $true
+                $latest = $newest.time
+                $sequence = $newest.sequence
+            }
+            else {
+                $reason = 'not_created'
+            }
+        }
+        catch {
+            $reason = "failed: $($_.Exception.Message)"
+        }
+    }
+    else {
+        $reason = 'check_mode'
+        $Ansible.Changed = $true
+    }
+}
+
+if ($created) {
+    $Ansible.Changed = $true
+}
+$latestText = $null
+if ($latest) {
+    $latestText = $latest.ToString('yyyy-MM-ddTHH:mm:ssZ')
+}
+$Ansible.Result = @{
+    supported = $supported
+    created = $created
+    reason = $reason
+    latest = $latestText
+    sequence_number = $sequence
+}
