@@ -16,7 +16,7 @@ report_dir=$state/report
 rm -rf "$state"
 mkdir -p "$state"
 
-python -m winsim start "$scenario" --state-dir "$state" --inventory "$state/inventory.yml" || exit 1
+python -m winsim start "$scenario" --catalog --state-dir "$state" --inventory "$state/inventory.yml" || exit 1
 trap 'python -m winsim stop --state-dir "$state" >/dev/null' EXIT
 
 echo
@@ -26,8 +26,14 @@ ansible-playbook playbooks/fix_wu.yml -i "$state/inventory.yml" -l affected \
 rc=$?
 
 echo
-echo "== what each simulated host was asked to do"
-python -m winsim records --state-dir "$state" | tail -n 40
+echo "== what each simulated host was asked to do (requests, of which changed the host; modelled hours)"
+python -m winsim records --state-dir "$state" --json | python -c '
+import json, sys
+for host, recs in sorted(json.load(sys.stdin).items()):
+    changed = sum(1 for r in recs if r["outcome"] == "changed")
+    hours = sum(r["modelled_seconds"] for r in recs) / 3600.0
+    print("  %-22s %3d requests, %3d changed, %5.2f h modelled" % (host, len(recs), changed, hours))'
+
 echo
 if [ -d "$report_dir" ]; then
     echo "report: $top/$report_dir ($(ls "$report_dir" | tr '\n' ' '))"

@@ -73,6 +73,8 @@ def cmd_start(args) -> int:
     for opt in ("time_scale", "port", "base_address"):
         if getattr(args, opt) is not None:
             cmd += ["--" + opt.replace("_", "-"), str(getattr(args, opt))]
+    if args.catalog:
+        cmd.append("--catalog")
     env = dict(os.environ)
     here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
     env["PYTHONPATH"] = here + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
@@ -96,12 +98,28 @@ def cmd_start(args) -> int:
     return 1
 
 
+def _start_catalog(fleet):
+    """Serve the fake Microsoft Update Catalog beside the fleet (HTTPS on
+    loopback, its own CA) and tell the collection's roles where it is."""
+    from .fake_catalog import FakeCatalog
+    catalog = FakeCatalog().start()
+    # The simulated hosts download with Python's ssl in this process: they trust the fake CA.
+    os.environ["SSL_CERT_FILE"] = catalog.ca_path
+    fleet.inventory_vars.update({
+        "wu_remediate_catalog_url": catalog.url,
+        "wu_remediate_catalog_ca_path": catalog.ca_path,
+        "wu_remediate_catalog_download_hosts": [catalog.download_host],
+    })
+    return catalog
+
+
 def cmd_serve(args) -> int:
     """The background child: run the fleet until stopped."""
     from .fleet import Fleet
     overrides = {k: v for k, v in (("time_scale", args.time_scale), ("port", args.port),
                                    ("base_address", args.base_address)) if v is not None}
     fleet = Fleet.from_scenario(args.scenario, overrides)
+    catalog = _start_catalog(fleet) if args.catalog else None
     fleet.start(control=True)
     fleet.write_inventory(args.inventory)
     state_dir = args.state_dir
@@ -117,6 +135,8 @@ def cmd_serve(args) -> int:
     print("winsim: serving %d hosts in %.2fs" % (len(fleet.hosts), fleet.start_seconds), flush=True)
     while not fleet.stopped.wait(0.5):
         pass
+    if catalog is not None:
+        catalog.stop()
     for name in (CONTROL, PIDFILE):
         try:
             os.unlink(os.path.join(state_dir, name))
@@ -192,6 +212,8 @@ def main(argv=None) -> int:
     s.add_argument("--port", type=int)
     s.add_argument("--base-address")
     s.add_argument("--timeout", type=float, default=60.0)
+    s.add_argument("--catalog", action="store_true",
+                   help="also serve the fake Microsoft Update Catalog and put its address in the inventory")
     s.set_defaults(func=cmd_start)
     s = sub.add_parser("_serve", help=argparse.SUPPRESS)
     s.add_argument("scenario")
@@ -200,6 +222,7 @@ def main(argv=None) -> int:
     s.add_argument("--time-scale", type=float)
     s.add_argument("--port", type=int)
     s.add_argument("--base-address")
+    s.add_argument("--catalog", action="store_true")
     s.set_defaults(func=cmd_serve)
     for name, func, help_ in (("stop", cmd_stop, "stop the fleet"), ("status", cmd_status, "hosts and their state"),
                               ("records", cmd_records, "what each host was asked to run"),

@@ -50,6 +50,7 @@ class Fleet:
         self.servers: dict = {h.name: HostServer(h, self.clock, spec.reboot_downtime, capture_dir, spec.hang_limit)
                               for h in spec.hosts}
         self.inventory_path: Optional[str] = None
+        self.inventory_vars: dict = {}  # extra vars for every host (e.g. where the fake catalog is)
         self.control_port: Optional[int] = None
         self._control: Optional[ThreadingHTTPServer] = None
         self.stopped = threading.Event()
@@ -148,6 +149,7 @@ class Fleet:
                 "ansible_winrm_transport": "basic",
                 "ansible_winrm_scheme": "http",
                 "ansible_winrm_server_cert_validation": "ignore",
+                **self.inventory_vars,
             },
             "children": children,
         }}

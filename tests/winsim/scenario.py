@@ -36,14 +36,14 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from . import causes
+from . import causes, winpath
 from .model import (Antivirus, ComponentStore, Disk, EventRecord, Faults, Folder, HostModel, Insider,
                     OSInfo, PendingReboot, Service, UpdateHistoryEntry)
 
 _NESTED = {"os": OSInfo, "disk": Disk, "insider": Insider, "component_store": ComponentStore,
            "pending_reboot": PendingReboot, "faults": Faults}
 _LISTS = {"antivirus": Antivirus, "update_history": UpdateHistoryEntry, "events": EventRecord}
-_HOST_EXTRA = {"groups", "vars", "root_cause", "root_causes"}  # scenario keys that are not HostModel fields
+_HOST_EXTRA = {"groups", "vars", "root_cause", "root_causes", "install_media"}  # scenario keys that are not HostModel fields
 
 
 class ScenarioError(ValueError):
@@ -128,6 +128,19 @@ def apply_overrides(host: HostModel, data: dict, where: str) -> None:
             host.boot_time = _parse_time(value, w)
         else:
             setattr(host, key, copy.deepcopy(value))
+
+
+def _place_install_media(host: HostModel, media: dict, where: str) -> None:
+    """install_media: [{path: C:\\iso\\Win11.iso, build: 26100, ubr: 1742, architecture: x64}]
+    puts a simulated Windows ISO (setup.exe + install.wim) at PATH on the host."""
+    from .detached import setup_exe  # the media format belongs to the setup.exe model
+    if not isinstance(media, dict) or "path" not in media:
+        raise ScenarioError("%s: install_media entries need a path" % where)
+    options = {k: media[k] for k in ("build", "ubr", "architecture") if k in media}
+    unknown = set(media) - {"path", "build", "ubr", "architecture"}
+    if unknown:
+        raise ScenarioError("%s: unknown install_media keys %s" % (where, sorted(unknown)))
+    host.files[winpath.key(media["path"])] = setup_exe.make_media(**options)
 
 
 def _merge(a: dict, b: dict) -> dict:
@@ -217,6 +230,8 @@ def load(source: Union[str, dict], overrides: Optional[dict] = None) -> FleetSpe
         # Root causes seed their evidence on top of the explicit overrides
         # (tests/winsim/scenario_causes.md).
         causes.apply_scenario_causes(host, merged)
+        for media in merged.get("install_media") or []:
+            _place_install_media(host, media, "host %s" % name)
         spec.hosts.append(host)
         for g in merged.get("groups") or []:
             spec.groups.setdefault(g, []).append(name)
