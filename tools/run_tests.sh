@@ -6,6 +6,10 @@
 #   pytest          tests/unit + tests/e2e on .venv (ansible-core 2.19, Python 3.11)
 #   e2e-core2.21    tests/e2e on .venv-core221 (ansible-core 2.21, Python 3.13),
 #                   built here by tools/setup_newest.sh; skipped without Python 3.13
+#   e2e-core2.17    a representative subset of tests/e2e (E2E_OLDEST below) on
+#                   .venv-core217 (ansible-core 2.17, the oldest meta/runtime.yml
+#                   allows, Python 3.11), built here by tools/setup_oldest.sh;
+#                   skipped without Python 3.11
 #   sanity          tools/sanity.sh (ansible-test sanity)
 #   ansible-lint    tools/lint.sh
 #   changelog       antsibull-changelog lint (fragments and changelog.yaml)
@@ -42,7 +46,7 @@ run_pytest() {  # python, paths...
 # Whatever exists of tests/unit and tests/e2e; none at all is a failure.
 stage_pytest() {
     local paths=() d
-    for d in tests/unit tests/e2e; do [ -d "$d" ] && paths+=("$d"); done
+    for d in tests/unit tests/e2e tests/reliability; do [ -d "$d" ] && paths+=("$d"); done
     [ ${#paths[@]} -gt 0 ] || { echo "run_tests: neither tests/unit nor tests/e2e exists"; return 1; }
     run_pytest .venv/bin/python "${paths[@]}"
 }
@@ -58,6 +62,30 @@ stage_e2e_newest() {
     [ -d tests/e2e ] || { echo "run_tests: tests/e2e does not exist"; return 1; }
     # The e2e tests may start ansible-playbook and friends: take the 2.21 ones.
     PATH="$top/.venv-core221/bin:$PATH" run_pytest .venv-core221/bin/python tests/e2e
+}
+
+# The oldest controller gets the tests that cover each layer once, not every
+# module's cases: WinRM and the payload format of ansible-core <= 2.18 (fleet
+# basics), a read-only module (diagnose), a module that changes the host with
+# check/diff mode (reset), and the built artifact installed and run. About a
+# minute on 2 workers here.
+E2E_OLDEST=(tests/e2e/test_fleet_basics.py tests/e2e/test_win_wu_diagnose.py
+            tests/e2e/test_win_wu_reset.py tests/e2e/test_galaxy_build.py)
+
+stage_e2e_oldest() {
+    local log rc f
+    log=$(mktemp)
+    bash tools/setup_oldest.sh 2>&1 | tee "$log"
+    rc=${PIPESTATUS[0]}
+    if [ "$rc" != 0 ]; then rm -f "$log"; echo "run_tests: tools/setup_oldest.sh failed (exit $rc)"; return "$rc"; fi
+    if grep -q '^skipped: no Python 3.11' "$log"; then rm -f "$log"; return "$SKIPPED"; fi
+    rm -f "$log"
+    for f in "${E2E_OLDEST[@]}"; do
+        [ -f "$f" ] || { echo "run_tests: $f does not exist"; return 1; }
+    done
+    # The e2e tests start the ansible commands of the venv they run in
+    # (winsim.pytest_plugin.VENV); PATH too, for anything found through it.
+    PATH="$top/.venv-core217/bin:$PATH" run_pytest .venv-core217/bin/python "${E2E_OLDEST[@]}"
 }
 
 stage_sanity() { bash tools/sanity.sh; }
@@ -102,6 +130,7 @@ run_stage() {  # name, function
 total_start=$EPOCHREALTIME
 run_stage "pytest (core 2.19, py3.11)" stage_pytest
 run_stage "e2e (core 2.21, py3.13)" stage_e2e_newest
+run_stage "e2e (core 2.17, py3.11)" stage_e2e_oldest
 run_stage "sanity (ansible-test)" stage_sanity
 run_stage "ansible-lint" stage_lint
 run_stage "changelog lint" stage_changelog

@@ -233,7 +233,11 @@ class ActionModule(ActionBase):
             }, task_vars)
             how = "downloaded" if mode == "host" else "mirror"
         if res.get("failed"):
-            raise StagingError("could not put %s on the host (%s mode): %s" % (f["file_name"], mode, res.get("msg")))
+            # Say what to do as well: a partial or mismatching file is never installed.
+            raise StagingError("could not put %s on the host (%s mode): %s. Nothing was installed (the host checks "
+                               "the catalog's %s of each file before DISM sees it); check the host's free space and "
+                               "its access to the download host, then run again, or use download_mode=controller "
+                               "or a mirror" % (f["file_name"], mode, res.get("msg"), str(algorithm).upper()))
         return how
 
     def _stage(self, result, plan, options, local, mirror_base, task_vars):

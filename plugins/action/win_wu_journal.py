@@ -31,7 +31,7 @@ class ActionModule(ActionBase):
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
                                                         required_by={"entry": ["kb"]})
         kb = None
-        if args["kb"]:
+        if args["kb"] is not None:  # kb: '' is a bad KB, not "no kb" (entry needs one)
             try:
                 kb = remediation.norm_kb(args["kb"])
             except ValueError as err:

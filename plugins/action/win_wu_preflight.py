@@ -38,6 +38,12 @@ class ActionModule(ActionBase):
         del tmp
         _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
         check = bool(self._task.check_mode)
+        # The scripts take these as [int] (Int32): out of range, a real host fails with a binding error.
+        for name, low, high in (("restore_point_max_age_minutes", 0, 525600), ("cleanup_older_than_days", 0, 36500)):
+            if not low <= args[name] <= high:
+                result.update(failed=True, changed=False,
+                              msg="%s must be between %d and %d; got %d" % (name, low, high, args[name]))
+                return result
         result.update(changed=False, actions=[], reboot_required=False, restore_point=None, cleanup=None,
                       insider=None, defender=None)
         steps = []

@@ -92,7 +92,8 @@ def preflight_problems(pre, min_free_gb=DEFAULT_MIN_FREE_GB):
     problems = []
     path = pre.get("image_path") or ""
     if not pre.get("image_exists"):
-        text = "the ISO %s does not exist on the host" % path
+        text = ("the ISO %s does not exist on the host: copy an ISO of the installed edition, language and "
+                "build there, or set image to where it is" % path)
         if path.startswith("\\\\"):
             text += (" (or the share cannot be read from a WinRM session: a UNC path needs credential delegation "
                      "- CredSSP or Kerberos delegation - or become; else copy the ISO to a local disk first)")

@@ -27,7 +27,8 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.s
 )
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
 
-KB_PATTERN = re.compile(r"^KB\d{6,8}$", re.I)
+# [0-9], not \d: \d also matches other scripts' digits ("KB５０４３０８０"); \Z, not $ (no newline).
+KB_PATTERN = re.compile(r"^KB[0-9]{6,8}\Z", re.I)
 # The catalog names files <name>_<sha1>.<ext>; anything that could leave the
 # host folder or confuse a command line is refused.
 SAFE_FILE_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,200}$")
@@ -239,7 +240,9 @@ def check_mirror_url(url, allowed_hosts):
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise KbInstallError("mirror_url %r must be an http(s) URL or a UNC path" % url)
     if parts.username or parts.password or "@" in parts.netloc:
-        raise KbInstallError("mirror_url %r carries user information; refused" % url)
+        # Never echo the URL: its user information may be a password (the msg is logged).
+        raise KbInstallError("mirror_url carries user information (user:password@); refused: give the host "
+                             "access to the mirror another way")
     if not _allowed(parts.hostname.lower(), port, parts.scheme, allowed_hosts):
         raise KbInstallError("mirror_url host %r is not in download_hosts: add %r to download_hosts to allow it"
                              % (parts.hostname, parts.netloc.lower()))

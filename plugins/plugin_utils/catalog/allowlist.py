@@ -111,7 +111,9 @@ def check_download_url(url, extra_hosts=(), upgrade_http=True):
     if scheme not in ("https", "http"):
         raise UnsafeUrlError("download URL %r: only https is allowed" % url)
     if "@" in parts.netloc or parts.username is not None or parts.password is not None:
-        raise UnsafeUrlError("download URL %r carries user information before the host; refused" % url)
+        # The URL itself is not repeated: its user information may be a secret.
+        raise UnsafeUrlError("download URL of host %r carries user information before the host; refused"
+                             % (parts.hostname or ""))
     host = (parts.hostname or "").lower()
     if not _host_is_dns_name(host):
         raise UnsafeUrlError("download URL %r: host %r is not a DNS name (IP literals are refused)" % (url, host))
