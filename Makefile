@@ -8,7 +8,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/tests/ansible.cfg
 export PYTHONPATH := $(CURDIR)/tests
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup setup-e2e-newest test demo bench clean
+.PHONY: setup setup-e2e-newest setup-e2e-oldest test demo bench clean docs
 
 setup:
 	@bash tools/setup_env.sh $(PYTHON) $(VENV)
@@ -16,6 +16,14 @@ setup:
 # ansible-core 2.21 on pyenv's Python 3.13, for the end-to-end tests only.
 setup-e2e-newest:
 	@bash tools/setup_newest.sh
+
+# ansible-core 2.17 (the oldest supported) on Python 3.11, for a subset of the end-to-end tests.
+setup-e2e-oldest:
+	@bash tools/setup_oldest.sh
+
+# docs/modules.md from the modules' DOCUMENTATION and the roles' argument specs.
+docs: setup
+	@$(VENV)/bin/python tools/gen_docs.py
 
 test: setup
 	@bash tools/run_tests.sh

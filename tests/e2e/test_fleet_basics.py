@@ -12,13 +12,14 @@ import datetime
 import json
 import os
 import socket
+import sys
 import threading
 import time
 
 import pytest
 import yaml
 
-from winsim.pytest_plugin import REPO, VENV_CORE221, start_fleet
+from winsim.pytest_plugin import REPO, VENV, VENV_CORE221, start_fleet
 
 SCENARIO = os.path.join(REPO, "tests", "scenarios", "five_hosts.yml")
 HOSTS = ["win01", "win02", "win03", "win04", "win05"]
@@ -205,6 +206,17 @@ def test_protocol_faults_fire_once(winsim_fleet, tmp_path):
     assert fleet.hosts["ftime"].faults.fired == {"operation_timeout:win_ping": 2}
 
 
+def test_ansible_commands_come_from_the_running_venv(fleet, tmp_path):
+    # Each stage of tools/run_tests.sh runs these tests with one venv's python;
+    # the ansible it drives must be that venv's, not .venv's.
+    from ansible.release import __version__ as running
+    assert os.path.samefile(VENV, sys.prefix) or sys.prefix == sys.base_prefix
+    out = fleet.ansible("--version").stdout
+    assert "[core %s]" % running in out, out
+    proc, res = adhoc(fleet, tmp_path, "win01", "-m", "ansible.windows.win_ping")
+    assert proc.returncode == 0 and res["win01"]["ping"] == "pong", proc.stdout + proc.stderr
+
+
 @pytest.mark.skipif(not os.path.exists(os.path.join(VENV_CORE221, "bin", "ansible")),
                     reason=".venv-core221 missing: ansible-core 2.21 not installed (make setup-e2e-newest)")
 def test_ansible_core_221_win_ping_and_setup(fleet, tmp_path):
@@ -260,7 +272,6 @@ def test_server_refuses_non_loopback_addresses():
 
 def test_cli_start_records_status_stop(tmp_path):
     import subprocess
-    import sys
     from winsim.pytest_plugin import ansible_env
     env = ansible_env()
     state = tmp_path / "state"
@@ -276,7 +287,7 @@ def test_cli_start_records_status_stop(tmp_path):
         assert list(inventory["children"]["affected"]["hosts"]) == ["win03"]
         assert inventory["vars"]["ansible_connection"] == "winrm"
         pid = json.loads((state / "control.json").read_text())["pid"]
-        proc = subprocess.run([os.path.join(REPO, ".venv", "bin", "ansible"), "win03", "-i", str(state / "inventory.yml"),
+        proc = subprocess.run([os.path.join(VENV, "bin", "ansible"), "win03", "-i", str(state / "inventory.yml"),
                                "-m", "ansible.windows.win_ping"], env=env, capture_output=True, text=True, timeout=60,
                               check=False)
         assert proc.returncode == 0, proc.stdout + proc.stderr

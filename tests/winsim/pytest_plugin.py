@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import subprocess
+import sys
 from typing import Optional, Union
 
 import pytest
@@ -25,7 +26,21 @@ import pytest
 from .fleet import Fleet
 
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-VENV = os.path.join(REPO, ".venv")
+
+
+def _running_venv() -> str:
+    """The virtualenv of the interpreter running the tests, else the repository's .venv.
+
+    tools/run_tests.sh runs the e2e tests once per controller (.venv, .venv-core221,
+    .venv-core217), each with that venv's python: the ansible commands the tests start
+    must come from the same venv, or every stage would test .venv's ansible-core.
+    """
+    if sys.prefix != sys.base_prefix:  # inside a venv (PEP 405)
+        return sys.prefix
+    return os.path.join(REPO, ".venv")
+
+
+VENV = _running_venv()
 VENV_CORE221 = os.path.join(REPO, ".venv-core221")
 
 
