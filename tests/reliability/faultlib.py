@@ -20,7 +20,7 @@ after reading the message. What is judged, per case (Outcome):
                although the first run had already done it.
 
 Faults that need the wire (a reboot in the middle, a second run on the same
-host, the journal and fix_wu.yml resume) are in test_faults_fix_wu.py.
+host, the journal and fix_wu.yml resume) are in test_fix_wu_faults.py.
 """
 from __future__ import annotations
 

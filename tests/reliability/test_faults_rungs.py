@@ -8,7 +8,7 @@ a failure says what happened and what to do; with the fault gone (and the
 cause fixed as the message says) a rerun finishes; a rerun after a cut-off
 run does not repeat the rung's destructive step, except the component reset,
 which is not resume-aware on its own (the ladder's journal is: see
-test_faults_fix_wu.py). bench/faults_summary.py prints the same matrix as a table.
+test_fix_wu_faults.py). bench/faults_summary.py prints the same matrix as a table.
 """
 from __future__ import annotations
 
@@ -42,7 +42,7 @@ def test_fault(case, catalog, tmp_path):
                                                             out.second and out.second.get("msg"))
     assert not out.data_lost
     if case.may_repeat and out.first.get("unreachable"):
-        # Documented: the module alone repeats; fix_wu's journal must not (test_faults_fix_wu.py).
+        # Documented: the module alone repeats; fix_wu's journal must not (test_fix_wu_faults.py).
         assert out.repeated >= 1
 
 

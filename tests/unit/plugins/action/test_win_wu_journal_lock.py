@@ -1,0 +1,159 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_wu_journal lock=acquire|release against a simulated host (script wu_journal_lock)."""
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+
+from fake_host import FakeHost
+from winsim.model import HostModel
+
+from ansible_collections.winrepair.windows_update.plugins.action.win_wu_journal import ActionModule
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import run_lock
+
+JOURNAL = "C:\\ProgramData\\winrepair\\journal.json"
+LOCK = (JOURNAL + ".lock").lower()
+
+
+@pytest.fixture
+def fake():
+    return FakeHost(HostModel(name="win01", address="127.0.0.2"))
+
+
+def _lock(fake, what, run_id, check_mode=False, **extra):
+    return fake.run(ActionModule, dict({"kb": "KB5043080", "lock": what, "run_id": run_id}, **extra),
+                    check_mode=check_mode)
+
+
+def _holder(fake):
+    data = fake.host.files.get(LOCK)
+    return json.loads(data) if data is not None else None
+
+
+def test_acquire_writes_the_holder_and_reads_the_journal(fake):
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed"), res
+    assert res["changed"] and res["lock"]["state"] == "acquired"
+    holder = _holder(fake)
+    assert holder["run_id"] == "run-a" and holder["pid"] and holder["controller"] and holder["acquired"]
+    assert "entry" in res and res["entry"] is None  # the journal was read under the lock
+    assert fake.script_names() == ["wu_journal_lock", "wu_journal_read"]
+
+
+def test_second_run_is_refused_naming_the_first(fake):
+    _lock(fake, "acquire", "run-a")
+    res = _lock(fake, "acquire", "run-b")
+    assert res["failed"] and res["lock"]["state"] == "held"
+    assert "run-a" in res["msg"] and "Nothing was changed" in res["msg"]
+    assert _holder(fake)["run_id"] == "run-a"
+    assert "wu_journal_read" not in fake.script_names()[-1:]
+
+
+def test_acquire_is_reentrant_for_the_same_run(fake):
+    _lock(fake, "acquire", "run-a")
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed") and not res["changed"] and res["lock"]["state"] == "acquired"
+
+
+def test_release_only_removes_its_own_lock(fake):
+    _lock(fake, "acquire", "run-a")
+    res = _lock(fake, "release", "run-b")
+    assert not res["changed"] and res["lock"]["state"] == "not_held" and "run-a" in " ".join(res["warnings"])
+    assert _holder(fake)["run_id"] == "run-a"
+    res = _lock(fake, "release", "run-a")
+    assert res["changed"] and res["lock"]["state"] == "released" and _holder(fake) is None
+    res = _lock(fake, "release", "run-a")
+    assert not res["changed"] and res["lock"]["state"] == "not_held"
+
+
+def test_stale_lock_is_taken_over_with_a_warning(fake):
+    fake.host.files[LOCK] = run_lock.dump(run_lock.holder("old", "elsewhere", 1, None,
+                                                          now="2020-01-01T00:00:00Z")).encode()
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed"), res
+    assert res["lock"]["state"] == "taken_over" and res["lock"]["holder"]["run_id"] == "old"
+    assert "Took over" in " ".join(res["warnings"]) and "stale_after" in " ".join(res["warnings"])
+    assert _holder(fake)["run_id"] == "run-a"
+
+
+def test_abandoned_lock_of_this_controller_is_taken_over(fake, monkeypatch):
+    name, _pid, _user = run_lock.controller_identity()
+    fake.host.files[LOCK] = run_lock.dump(run_lock.holder("cut-off", name, 99999999, None)).encode()
+    monkeypatch.setattr(run_lock, "pid_running", lambda pid: int(pid) != 99999999)
+    res = _lock(fake, "acquire", "run-a")
+    assert res["lock"]["state"] == "taken_over", res
+    assert "no longer runs" in " ".join(res["warnings"])
+
+
+def test_live_lock_of_another_controller_is_not_taken(fake):
+    fake.host.files[LOCK] = run_lock.dump(run_lock.holder("live", "other-controller", 1, None)).encode()
+    res = _lock(fake, "acquire", "run-a")
+    assert res["failed"] and "live" in res["msg"] and _holder(fake)["run_id"] == "live"
+    # stale_after=0: a person says the other run is gone.
+    res = _lock(fake, "acquire", "run-a", stale_after=0)
+    assert res["lock"]["state"] == "taken_over" and _holder(fake)["run_id"] == "run-a"
+
+
+def test_take_over_is_compare_and_swap(fake, monkeypatch):
+    """A lock that changed between the read and the take-over is not overwritten."""
+    fake.host.files[LOCK] = run_lock.dump(run_lock.holder("old", "x", 1, None, now="2020-01-01T00:00:00Z")).encode()
+    real_decide = run_lock.decide
+
+    def decide_then_someone_else_takes_it(*a, **kw):
+        fake.host.files[LOCK] = run_lock.dump(run_lock.holder("fresh", "y", 2, None)).encode()
+        return real_decide(*a, **kw)
+    monkeypatch.setattr(run_lock, "decide", decide_then_someone_else_takes_it)
+    res = _lock(fake, "acquire", "run-a")
+    assert res["failed"] and "fresh" in res["msg"] and _holder(fake)["run_id"] == "fresh"
+
+
+def test_check_mode_neither_takes_nor_needs_the_lock(fake):
+    _lock(fake, "acquire", "run-a")
+    before = len(fake.host.records)
+    res = _lock(fake, "acquire", "run-b", check_mode=True)
+    assert not res.get("failed") and not res["changed"] and res["lock"]["state"] == "check_mode"
+    res = _lock(fake, "release", "run-a", check_mode=True)
+    assert res["lock"]["state"] == "check_mode" and _holder(fake)["run_id"] == "run-a"
+    assert {r.name for r in fake.host.records[before:]} <= {"wu_journal_read"}
+
+
+def test_many_runs_at_once_one_gets_it(fake):
+    results = {}
+
+    def go(i):
+        results[i] = _lock(fake, "acquire", "run-%d" % i)
+    threads = [threading.Thread(target=go, args=(i,)) for i in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    winners = [i for i, r in results.items() if not r.get("failed")]
+    assert len(winners) == 1, results
+    assert _holder(fake)["run_id"] == "run-%d" % winners[0]
+    assert all("run-%d" % winners[0] in r["msg"] for i, r in results.items() if i != winners[0])
+
+
+def test_disk_full_leaves_no_lock_and_says_so(fake):
+    fake.host.faults.disk_full_on.append("wu_journal_lock")
+    res = _lock(fake, "acquire", "run-a")
+    assert res["failed"] and "Could not take the run lock" in res["msg"] and "space" in res["msg"]
+    assert _holder(fake) is None
+
+
+@pytest.mark.parametrize("args, words", [
+    ({"lock": "acquire"}, "run_id"),
+    ({"lock": "acquire", "run_id": "  "}, "run_id must not be empty"),
+    ({"lock": "acquire", "run_id": "a", "stale_after": -1}, "stale_after"),
+    ({"lock": "acquire", "run_id": "a", "kb": "KB1", "entry": {}}, "mutually exclusive"),
+])
+def test_bad_arguments(fake, args, words):
+    from ansible.errors import AnsibleActionFail
+    try:
+        res = fake.run(ActionModule, args)
+    except AnsibleActionFail as exc:  # ansible-core's argument validation: the task fails with this
+        res = {"failed": True, "msg": str(exc)}
+    assert res.get("failed") and words in res["msg"], res
+    assert fake.host.files.get(LOCK) is None
