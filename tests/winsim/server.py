@@ -118,6 +118,7 @@ class _Handler(BaseHTTPRequestHandler):
         self.end_headers()
         if body:
             self.wfile.write(body)
+        self.server.host_server.count_wire(bytes_out=len(body))
 
     def _drop(self):
         self.close_connection = True
@@ -133,6 +134,7 @@ class _Handler(BaseHTTPRequestHandler):
         hs: HostServer = self.server.host_server
         length = int(self.headers.get("Content-Length") or 0)
         body = self.rfile.read(length) if length else b""
+        hs.count_wire(requests=1, bytes_in=len(body))
         if hs.is_down():
             return self._drop()
         if self.path.split("?", 1)[0].lower() != "/wsman":
@@ -187,6 +189,15 @@ class HostServer:
         self._boot_timer: Optional[threading.Timer] = None
         self._down = False
         self._stopped = False
+        # What went over the wire, for benchmarks: POSTs received and the bytes
+        # of their bodies (SOAP envelopes, HTTP headers not counted) each way.
+        self.wire = {"requests": 0, "bytes_in": 0, "bytes_out": 0}
+
+    def count_wire(self, requests: int = 0, bytes_in: int = 0, bytes_out: int = 0) -> None:
+        with self._lock:
+            self.wire["requests"] += requests
+            self.wire["bytes_in"] += bytes_in
+            self.wire["bytes_out"] += bytes_out
 
     # --- listener -------------------------------------------------------
     def start(self) -> None:
