@@ -23,6 +23,7 @@ of STEP_OUTCOMES; ``verify`` is null or {outcome, kb, hresult, message, via}.
 from __future__ import annotations
 
 import datetime
+import re
 import uuid
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import ladder
@@ -363,6 +364,11 @@ def resume(record, entry, diagnosis=None):
     rec = _copy(record)
     rec.setdefault("done_rungs", [])
     rec.setdefault("verify_pending", False)
+    if entry and entry.get("verdict") == "needs_person" and any(
+            s.get("outcome") == "interrupted" for s in entry.get("rungs_run") or []):
+        # A rung was cut off (lost connection), so the ladder did not really
+        # run out: resume that run instead of letting its verdict stand.
+        entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     if entry and entry.get("verdict") in SETTLED_VERDICTS and _same_plan(entry.get("plan"), rec.get("plan")):
         # The last run ended needing a person, and the evidence has not changed:
         # running the ladder again would only repeat it. The verdict stands
@@ -451,6 +457,18 @@ def _pick(result, keys):
     return {k: result.get(k) for k in keys if result.get(k) not in (None, [], {}, "")}
 
 
+# How a lost WinRM connection shows in a failed result: pywinrm/requests and
+# ansible-core's winrm plugin words. Such a rung did not fail on the host: it
+# was cut off, and a re-run resumes it.
+_CONNECTION_LOST = re.compile(
+    r"connection (?:aborted|reset|refused|closed)|remotedisconnected|max retries exceeded|"
+    r"failed to connect|read timed out|connecttimeout|unreachable", re.IGNORECASE)
+
+
+def _connection_lost(result):
+    return bool(result.get("unreachable")) or bool(_CONNECTION_LOST.search(str(result.get("msg") or "")))
+
+
 def rung_outcome(rung, result, check_mode=False):
     """A rung's module (or role) RESULT -> {outcome, changed, reboot_required,
     host_seconds, details, installed, installed_kb}."""
@@ -507,6 +525,8 @@ def rung_outcome(rung, result, check_mode=False):
         out["details"] = _pick(result, ("msg",))
     if check_mode and out["outcome"] in ("done", "skipped"):
         out["outcome"] = "planned"
+    if failed and _connection_lost(result):
+        out["outcome"] = "interrupted"
     if failed and result.get("msg"):
         out["details"]["msg"] = result["msg"]
     return out

@@ -206,3 +206,28 @@ def test_journal_roundtrip_and_fallback():
     assert loaded == journal.empty() and warning is None
     with pytest.raises(ValueError):
         journal.parse(json.dumps({"version": 99, "entries": {}}))
+
+
+@pytest.mark.parametrize("msg", [
+    "win_kb_catalog_install: ('Connection aborted.', RemoteDisconnected('Remote end closed connection'))",
+    "HTTPConnectionPool(host='10.0.0.5', port=5985): Max retries exceeded with url: /wsman",
+])
+def test_a_rung_cut_off_by_a_lost_connection_is_interrupted_not_failed(msg):
+    out = remediation.rung_outcome("catalog_install", {"failed": True, "msg": msg})
+    assert out["outcome"] == "interrupted"
+    failed = remediation.rung_outcome("catalog_install", {"failed": True, "msg": "hash mismatch"})
+    assert failed["outcome"] == "failed"
+
+
+def test_needs_person_after_an_interrupted_rung_resumes_that_rung():
+    d = diag("insider_build_conflict")
+    p = remediation.plan(d, KB)
+    rec = remediation.new_record("h", KB, d, p)
+    rec["rungs_run"] = [{"rung": "preflight", "outcome": "done", "details": {}},
+                        {"rung": "catalog_install", "outcome": "interrupted", "details": {}}]
+    ended = remediation.verdict(rec)
+    assert ended["verdict"] == "needs_person"
+    again = remediation.resume(remediation.new_record("h", KB, d, p), ended, d)
+    assert not again.get("settled") and again["resumed"]
+    assert remediation.should_run(again, "catalog_install")
+    assert not remediation.should_run(again, "preflight")
