@@ -119,6 +119,17 @@ def markdown(results: list, started: datetime.datetime, total: float, quick: boo
     return "\n".join(out)
 
 
+def fault_matrix() -> str:
+    """The reliability fault matrix (tests/reliability/faultlib.py) run once, as a table."""
+    print("== fault matrix ...", flush=True)
+    proc = subprocess.run([os.path.join(common.VENV, "bin", "python"), os.path.join(common.BENCH, "faults_summary.py")],
+                          capture_output=True, text=True, check=False, cwd=os.path.dirname(common.BENCH))
+    if proc.returncode not in (0, 1):  # 1 = a case did not survive: still a table to show
+        return "fault matrix did not run (exit %d): %s" % (proc.returncode, proc.stderr.strip()[-500:])
+    print(proc.stdout, flush=True)
+    return proc.stdout.strip()
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--only", default="1,2,3,4", help="benchmark numbers, comma separated")
@@ -134,7 +145,10 @@ def main() -> int:
         res = run_one(number, args.quick)
         print("   %s: %.0f s" % (res["benchmark"], res["seconds"]), flush=True)
         results.append(res)
+    faults = "" if args.quick else fault_matrix()
     text = markdown(results, started, time.monotonic() - t0, args.quick)
+    if faults:
+        text += "\n## Fault matrix (bench/faults_summary.py: faults tried, survived, data lost)\n\n" + faults + "\n"
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(text)
     if args.json:
