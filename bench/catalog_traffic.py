@@ -128,7 +128,7 @@ def run(hosts: int = 100, forks: int = 50, file_size: int = 1024 * 1024, time_sc
     notes = ["%d hosts (%d x64, %d arm64), %s with checkpoint KB5043080, files of ~%d KiB; per-host baseline "
              "bench/baseline_catalog_per_host.yml" % (hosts, (hosts + 1) // 2, hosts // 2, KB, file_size // 1024)]
     notes += ["%s: controller downloaded %d B, WinRM %d requests" % (m, results[m]["controller_fetch_bytes"],
-                                                                   results[m]["winrm_requests"])
+                                                                     results[m]["winrm_requests"])
               for m in MODES + ("baseline",)]
     for kind, r in results.items():
         if r["rc"] != 0:

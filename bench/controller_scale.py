@@ -85,7 +85,7 @@ def run(sizes="50,100,200,500", forks: int = 50, time_scale: float = 6000.0) -> 
     for n in sizes:
         proc = subprocess.run([sys.executable, os.path.abspath(__file__), "--one", str(n), "--forks", str(forks),
                                "--time-scale", str(time_scale)], capture_output=True, text=True, timeout=3600,
-                              cwd=common.REPO)
+                              cwd=common.REPO, check=False)
         lines = [ln for ln in proc.stdout.splitlines() if ln.startswith("{")]
         if proc.returncode != 0 or not lines:
             raise RuntimeError("size %d failed (exit %d): %s" % (n, proc.returncode, proc.stderr[-2000:]))
@@ -116,7 +116,7 @@ def run(sizes="50,100,200,500", forks: int = 50, time_scale: float = 6000.0) -> 
                         r["ping"]["ok_hosts"]))
         if r["ours"]["rc"] != 0:
             notes.append("%d hosts: diagnose_wu.yml exited %d: %s" % (r["hosts"], r["ours"]["rc"],
-                                                                     r["ours"]["tail"][-400:]))
+                                                                      r["ours"]["tail"][-400:]))
     ok = all(r["ours"]["rc"] == 0 and r["ping"]["rc"] == 0 and r["ours"]["report_written"] for r in per)
     return {"benchmark": "4 controller scale", "rows": rows, "notes": notes,
             "details": {"sizes": per, "forks": forks, "cpus": os.cpu_count()}, "ok": ok}

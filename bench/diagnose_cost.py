@@ -69,7 +69,7 @@ def run(hosts: int = 200, forks: int = 50, time_scale: float = 6000.0, keep: str
     for label, r in (("win_wu_diagnose", ours), ("baseline", base)):
         if r["rc"] != 0 or r["refused_or_failed"]:
             notes.append("%s: exit %d, %d refused/failed requests %s" % (label, r["rc"], r["refused_or_failed"],
-                                                                       r["tail"][-400:]))
+                                                                         r["tail"][-400:]))
     return {"benchmark": "3 diagnosis cost", "rows": rows, "notes": notes,
             "details": {"ours": ours, "baseline": base, "hosts": hosts, "forks": forks},
             "ok": ours["rc"] == 0 and base["rc"] == 0}

@@ -92,8 +92,8 @@ def per_cause_table(result: dict) -> str:
     for cause, ours in d["ours"]["per_cause"].items():
         base = d["baseline"]["per_cause"].get(cause, {})
         lines.append("| %s | %d | %d | %d | %.2f | %.2f |" % (cause, ours["hosts"], ours["fixed"],
-                                                               base.get("fixed", 0), ours["host_hours"],
-                                                               base.get("host_hours", 0.0)))
+                                                              base.get("fixed", 0), ours["host_hours"],
+                                                              base.get("host_hours", 0.0)))
     return "\n".join(lines)
 
 
@@ -108,7 +108,7 @@ def markdown(results: list, started: datetime.datetime, total: float, quick: boo
            "(bench/README.md); benchmarks do not fail CI.", "", common.table(results), ""]
     for res in results:
         out.append("## %s (%.0f s, %s)" % (res["benchmark"], res["seconds"],
-                                          ", ".join("%s=%s" % kv for kv in sorted(res["args"].items()))))
+                                           ", ".join("%s=%s" % kv for kv in sorted(res["args"].items()))))
         out.append("")
         for note in res.get("notes", []):
             out.append("- " + note.replace("\n", " "))

@@ -55,7 +55,7 @@ def build_scenario(hosts: int, time_scale: float, base_address: str) -> tuple:
     counts = allocate(spec["mix"], hosts)
     n = 0
     for entry, count in zip(spec["mix"], counts):
-        for _ in range(count):
+        for _index in range(count):
             n += 1
             name = "g%03d-%s" % (n, entry["name"].replace("_", "")[:10])
             host = {"name": name, "files": {spec["iso"]: iso_text}}

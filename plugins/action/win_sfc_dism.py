@@ -98,7 +98,7 @@ def judge_dism(parsed, operation, source_given, build):
         return True, "DISM reports the component store cannot be repaired%s: %s" % (code, NEXT_UPGRADE)
     if outcome in ("failed", "unknown", "running"):
         return True, "DISM /%s failed%s: %s" % (DISM_OPERATIONS[operation], code,
-                                              parsed.get("message") or "see %windir%\\Logs\\DISM\\dism.log")
+                                                parsed.get("message") or "see %windir%\\Logs\\DISM\\dism.log")
     if operation != "restore" and outcome == "repairable":
         return False, "DISM found component store corruption; run with dism=restore to repair it"
     return False, None

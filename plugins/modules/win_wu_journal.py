@@ -29,7 +29,7 @@ description:
     (with a warning).
 version_added: 1.0.0
 author:
-  - winrepair.windows_update contributors
+  - winrepair.windows_update contributors (@winrepair)
 options:
   path:
     description: Path of the journal on the host. Its folder is created when missing.
@@ -63,7 +63,7 @@ options:
     type: int
     default: 14400
 notes:
-  - In check mode nothing is written; RV(changed) says whether a write would change the journal.
+  - In check mode nothing is written; C(changed) says whether a write would change the journal.
   - The abandoned-lock test (the holder's process is gone) works only from the controller that took the lock;
     from another controller (or another container of an automation platform) only O(stale_after) frees it.
   - The journal's folder inherits the ACL of C(C:\ProgramData); a journal is only a record and never a

@@ -586,7 +586,7 @@ def verdict(record, check_mode=False, now=None):
         else:
             rec["verdict"] = "fixed"
             rec["reason"] = "%s installed after the %s rung" % (rec.get("installed_kb") or rec["target_kb"],
-                                                               rec["fixed_by"])
+                                                                rec["fixed_by"])
         return rec
     if check_mode:
         rec["verdict"] = "check_mode"

@@ -79,7 +79,7 @@ def built(tmp_path_factory):
     _run([_tool("ansible-galaxy"), "collection", "build", "--output-path", str(out), str(TOP)], env, str(tmp))
     tarballs = sorted(out.glob("*.tar.gz"))
     assert [p.name for p in tarballs] == ["%s-%s-%s.tar.gz" % (GALAXY["namespace"], GALAXY["name"],
-                                                                GALAXY["version"])]
+                                                               GALAXY["version"])]
     with tarfile.open(tarballs[0]) as tar:
         names = [m.name for m in tar.getmembers()]
     return tarballs[0], names, tmp

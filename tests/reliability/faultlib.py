@@ -449,7 +449,7 @@ def _msg_ok(case, result):
 
 def _unfired(rung, catalog):
     """Faults still waiting after the first run: a case whose fault never fired proves nothing."""
-    left = [k for k in list(rung.fake.lose_answer_on) + list(rung.fake.fail_on)]
+    left = list(rung.fake.lose_answer_on) + list(rung.fake.fail_on)
     if catalog is not None:
         left += [tuple(e[:2]) for e in catalog.faults if e[2] == e[4]]
     return left

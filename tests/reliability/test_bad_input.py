@@ -21,7 +21,6 @@ import hashlib
 import os
 import re
 
-import pytest
 from ansible.errors import AnsibleError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
@@ -184,7 +183,7 @@ def test_catalog_install_unknown_architecture_or_product(arch, product):
 def test_journal_path_reaches_the_host_unchanged(path):
     from test_check_mode import _journal_rung
     rung, result = run(lambda tmp: _journal_rung(tmp, None), {"path": path, "kb": "KB5043080",
-                                                               "entry": {"note": path}})
+                                                              "entry": {"note": path}})
     before = None
     assert_sound(rung, result, before)
     assert [p["Path"] for p in sent_params(rung, "wu_journal_read")] == [path]

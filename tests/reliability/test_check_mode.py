@@ -21,7 +21,6 @@ import pytest
 
 import faultlib
 from winsim.fake_catalog import FakeCatalog
-from winsim.model import Antivirus
 
 # Scripts that only read the host and so run outside -WhatIf too (their
 # param block has no SupportsShouldProcess or they are the detached runner).
@@ -111,9 +110,9 @@ MODULES = {
     "win_wu_journal": _journal_rung,
     "win_wu_preflight": _preflight_all,
     "win_wu_reset": _reset_aggressive,
-    "win_sfc_dism": lambda t, c: faultlib.SfcDismRung(t, c),
-    "win_kb_catalog_install": lambda t, c: faultlib.CatalogRung(t, c),
-    "win_inplace_upgrade": lambda t, c: faultlib.InplaceRung(t, c),
+    "win_sfc_dism": faultlib.SfcDismRung,
+    "win_kb_catalog_install": faultlib.CatalogRung,
+    "win_inplace_upgrade": faultlib.InplaceRung,
 }
 # Modules that only read: a real run changes nothing either.
 READ_ONLY_MODULES = {"win_wu_diagnose"}

@@ -6,7 +6,6 @@ off by default."""
 from __future__ import annotations
 
 import os
-import re
 
 import pytest
 import yaml

@@ -108,7 +108,7 @@ def test_verdict_exhausted_names_last_resorts():
     rec = remediation.verdict(rec)
     assert rec["verdict"] == "needs_person" and "every automated rung" in rec["reason"]
     assert [r["name"] for r in rec["last_resorts"]] == ["reset_this_pc_keep_files", "clean_install",
-                                                         "wait_next_cumulative"]
+                                                        "wait_next_cumulative"]
 
 
 def test_verdict_third_party_names_the_product():

@@ -55,7 +55,8 @@ def test_stale_after_zero_takes_any_lock():
 
 
 def test_abandoned_only_from_the_same_controller():
-    dead = lambda pid: False  # noqa: E731
+    def dead(_pid):
+        return False
     assert run_lock.decide(_holder(controller="ctl"), "me", 14400, "ctl", NOW, alive=dead)[0] == "abandoned"
     # Another controller's process cannot be checked from here: held until stale.
     assert run_lock.decide(_holder(controller="ctl2"), "me", 14400, "ctl", NOW, alive=dead)[0] == "held"

@@ -11,7 +11,7 @@ Languages, InstallationType).
 from __future__ import annotations
 
 from .. import windows_tools, winpath
-from ..detached import refuse_unknown, setup_exe, tools
+from ..detached import refuse_unknown, setup_exe
 from ..model import NotModelled
 
 PARAMETERS = {"DriveLetter"}

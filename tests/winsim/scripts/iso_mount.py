@@ -11,7 +11,7 @@ under that letter until Dismount-DiskImage. Mounted images are kept in
 from __future__ import annotations
 
 from .. import windows_tools, winpath
-from ..detached import refuse_unknown, tools
+from ..detached import refuse_unknown
 from ..detached.errors import thrown
 from ..model import NotModelled
 
