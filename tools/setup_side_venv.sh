@@ -1,0 +1,29 @@
+#!/usr/bin/env bash
+# Builds one of the extra controller venvs the end-to-end tests also run on:
+#   tools/setup_side_venv.sh PYTHON_VERSION VENV_DIR REQUIREMENTS CONSTRAINTS
+# (tools/setup_newest.sh and tools/setup_oldest.sh name the two in use).
+# The work is tools/setup_env.sh's, called with other inputs: its stamp makes a
+# second run a no-op, and the build/collections tree is shared with .venv.
+# Prints "skipped: no Python X.Y" and succeeds when that Python is missing.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+version=$1 venv=$2 reqs=$3 constraints=$4
+
+find_python() {
+    local c
+    # pyenv's own builds first: a version that is installed but not selected
+    # may refuse to run through its shim.
+    for c in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
+             "$(pyenv which "python$version" 2>/dev/null || true)" \
+             "$(command -v "python$version" 2>/dev/null || true)"; do
+        [ -n "$c" ] && [ -x "$c" ] && "$c" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$version'" 2>/dev/null \
+            && { echo "$c"; return 0; }
+    done
+    return 1
+}
+
+if ! python=$(find_python); then
+    echo "skipped: no Python $version"
+    exit 0
+fi
+exec bash tools/setup_env.sh "$python" "$venv" "$reqs" "$constraints"
