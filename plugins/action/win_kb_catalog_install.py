@@ -289,8 +289,14 @@ class ActionModule(ActionBase):
         runner = host_session.detached_runner(self, script_caller(self, task_vars), host_name)
         run_id = detached.make_key("kb-install-" + target_kb, target["host_path"], target.get("sha256") or target["sha1"])
         label = "DISM /Add-Package %s" % target_kb
-        run = runner.run(run_id, "dism.exe", arguments, timeout=options["timeout"], interval=options["poll_interval"],
-                         label=label, reuse_seconds=options["timeout"])
+        # A restart of the host in the middle ends the run; it is started once more (detached.py).
+        try:
+            run = runner.run_restarting(run_id, "dism.exe", arguments, timeout=options["timeout"],
+                                        interval=options["poll_interval"], label=label,
+                                        reuse_seconds=options["timeout"])
+        except detached.HostRestartedError:
+            result["outcome"] = "lost"  # twice; the message says so (run() reports it)
+            raise
         verdict = kb_install.interpret_exit(run.exit_code if run.state == detached.EXITED else None)
         parsed = parse_dism(run.stdout, run.exit_code)
         result["exit_code"] = run.exit_code

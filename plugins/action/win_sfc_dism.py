@@ -229,8 +229,10 @@ class ActionModule(ActionBase):
             else:
                 label = "sfc /scannow"
             run_id = detached.make_key("win_sfc_dism-" + tool, file_path, detached.command_line(arguments))
-            run = runner.run(run_id, file_path, arguments, timeout=options["timeout"],
-                             interval=options["poll_interval"], label=label, reuse_seconds=options["timeout"])
+            # A restart of the host in the middle ends the run; it is started once more (detached.py).
+            run = runner.run_restarting(run_id, file_path, arguments, timeout=options["timeout"],
+                                        interval=options["poll_interval"], label=label,
+                                        reuse_seconds=options["timeout"])
             if run.state == detached.LOST:
                 raise detached.DetachedError("%s ended without an exit code (the host restarted or the task was "
                                              "stopped); run the task again" % label, run.run_id, run.status)
@@ -255,6 +257,7 @@ class ActionModule(ActionBase):
             "hresult": info, "repaired": repaired, "reboot_required": bool(parsed["reboot_required"]),
             "run_id": run.run_id, "attached": run.attached, "duration_seconds": run.duration_seconds,
             "start_time": run.start_time, "end_time": run.end_time, "connection_errors": run.connection_errors,
+            "restarts": run.restarts,
         }
         if repaired:
             result["repaired"] = result["changed"] = True
@@ -279,6 +282,7 @@ class ActionModule(ActionBase):
             "exit_code": run.exit_code, "repaired": parsed["repaired"], "reboot_required": parsed["reboot_required"],
             "run_id": run.run_id, "attached": run.attached, "duration_seconds": run.duration_seconds,
             "start_time": run.start_time, "end_time": run.end_time, "connection_errors": run.connection_errors,
+            "restarts": run.restarts,
         }
         if parsed["repaired"]:
             result["repaired"] = result["changed"] = True

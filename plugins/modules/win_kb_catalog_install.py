@@ -25,6 +25,10 @@ description:
     the C(.msu) format of Windows 11 24H2 and Windows Server 2025. DISM runs detached on the host as a
     scheduled task running as SYSTEM and is polled, so a dropped connection or a 60-minute install does
     not lose its result; running the task again while that run goes on waits for it.
+  - A restart of the host ends DISM (the scheduled task is not started again at boot) and servicing rolls
+    back an install that did not complete. When the host restarted while DISM ran, the task starts DISM
+    once more and reports it in RV(dism.restarts); when a restart ends that run too, the task fails and
+    says so, with nothing installed.
   - Every file is checked on the host with M(ansible.windows.win_stat) against the catalog's SHA-256
     (SHA-1 when the catalog gives no SHA-256) before DISM runs. A file that does not match is removed,
     what this run put on the host is removed, nothing is installed and the task fails.
@@ -265,7 +269,8 @@ download_mode:
 outcome:
   description:
     - C(already_installed), C(would_install) (check mode), C(installed), C(reboot_required), C(not_applicable),
-      C(failed), C(lost) (DISM ended without an exit code), or null when the task failed before DISM.
+      C(failed), C(lost) (DISM ended without an exit code; also when the host restarted during DISM twice),
+      or null when the task failed before DISM.
   returned: always
   type: str
 already_installed:
@@ -383,6 +388,11 @@ dism:
       type: int
     connection_errors:
       description: Polls that failed and were retried.
+      type: int
+    restarts:
+      description:
+        - 1 when the host restarted while DISM ran (the restart ended it, the host booted after it started)
+          and DISM was started again; this is its second run. 0 otherwise.
       type: int
     message:
       description: DISM's last message line.

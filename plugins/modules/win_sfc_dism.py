@@ -16,6 +16,10 @@ description:
     (elevated, outside the WinRM shell), with their output in C(C:\ProgramData\winrepair\runs\<run id>);
     the controller polls them every O(poll_interval) seconds and shows their progress at least once a
     minute. A dropped connection or a WinRM operation timeout between polls is retried; the run goes on.
+  - A restart of the host ends the running tool (the scheduled task is not started again at boot) without
+    a repair. When the host restarted while DISM or sfc ran, that tool is started once more, with its own
+    O(timeout), and RV(dism.restarts) / RV(sfc.restarts) say so; when a restart ends that run too, the
+    task fails saying the host restarted twice and nothing was completed.
   - Runs are keyed by their command line. Running the task again while a run with the same command is
     still going (or ended and was not collected, within O(timeout) seconds) waits for that run instead of
     starting a second one.
@@ -237,6 +241,11 @@ dism:
     connection_errors:
       description: Polls that failed on the connection and were retried.
       type: int
+    restarts:
+      description:
+        - 1 when the host restarted while DISM ran (the restart ended it, the host booted after it started)
+          and DISM was started again; the other keys describe that second run. 0 otherwise.
+      type: int
 sfc:
   description: What sfc did.
   returned: always (null when it did not run)
@@ -278,6 +287,11 @@ sfc:
       type: str
     connection_errors:
       description: Polls that failed on the connection and were retried.
+      type: int
+    restarts:
+      description:
+        - 1 when the host restarted while sfc ran and sfc was started again; the other keys describe that
+          second run. 0 otherwise.
       type: int
 cbs_sr:
   description: Summary of the C([SR]) lines of CBS.log of this sfc run (sfc_output.summarize_cbs_sr).

@@ -20,10 +20,19 @@ again with the same key attaches to the run that is already there (running,
 or finished less than `reuse_seconds` ago) instead of starting a second one,
 so a retry after a dropped connection, or a re-run of the whole task, never
 runs DISM twice at once.
+
+Restarts: a restart of the host ends every process, the scheduled task's
+too, and the task is not started again at boot, so the run never writes its
+exit code and comes back `lost`. The status script reports the host's boot
+time; a lost run that started before the last boot was ended by a restart.
+run_restarting() then starts the same command once more (same key: the lost
+run's folder is archived by detached_start) and fails with
+HostRestartedError when a restart ends that run too.
 """
 from __future__ import annotations
 
 import base64
+import datetime
 import hashlib
 import re
 import time
@@ -57,6 +66,51 @@ class DetachedError(Exception):
 
 class DetachedTimeout(DetachedError):
     """The run did not finish within the caller's timeout; it keeps running on the host."""
+
+
+class HostRestartedError(DetachedError):
+    """A restart of the host ended the run, and ended the one started again after it too."""
+
+
+# The words HostRestartedError's message starts with; remediation.rung_outcome
+# reads a failure with them as an interrupted rung (like a lost connection).
+HOST_RESTARTED_TWICE = re.compile(r"the host restarted during .+ twice", re.IGNORECASE)
+
+_ISO_FRACTION = re.compile(r"(\.\d{6})\d+")
+
+
+def parse_host_time(text):
+    """An ISO 8601 time the host reported (PowerShell 'o' format or Python's) as an aware datetime, else None.
+
+    .NET's round-trip format has 7 fraction digits and may end in Z; a time
+    without an offset is taken as UTC (the scripts report UTC).
+    """
+    if not isinstance(text, str) or not text.strip():
+        return None
+    value = _ISO_FRACTION.sub(r"\1", text.strip())
+    if value.endswith(("Z", "z")):
+        value = value[:-1] + "+00:00"
+    try:
+        moment = datetime.datetime.fromisoformat(value)
+    except ValueError:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    return moment
+
+
+def restarted_during(status):
+    """Did a restart of the host end this run? STATUS: a detached_status answer.
+
+    True when the run is lost and the host booted after the run started; False
+    when it is not lost, or either time is missing or unreadable (a lost run
+    is then not known to be a restart's doing).
+    """
+    if (status or {}).get("state") != LOST:
+        return False
+    booted = parse_host_time(status.get("boot_time"))
+    began = parse_host_time(status.get("start_time"))
+    return booted is not None and began is not None and booted > began
 
 
 def make_key(prefix, *parts):
@@ -209,6 +263,12 @@ class RunResult:
         self.start_time = status.get("start_time")
         self.end_time = status.get("end_time")
         self.duration_seconds = status.get("duration_seconds")
+        self.boot_time = status.get("boot_time")
+        self.restarts = 0  # times the command was started again after a restart ended it
+
+    @property
+    def ended_by_restart(self):
+        return restarted_during(self.status)
 
     def as_dict(self):
         return {
@@ -221,6 +281,7 @@ class RunResult:
             "attached": self.attached,
             "polls": self.polls,
             "connection_errors": self.connection_errors,
+            "restarts": self.restarts,
         }
 
 
@@ -374,6 +435,36 @@ class DetachedRunner:
         max_run = max_run_seconds if max_run_seconds is not None else max(3600, int(timeout) * 2)
         begun = self.start(run_id, file_path, arguments, max_run, reuse_seconds)
         return self.wait(run_id, timeout, interval, label=label, attached=not begun.get("started", False))
+
+    def run_restarting(self, run_id, file_path, arguments, timeout, interval, label=None, reuse_seconds=0,
+                       max_run_seconds=None):
+        """run(), and once more when a restart of the host ended the run.
+
+        A restart ends every process on the host; the run comes back lost with
+        a boot time after its start (restarted_during). The same command is
+        started again, with the same key (detached_start archives the lost
+        run's folder and starts afresh) and its own `timeout`; the result
+        carries restarts=1. When a restart ends that run too, HostRestartedError:
+        the host is not stable enough to finish the command. A run lost
+        without a restart (the execution time limit, someone ended the task)
+        is returned as it is, for the caller to report.
+        """
+        label = label or run_id
+        first = self.run(run_id, file_path, arguments, timeout, interval, label=label,
+                         reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds)
+        if not first.ended_by_restart:
+            return first
+        self.progress("%s: the host restarted during the run (run started %s, host booted %s) and ended it; "
+                      "starting it again" % (label, first.start_time, first.boot_time))
+        second = self.run(run_id, file_path, arguments, timeout, interval, label=label,
+                          reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds)
+        second.restarts = 1
+        if second.ended_by_restart:
+            raise HostRestartedError(
+                "the host restarted during %s twice (the runs started %s and %s were both ended by a restart, the "
+                "last boot at %s); nothing was completed: run the task again once the host is stable"
+                % (label, first.start_time, second.start_time, second.boot_time), run_id, second.status)
+        return second
 
     @staticmethod
     def _progress_message(label, percent, status, elapsed):

@@ -26,7 +26,7 @@ import datetime
 import re
 import uuid
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, ladder
 
 RECORD_VERSION = 1
 
@@ -369,6 +369,13 @@ def resume(record, entry, diagnosis=None):
         # A rung was cut off (lost connection), so the ladder did not really
         # run out: resume that run instead of letting its verdict stand.
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
+    if entry and entry.get("verdict") == "needs_person" and any(
+            _retry_on_resume(s) for s in entry.get("rungs_run") or []):
+        # A rung failed for a reason outside the repair (the catalog, a download,
+        # space, a service that would not stop, missing media) and left the host
+        # as it was: once that is dealt with, a re-run tries that rung again and
+        # keeps what the other rungs did.
+        entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     if entry and entry.get("verdict") in SETTLED_VERDICTS and _same_plan(entry.get("plan"), rec.get("plan")):
         # The last run ended needing a person, and the evidence has not changed:
         # running the ladder again would only repeat it. The verdict stands
@@ -402,6 +409,10 @@ def resume(record, entry, diagnosis=None):
             step["details"] = dict(step.get("details") or {},
                                    note="interrupted; not repeated on resume (it changed the host)")
             verify_pending = True
+        elif _retry_on_resume(step):
+            step["details"] = dict(step.get("details") or {}, note="failed; run again on resume")
+            steps.append(step)
+            continue
         elif step.get("verify"):
             verify_pending = False
         elif step.get("outcome") == "done" and rung != "install":
@@ -417,6 +428,38 @@ def resume(record, entry, diagnosis=None):
 
 
 SETTLED_VERDICTS = ("needs_person", "skipped_failing_disk")
+
+
+def _retry_on_resume(step):
+    return step.get("outcome") == "failed" and bool((step.get("details") or {}).get("retry"))
+
+
+# Outcomes after which the repair itself ran to its end and did not work: trying
+# it again as it is would only repeat that (see retryable()). A repair install
+# has none: setup.exe puts the previous Windows back whenever it fails or rolls
+# back, and its message names what to change first (a blocking app or driver,
+# the media), so a re-run after that is the next step.
+_SETTLED_OUTCOMES = {
+    "catalog_install": ("failed", "not_applicable"),
+}
+
+
+def retryable(rung, result):
+    """Whether a failed RUNG (its module RESULT) is worth running again on a re-run.
+
+    Yes when the failure came before the repair did its work or was rolled
+    back, so the host is as it was: the catalog or a download failed, a file
+    did not match its hash, space ran out, a service would not stop, access
+    was denied, the media was missing, setup.exe was blocked or rolled back.
+    No when the repair ran to its end and failed (DISM or sfc finished with an
+    error, DISM /Add-Package failed or found the update not applicable): the
+    same run would fail the same way."""
+    result = result or {}
+    if rung in ("preflight", "reset"):
+        return True  # win_wu_reset rolls back what it changed before it fails
+    if rung == "sfc_dism":
+        return not any((result.get(tool) or {}).get("exit_code") is not None for tool in ("dism", "sfc"))
+    return result.get("outcome") not in _SETTLED_OUTCOMES.get(rung, ())
 
 
 def _same_plan(old, new):
@@ -467,6 +510,12 @@ _CONNECTION_LOST = re.compile(
 
 def _connection_lost(result):
     return bool(result.get("unreachable")) or bool(_CONNECTION_LOST.search(str(result.get("msg") or "")))
+
+
+def _host_restarted(result):
+    """The module gave up because the host restarted during its detached run twice
+    (detached.HostRestartedError): nothing failed on the host, it was cut off."""
+    return bool(detached.HOST_RESTARTED_TWICE.search(str(result.get("msg") or "")))
 
 
 def rung_outcome(rung, result, check_mode=False):
@@ -525,8 +574,12 @@ def rung_outcome(rung, result, check_mode=False):
         out["details"] = _pick(result, ("msg",))
     if check_mode and out["outcome"] in ("done", "skipped"):
         out["outcome"] = "planned"
-    if failed and _connection_lost(result):
+    if failed and (_connection_lost(result) or _host_restarted(result)):
+        # Cut off (a lost connection, restarts of the host), not failed: a resume
+        # runs the rung again when REPEAT_SAFE says it may.
         out["outcome"] = "interrupted"
+    elif out["outcome"] == "failed" and failed and not check_mode and retryable(rung, result):
+        out["details"]["retry"] = True
     if failed and result.get("msg"):
         out["details"]["msg"] = result["msg"]
     return out

@@ -8,8 +8,12 @@ polls at poll_interval 0.05 s), the hosts run in parallel, so the whole file
 takes about fifteen seconds. Dropped connections
 and operation timeouts are injected on the status polls (faults keyed by the
 script name, tests/winsim/dispatch.py): the detached run goes on regardless.
+A restart of the host on a status poll (reboot_on) kills DISM: the module
+starts it once more and finishes.
 """
 from __future__ import annotations
+
+import datetime
 
 import pytest
 
@@ -37,6 +41,10 @@ SCENARIO = {
         {"name": "optimeout", "component_store": {"health": "repairable"},
          "faults": {"operation_timeout_on": [DROP_TWICE]}},
         {"name": "check", "component_store": {"health": "repairable", "system_files_corrupt": True}},
+        # The first status poll runs, then the host restarts instead of answering it, while DISM
+        # runs (tests/winsim/dispatch.py reboot_on): DISM is killed, the module starts it again.
+        {"name": "reboot", "component_store": {"health": "repairable", "system_files_corrupt": True},
+         "faults": {"reboot_on": ["detached_status"]}},
     ],
 }
 
@@ -51,6 +59,7 @@ CASES = {
     "drop": {"sfc": False},
     "optimeout": {"sfc": False},
     "check": {"check": True},
+    "reboot": {},
 }
 OPTIONS = ("sfc", "dism", "source", "source_index", "limit_access")
 
@@ -159,6 +168,25 @@ def test_operation_timeout_during_the_run(run):
     assert len(starts(fleet, "optimeout")) == 1
     assert r["repaired"] is True
     assert fleet.host("optimeout").component_store.health == "healthy"
+
+
+def test_a_restart_during_dism_is_survived_with_one_more_run(run):
+    fleet, res, _stdout = run
+    r, h = res["reboot"], fleet.host("reboot")
+    assert not r.get("failed"), r.get("msg")
+    # The first poll ran, then the host restarted instead of answering it.
+    assert [s for s in scripts_run(fleet, "reboot") if s[2] == "fault:reboot"] == [
+        ("detached_status", False, "fault:reboot")]
+    boots = [rec for rec in fleet.records("reboot") if rec.name == "boot"]
+    assert len(boots) == 1 and boots[0].args["killed_runs"] == [r["dism"]["run_id"]]
+    assert len(fleet.servers["reboot"].outages) == 1
+    # DISM started twice with the same key (the lost run archived), sfc once.
+    assert starts(fleet, "reboot") == ["/Online /Cleanup-Image /RestoreHealth"] * 2 + ["/scannow"]
+    assert r["dism"]["restarts"] == 1 and r["sfc"]["restarts"] == 0
+    assert r["dism"]["outcome"] == "repaired" and r["repaired"] is True
+    # The DISM run reported is the second one, started after the host booted.
+    assert datetime.datetime.fromisoformat(r["dism"]["start_time"]) > h.boot_time
+    assert h.component_store.health == "healthy" and h.component_store.system_files_corrupt is False
 
 
 def test_check_mode_changes_nothing(run):

@@ -18,6 +18,17 @@ itself raises ProtocolFault('operation_timeout') means "this command never
 finishes": every Receive times out (after the request's OperationTimeout, as
 WinRM does) until the client signals it away; past the fleet's hang limit a
 failure is answered instead so nothing hangs for ever.
+
+`reboot` (list reboot_on) is the host restarting in the middle of a step.
+Choice: the step runs to its end first (a script's or module's changes are
+made: wu_reset_apply's renames happen), then, instead of the answer,
+ProtocolFault('reboot') is raised (the record says fault:reboot). server.py
+closes the connection as for `drop` (the controller sees the connection
+lost, not an answer) and the host restarts at once: down for the reboot
+downtime, every detached run killed (power.py), then a modelled boot. A
+step the simulator refuses (NotModelled) or whose model breaks answers as
+usual: nothing restarts then. The step's own modelled duration is not
+waited for: the host goes down when the step's model returns.
 """
 from __future__ import annotations
 
@@ -36,6 +47,7 @@ FAULT_LISTS = (
     ("drop", "drop_connection_on"),
     ("http500", "http500_on"),
     ("operation_timeout", "operation_timeout_on"),
+    ("reboot", "reboot_on"),
 )
 
 
@@ -86,9 +98,18 @@ def _fault_hook(ctx: RunContext, pending: dict):
         kind = take_fault(ctx.host, step)
         if kind == "operation_timeout":
             pending["timeouts"] = pending.get("timeouts", 0) + 1
+        elif kind == "reboot":
+            pending["reboot"] = step  # after the step ran: _restart_if_listed
         elif kind:
             raise ProtocolFault(kind, "fault listed for step %s" % step)
     return hook
+
+
+def _restart_if_listed(pending: dict) -> None:
+    """The step has run; a reboot_on fault listed for it restarts the host now, before the answer."""
+    step = pending.get("reboot")
+    if step:
+        raise ProtocolFault("reboot", "fault listed for step %s: the host restarts before answering" % step)
 
 
 def _json_line(result: dict) -> bytes:
@@ -122,6 +143,7 @@ def run_module(host: HostModel, clock: Clock, inv: Invocation, hooks=None) -> Ou
             # supports_check_mode skip in check mode with this message.
             result = {"changed": False, "skipped": True,
                       "msg": "remote module (%s) does not support check mode" % inv.short_name}
+            _restart_if_listed(pending)
             return _finish(ctx, outcome, result, "ok", pending)
         with host.lock:
             result = model.run(host, dict(public), ctx)
@@ -132,6 +154,7 @@ def run_module(host: HostModel, clock: Clock, inv: Invocation, hooks=None) -> Ou
         # Ansible.Basic adds the arguments it was given under invocation.
         result.setdefault("invocation", {"module_args": public})
         state = "failed" if result.get("failed") else ("changed" if result.get("changed") else "ok")
+        _restart_if_listed(pending)
         return _finish(ctx, outcome, result, state, pending)
     except ProtocolFault as fault:
         if fault.kind == "operation_timeout":
@@ -195,6 +218,7 @@ def run_raw(host: HostModel, clock: Clock, inv: Invocation, hooks=None) -> Outco
         ctx.fault_hook(ctx.step)
         with host.lock:
             res = model.run(host, inv, ctx, hooks)
+        _restart_if_listed(pending)
     except ProtocolFault as fault:
         if fault.kind == "operation_timeout":  # as for modules: the command hangs
             outcome.rc, outcome.hang = 1, True

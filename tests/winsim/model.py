@@ -22,7 +22,10 @@ class ProtocolFault(Exception):
 
     kind: 'drop' (close the TCP connection without an answer),
           'http500' (WinRM internal error fault),
-          'operation_timeout' (wsman OperationTimeout fault on Receive).
+          'operation_timeout' (wsman OperationTimeout fault on Receive),
+          'reboot' (the step ran, then the host restarts before the answer is
+          sent: the connection closes as for 'drop' and the host goes through
+          a reboot; dispatch.py raises it for the reboot_on fault list).
     """
 
     def __init__(self, kind: str, detail: str = ""):
@@ -157,6 +160,9 @@ class Faults:
     operation_timeout_on: list = field(default_factory=list)
     access_denied_on: list = field(default_factory=list)
     disk_full_on: list = field(default_factory=list)
+    # The host restarts right after the step ran, before its answer is sent
+    # (dispatch.py, server.py HostServer.restart_now); every detached run dies.
+    reboot_on: list = field(default_factory=list)
     reboot_downtime_seconds: Optional[float] = None  # modelled; longer than the caller's timeout to test that
     # How often each step's fault has fired (dispatch keeps it). A list entry is
     # a step name (fires once) or {"step": name, "times": N} (N times, -1 = always).

@@ -14,11 +14,15 @@
   pywinrm asks again.
 * Protocol faults from dispatch: drop = close the connection without an
   answer, http500 = HTTP 500 with a wsman InternalError fault,
-  operation_timeout = TimedOut fault on Receive.
+  operation_timeout = TimedOut fault on Receive, reboot = the step ran and
+  the host restarts now: no answer (the connection closes as for drop) and
+  the reboot below starts at once.
 * Reboot: shutdown closes the listening socket and every open connection
-  (clients get "connection refused") for the modelled downtime, then the host
-  boots: new boot_time, pending reboot flags cleared, services in the state
-  their start mode gives, a `boot` record.
+  (clients get "connection refused") for the modelled downtime and ends
+  every detached run still going (power.py, detached.kill_all: they are
+  `lost` afterwards), then the host boots: new boot_time, pending reboot
+  flags cleared, services in the state their start mode gives, a `boot`
+  record.
 
 Only addresses in 127.0.0.0/8 are ever bound.
 """
@@ -35,8 +39,8 @@ import uuid
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional
 
-from . import dispatch, wsman
-from .model import Clock, HostModel, PendingReboot, ProtocolFault
+from . import dispatch, power, wsman
+from .model import Clock, HostModel, ProtocolFault
 
 DEFAULT_REBOOT_DOWNTIME = 120.0  # modelled seconds a reboot keeps the host away
 DEFAULT_OPERATION_TIMEOUT = 20.0  # pywinrm's DEFAULT_OPERATION_TIMEOUT_SEC
@@ -153,6 +157,11 @@ class _Handler(BaseHTTPRequestHandler):
         try:
             status, answer, after = hs.handle(req)
         except ProtocolFault as fault:
+            if fault.kind == "reboot":
+                # The host goes down before it answers: its connections close
+                # (this one too) and it stops listening.
+                hs.restart_now("reboot_on fault: %s" % fault.detail)
+                return self._drop()
             if fault.kind == "drop":
                 return self._drop()
             if fault.kind == "operation_timeout":
@@ -289,41 +298,51 @@ class HostServer:
             self._shutdown_timer = None
             return True
 
+    def restart_now(self, reason: str = "") -> None:
+        """The host restarts this moment (a reboot_on fault): the same reboot as
+        shutdown.exe /r, without the delay. A shutdown already scheduled is
+        overtaken by it."""
+        # Lock order host.lock, then _lock: the raw reboot models call
+        # shutdown_pending()/abort_shutdown() while they hold host.lock.
+        with self.host.lock, self._lock:
+            if self._stopped or self._down:
+                return
+            if self._shutdown_timer is not None:
+                self._shutdown_timer.cancel()
+                self._shutdown_timer = None
+            self._power_off()
+
     def _go_down(self) -> None:
-        with self._lock:
+        with self.host.lock, self._lock:
             if self._stopped or self._shutdown_timer is None:
                 return
             self._shutdown_timer = None
-            downtime = self.host.faults.reboot_downtime_seconds
-            downtime = self.reboot_downtime if downtime is None else float(downtime)
-            self._down = True
-            now = time.monotonic()
-            self.host.down_until = now + self.clock.real_seconds(downtime)
-            self.outages.append([now, None])
-            self.shells.clear()
-            self._unbind()
-            timer = threading.Timer(self.clock.real_seconds(downtime), self._come_up, args=(downtime,))
-            timer.daemon = True
-            self._boot_timer = timer
-            timer.start()
+            self._power_off()
 
-    def _come_up(self, downtime: float) -> None:
-        with self._lock:
+    def _power_off(self) -> None:
+        """Down for the reboot downtime: no listener, no shells, no processes (caller holds host.lock, _lock)."""
+        self._down = True
+        # First the processes end (runs whose time is up finish, e.g. setup.exe's
+        # downlevel phase, which sets the downtime of the restart that follows it).
+        killed = power.shut_down(self.host, self.clock)
+        downtime = self.host.faults.reboot_downtime_seconds
+        downtime = self.reboot_downtime if downtime is None else float(downtime)
+        now = time.monotonic()
+        self.host.down_until = now + self.clock.real_seconds(downtime)
+        self.outages.append([now, None])
+        self.shells.clear()
+        self._unbind()
+        timer = threading.Timer(self.clock.real_seconds(downtime), self._come_up, args=(downtime, killed))
+        timer.daemon = True
+        self._boot_timer = timer
+        timer.start()
+
+    def _come_up(self, downtime: float, killed=()) -> None:
+        with self.host.lock, self._lock:
             if self._stopped:
                 return
             self._boot_timer = None
-            host = self.host
-            with host.lock:
-                host.boot_time = self.clock.now()
-                host.pending_reboot = PendingReboot()
-                for svc in host.services.values():
-                    # After boot the Service Control Manager starts auto and
-                    # delayed-auto services; manual and disabled ones stay stopped
-                    # (learn.microsoft.com/windows/win32/services/service-startup).
-                    svc.state = "running" if svc.start_mode in ("auto", "delayed") else "stopped"
-                host.down_until = 0.0
-                host.record("raw", "boot", {"downtime_seconds": downtime}, False, downtime, "ok",
-                            real_time=time.time())
+            power.boot(self.host, self.clock, downtime, killed)
             self.outages[-1][1] = time.monotonic()
             self._bind()
             self._down = False

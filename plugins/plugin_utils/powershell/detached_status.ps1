@@ -7,6 +7,10 @@
 # since the caller's byte offsets, base64 encoded: the raw bytes, because sfc
 # writes UTF-16LE and DISM the OEM code page; the controller decodes them.
 #
+# boot_time is the host's last boot (Win32_OperatingSystem LastBootUpTime,
+# UTC): a run found lost that started before it was ended by a restart, and
+# the controller may start it again (plugin_utils/detached.py).
+#
 # Once the run has ended and all its output was handed out, the run is marked
 # collected (collected.json) and its scheduled task unregistered; the run
 # folder stays as the record of the run. Those are the only changes this
@@ -58,6 +62,16 @@ function Read-Json([string]$Path) {
     return $null
 }
 
+$bootTime = $null
+try {
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem -Property LastBootUpTime
+    $bootTime = $os.LastBootUpTime.ToUniversalTime().ToString('o')
+}
+catch {
+    # Without it the controller treats a lost run as before: it does not restart it.
+    $bootTime = $null
+}
+
 $runDir = Join-Path $WorkRoot $RunId
 $result = @{
     run_id = $RunId
@@ -77,6 +91,7 @@ $result = @{
     stderr_b64 = ''
     stderr_offset = $StderrOffset
     stderr_more = $false
+    boot_time = $bootTime
 }
 
 $spec = Read-Json (Join-Path $runDir 'command.json')

@@ -273,3 +273,75 @@ def test_is_transient():
     assert detached.is_transient(AnsibleConnectionFailure("x"))
     assert detached.is_transient(ConnectionResetError())
     assert not detached.is_transient(ValueError("x"))
+
+
+# -------------------------------------------------------------------- restarts of the host
+
+@pytest.mark.parametrize("text, expected", [
+    ("2026-11-02T09:00:00.1234567Z", "2026-11-02T09:00:00.123456+00:00"),  # PowerShell's 'o' format
+    ("2026-11-02T10:00:00+01:00", "2026-11-02T10:00:00+01:00"),
+    ("2026-11-02T09:00:00", "2026-11-02T09:00:00+00:00"),  # no offset: the scripts report UTC
+    ("t0", None), ("", None), (None, None),
+])
+def test_host_times_are_read_in_both_iso_forms(text, expected):
+    moment = detached.parse_host_time(text)
+    assert (moment.isoformat() if moment else None) == expected
+
+
+@pytest.mark.parametrize("state, boot, start, expected", [
+    ("lost", "2026-11-02T09:30:00Z", "2026-11-02T09:00:00.0000000Z", True),
+    ("lost", "2026-11-02T08:00:00+00:00", "2026-11-02T09:00:00+00:00", False),  # booted before it started
+    ("lost", None, "2026-11-02T09:00:00+00:00", False),  # no boot time: not known to be a restart
+    ("exited", "2026-11-02T09:30:00Z", "2026-11-02T09:00:00Z", False),
+    ("running", "2026-11-02T09:30:00Z", "2026-11-02T09:00:00Z", False),
+])
+def test_a_lost_run_was_ended_by_a_restart_only_when_the_host_booted_after_it_started(state, boot, start, expected):
+    assert detached.restarted_during({"state": state, "boot_time": boot, "start_time": start}) is expected
+
+
+class ScriptedHost:
+    """Answers detached_start with a new start each time and detached_status from a list of (state, boot_time)."""
+
+    def __init__(self, clock, answers):
+        self.clock = clock
+        self.answers = list(answers)
+        self.starts = 0
+
+    def __call__(self, name, params):
+        if name == detached.START_SCRIPT:
+            self.starts += 1
+            return {"run_id": params["RunId"], "started": True, "state": "running"}
+        state, boot = self.answers.pop(0)
+        return {"run_id": params["RunId"], "state": state, "exit_code": 0 if state == "exited" else None,
+                "start_time": "2026-11-02T09:%02d:00Z" % self.starts, "boot_time": boot,
+                "stdout_b64": "", "stdout_offset": 0, "stderr_b64": "", "stderr_offset": 0}
+
+
+def test_run_restarting_starts_the_command_once_more_after_a_restart():
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("running", "2026-11-02T08:00:00Z"), ("lost", "2026-11-02T09:01:30Z"),
+                                ("running", "2026-11-02T09:01:30Z"), ("exited", "2026-11-02T09:01:30Z")])
+    runner, messages, _resets = make_runner(clock, host)
+    result = runner.run_restarting("dism-9", "dism.exe", ["/x"], timeout=3600, interval=10, label="DISM")
+    assert result.state == detached.EXITED and result.restarts == 1 and host.starts == 2
+    assert result.as_dict()["restarts"] == 1
+    assert any("the host restarted during the run" in m and "starting it again" in m for m in messages)
+
+
+def test_run_restarting_gives_up_when_a_restart_ends_the_second_run_too():
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("lost", "2026-11-02T09:01:30Z"), ("lost", "2026-11-02T09:02:30Z")])
+    runner, _messages, _resets = make_runner(clock, host)
+    with pytest.raises(detached.HostRestartedError) as caught:
+        runner.run_restarting("dism-9", "dism.exe", ["/x"], timeout=3600, interval=10, label="DISM")
+    assert host.starts == 2
+    assert detached.HOST_RESTARTED_TWICE.search(caught.value.message)
+    assert "nothing was completed" in caught.value.message
+
+
+def test_run_restarting_returns_a_run_lost_without_a_restart():
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("lost", "2026-11-02T08:00:00Z")])  # booted before the run: the time limit, or a kill
+    runner, _messages, _resets = make_runner(clock, host)
+    result = runner.run_restarting("dism-9", "dism.exe", ["/x"], timeout=3600, interval=10, label="DISM")
+    assert result.state == detached.LOST and result.restarts == 0 and host.starts == 1

@@ -219,6 +219,23 @@ def test_a_rung_cut_off_by_a_lost_connection_is_interrupted_not_failed(msg):
     assert failed["outcome"] == "failed"
 
 
+@pytest.mark.parametrize("rung, msg", [
+    ("sfc_dism", "the host restarted during DISM /RestoreHealth twice (the runs started 2026-11-02T09:00:00Z and "
+                 "2026-11-02T09:10:00Z were both ended by a restart, the last boot at 2026-11-02T09:12:00Z); "
+                 "nothing was completed: run the task again once the host is stable"),
+    ("catalog_install", "the host restarted during DISM /Add-Package KB5048667 twice (...); nothing was completed: "
+                        "run the task again once the host is stable"),
+])
+def test_a_rung_cut_off_by_two_restarts_is_interrupted_and_run_again_on_resume(rung, msg):
+    out = remediation.rung_outcome(rung, {"failed": True, "msg": msg})
+    assert out["outcome"] == "interrupted" and out["details"]["msg"] == msg
+    assert rung in remediation.REPEAT_SAFE
+    # A run lost without a restart (the task's time limit, someone ended it) stays a failure.
+    lost = remediation.rung_outcome(rung, {"failed": True, "msg": "DISM /RestoreHealth ended without an exit code "
+                                           "(the host restarted or the task was stopped); run the task again"})
+    assert lost["outcome"] == "failed"
+
+
 def test_needs_person_after_an_interrupted_rung_resumes_that_rung():
     d = diag("insider_build_conflict")
     p = remediation.plan(d, KB)
@@ -231,3 +248,50 @@ def test_needs_person_after_an_interrupted_rung_resumes_that_rung():
     assert not again.get("settled") and again["resumed"]
     assert remediation.should_run(again, "catalog_install")
     assert not remediation.should_run(again, "preflight")
+
+
+@pytest.mark.parametrize("rung, result, retry", [
+    # Failures before the repair did its work, or rolled back: worth another try.
+    ("catalog_install", {"failed": True, "outcome": None, "msg": "catalog error 8DDD0024"}, True),
+    ("catalog_install", {"failed": True, "outcome": None, "msg": "SHA256 checksum mismatch"}, True),
+    ("reset", {"failed": True, "msg": "cryptsvc: access is denied; rolled back"}, True),
+    ("inplace_upgrade", {"failed": True, "outcome": "preflight_failed", "msg": "image does not exist"}, True),
+    ("inplace_upgrade", {"failed": True, "outcome": "rolled_back", "msg": "0xC1900101: remove the driver"}, True),
+    ("sfc_dism", {"failed": True, "msg": "could not start DISM", "dism": None}, True),
+    # The repair ran to its end and failed: the same run would fail again.
+    ("catalog_install", {"failed": True, "outcome": "failed", "msg": "DISM 0x80070306"}, False),
+    ("sfc_dism", {"failed": True, "msg": "source not found", "dism": {"exit_code": -2146498529}}, False),
+])
+def test_a_failed_rung_is_marked_for_retry_only_when_the_host_is_as_it_was(rung, result, retry):
+    out = remediation.rung_outcome(rung, result)
+    assert out["outcome"] == "failed"
+    assert bool(out["details"].get("retry")) is retry
+    assert remediation.retryable(rung, result) is retry
+
+
+def _ended_with(step):
+    d = diag("insider_build_conflict")
+    p = remediation.plan(d, KB)
+    rec = remediation.new_record("h", KB, d, p)
+    rec["rungs_run"] = [{"rung": "preflight", "outcome": "done", "details": {}}, step]
+    ended = remediation.verdict(rec)
+    assert ended["verdict"] == "needs_person"
+    return d, p, ended
+
+
+def test_needs_person_after_a_retryable_failure_runs_that_rung_again_and_keeps_the_rest():
+    failed = remediation.rung_outcome("catalog_install", {"failed": True, "outcome": None, "msg": "HTTP 500"})
+    d, p, ended = _ended_with(dict(failed, rung="catalog_install"))
+    again = remediation.resume(remediation.new_record("h", KB, d, p), ended, d)
+    assert not again.get("settled") and again["resumed"]
+    assert remediation.should_run(again, "catalog_install")
+    assert not remediation.should_run(again, "preflight")
+    step = [s for s in again["rungs_run"] if s["rung"] == "catalog_install"][0]
+    assert step["outcome"] == "failed" and "run again" in step["details"]["note"]
+
+
+def test_needs_person_after_a_repair_that_ran_and_failed_stays_settled():
+    failed = remediation.rung_outcome("catalog_install", {"failed": True, "outcome": "failed", "msg": "0x80070306"})
+    d, p, ended = _ended_with(dict(failed, rung="catalog_install"))
+    again = remediation.resume(remediation.new_record("h", KB, d, p), ended, d)
+    assert again.get("settled") and not remediation.should_run(again, "catalog_install")

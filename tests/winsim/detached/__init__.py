@@ -72,11 +72,7 @@ def settle(host: HostModel, clock) -> None:
             # (learn.microsoft.com/windows/win32/taskschd/tasksettings-executiontimelimit):
             # the wrapper dies with it and never writes exit.json.
             elapsed = limit
-        fraction = 1.0 if plan["duration"] <= 0 else min(1.0, elapsed / plan["duration"])
-        out = b"".join(chunk for at, chunk in plan["stdout"] if at <= fraction)
-        err = b"".join(chunk for at, chunk in plan["stderr"] if at <= fraction)
-        winpath.write_file(host, winpath.join(run_dir, "stdout.txt"), out)
-        winpath.write_file(host, winpath.join(run_dir, "stderr.txt"), err)
+        fraction = _write_output(host, run_dir, plan, elapsed)
         if lost:
             plan["done"] = True
         elif fraction >= 1.0:
@@ -85,6 +81,70 @@ def settle(host: HostModel, clock) -> None:
             plan["effect"](host, end)
             winpath.write_file(host, winpath.join(run_dir, "exit.json"),
                                _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None}))
+
+
+def _write_output(host: HostModel, run_dir: str, plan: dict, elapsed: float) -> float:
+    """Write the output the process printed in its first ELAPSED seconds; the fraction of its run."""
+    fraction = 1.0 if plan["duration"] <= 0 else min(1.0, elapsed / plan["duration"])
+    out = b"".join(chunk for at, chunk in plan["stdout"] if at <= fraction)
+    err = b"".join(chunk for at, chunk in plan["stderr"] if at <= fraction)
+    winpath.write_file(host, winpath.join(run_dir, "stdout.txt"), out)
+    winpath.write_file(host, winpath.join(run_dir, "stderr.txt"), err)
+    return fraction
+
+
+def kill_all(host: HostModel, clock) -> list:
+    """A restart of the host ends every detached run still going; the run ids it ended.
+
+    Windows ends every process when it restarts, the scheduled task's too, and
+    detached_start.ps1 registers its task without any trigger (it starts it
+    with Start-ScheduledTask), so nothing starts it again at boot (a task runs
+    at startup only with a boot trigger: "Task Triggers",
+    learn.microsoft.com/windows/win32/taskschd/task-triggers): the wrapper
+    never writes exit.json and detached_status reports the run `lost`.
+    Runs whose time has passed by now end normally first (settle), effect included.
+
+    What a killed run leaves on the host: the output printed so far and
+    nothing else, because the tools' effects apply only when a run ends.
+    That is what Windows does for the modelled tools:
+    - DISM /Cleanup-Image /RestoreHealth and sfc /scannow repair through
+      servicing (CBS) transactions, committed when the repair completes
+      (KB 929833, "Repair a Windows Image"); cut off, no repair happened and
+      the store / system files are as they were;
+    - DISM /Add-Package: an install that did not complete is not installed.
+      Servicing keeps uncompleted package operations as pending actions
+      (Microsoft Learn "DISM Operating System Package (.cab or .msu)
+      Servicing Command-Line Options", /Cleanup-Image /RevertPendingActions)
+      and an update whose servicing did not finish across a restart is
+      rolled back at boot (Microsoft support "Windows Update hangs and
+      updates are uninstalled", KB 3064434). ASSUMPTION: a restart in the
+      middle of /Add-Package always ends with the package (and the
+      checkpoints it was adding) not installed and no restart pending.
+    - setup.exe (the repair install's downlevel phase): the run is lost and
+      nothing of the upgrade happened (setup_exe.py applies its phases only
+      after a downlevel run that ended; its own restarts come after that).
+    A plan may carry a `killed(host, when)` callable for a tool whose killed
+    run does leave something; none of the modelled tools needs one.
+    """
+    settle(host, clock)
+    now = clock.now()
+    ended = []
+    for run_dir, plan in list(runs(host).items()):
+        if plan["done"]:
+            continue
+        elapsed = max(0.0, (now - plan["start"]).total_seconds())
+        _write_output(host, run_dir, plan, elapsed)
+        plan["done"] = True
+        plan["killed_at"] = now
+        # How long the process really ran (the plan's length stays in planned_duration);
+        # host time tallies (bench) read `duration`.
+        plan["planned_duration"] = plan["duration"]
+        plan["duration"] = min(plan["duration"], elapsed)
+        killed = plan.get("killed")
+        if killed is not None:
+            killed(host, now)
+        ended.append(plan["run_id"])
+    return ended
 
 
 def _run_state(host: HostModel, run_dir: str) -> dict:
@@ -181,7 +241,8 @@ def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offs
               "arguments": None, "start_time": None, "end_time": None, "duration_seconds": None,
               "task_state": None, "last_task_result": None,
               "stdout_b64": "", "stdout_offset": stdout_offset, "stdout_more": False,
-              "stderr_b64": "", "stderr_offset": stderr_offset, "stderr_more": False}
+              "stderr_b64": "", "stderr_offset": stderr_offset, "stderr_more": False,
+              "boot_time": _iso(host.boot_time)}
     spec = _read_json(host, winpath.join(run_dir, "command.json"))
     if spec is None:
         return result, False

@@ -5,7 +5,9 @@
 The state of a detached run (running while its modelled duration has not
 passed on the fleet clock, then exited with the command's exit code), the
 output written since the caller's offsets (base64), and once everything is
-handed out: collected.json and the task unregistered.
+handed out: collected.json and the task unregistered. boot_time is the
+host's last boot (LastBootUpTime, UTC, ISO 8601); a restart kills the
+runs still going (tests/winsim/detached kill_all), which then read `lost`.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ from ..detached.errors import thrown
 PARAMETERS = {"RunId", "WorkRoot", "StdoutOffset", "StderrOffset", "MaxBytes"}
 RESULT_KEYS = {"run_id", "state", "exit_code", "error", "file_path", "arguments", "start_time", "end_time",
                "duration_seconds", "task_state", "last_task_result", "stdout_b64", "stdout_offset",
-               "stdout_more", "stderr_b64", "stderr_offset", "stderr_more"}
+               "stdout_more", "stderr_b64", "stderr_offset", "stderr_more", "boot_time"}
 
 
 def run(host, parameters, ctx):

@@ -25,10 +25,15 @@ Usage::
 
 A protocol fault listed for a step (drop, http500) is raised as
 AnsibleConnectionFailure, which is what ansible-core's winrm plugin raises.
+A reboot_on fault does the same after the step ran, and the host restarts
+at once in between (winsim/power.py restart: detached runs killed, new boot
+time, a `boot` record; the downtime passes in no time, ``restarts`` counts them).
 ``fail_on[(step, n)] = exc`` raises EXC (e.g. an AnsibleConnectionFailure) on the
 n-th call of STEP (a collection script's name, else the module's) instead of
 running it: a fault at one exact poll, which the host's fault lists (first N
-calls) cannot say. ``scripts`` lists (script name, parameters, check_mode) of
+calls) cannot say. ``reboot_after`` is the same for a restart: a set of
+(step, n); the n-th call of STEP runs, then the host restarts and the call
+raises AnsibleConnectionFailure, as a reboot_on fault at that call would. ``scripts`` lists (script name, parameters, check_mode) of
 every collection script run; ``only_scripts=True`` fails the test on a call of
 anything else (another module, or a script text that is no collection script),
 ``only_scripts=(names)`` also on a collection script not named there.
@@ -41,7 +46,7 @@ from unittest.mock import MagicMock
 
 from ansible.errors import AnsibleConnectionFailure
 
-from winsim import dispatch, scripts
+from winsim import dispatch, power, scripts
 from winsim.model import Clock, HostModel, ProtocolFault
 from winsim.payload import Invocation
 
@@ -61,7 +66,9 @@ class FakeHost(object):
         self.calls = []  # (module_name, args without _ansible_*, check_mode), in order
         self.scripts = []  # (collection script name, parameters, check_mode), in order
         self.fail_on = {}  # (step, nth call of it) -> exception raised instead of the call
+        self.reboot_after = set()  # (step, nth call of it): the host restarts once that call ran
         self.steps = []  # the step name of every call, in order
+        self.restarts = 0  # restarts a reboot_on fault made
 
     # -- the router ------------------------------------------------------------------
 
@@ -76,17 +83,30 @@ class FakeHost(object):
             args["_ansible_check_mode"] = mode
             self.calls.append((module_name, {k: v for k, v in args.items() if not k.startswith("_ansible_")}, mode))
             step = self._step(module_name, args, mode)
-            failure = self.fail_on.pop((step, sum(1 for c in self.steps if c == step)), None)
+            nth = (step, sum(1 for c in self.steps if c == step))
+            failure = self.fail_on.pop(nth, None)
             if failure is not None:
                 raise failure
             inv = Invocation(kind="module", script="", name=module_name, args=args, check_mode=mode)
             try:
                 outcome = dispatch.run_module(self.host, self.clock, inv)
             except ProtocolFault as fault:
+                if fault.kind == "reboot":
+                    self._restart()
                 raise AnsibleConnectionFailure("winsim protocol fault %s on %s" % (fault.kind, module_name))
+            if nth in self.reboot_after:
+                self.reboot_after.discard(nth)
+                self._restart()
+                raise AnsibleConnectionFailure("winsim: the host restarted after %s call %d" % nth)
             return json.loads(outcome.stdout.decode("utf-8"))
 
         return _execute_module
+
+    def _restart(self):
+        """What server.py does over WinRM, without the wait: the host goes down
+        (detached runs killed) and boots before the controller's next call."""
+        power.restart(self.host, self.clock)
+        self.restarts += 1
 
     def _step(self, module_name, args, check_mode):
         """The name a call is counted under: its collection script's, else the module's."""

@@ -25,6 +25,7 @@ from fake_host import FakeHost  # noqa: E402
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_kb_catalog_install import (  # noqa: E402
     ActionModule)
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation  # noqa: E402
 from winsim import winpath  # noqa: E402
 from winsim.detached import dism_packages  # noqa: E402
 from winsim.fake_catalog import fake_catalog, fake_catalog_server  # noqa: E402,F401 pylint: disable=unused-import
@@ -433,3 +434,36 @@ def test_a_root_cause_stops_the_install_and_a_cured_host_installs(harness):
     # causes.apply("catalog_install:KB5048667") recorded the install (history ResultCode 2).
     assert [(e.kb, e.result_code) for e in harness.host.update_history][-1] == ("KB5048667", 2)
     assert [f["source"] for f in r["files"]] == ["reused", "reused"]  # the failed run kept them
+
+
+# -------------------------------------------------------------------- restarts of the host
+
+def slow_clock(harness):
+    # DISM /Add-Package of the target and its checkpoint: 2100 s = 0.42 s, so the first poll finds it running.
+    harness.fake.clock = Clock(5e3, datetime.datetime(2026, 11, 2, 9, 0, tzinfo=datetime.timezone.utc))
+
+
+def test_a_restart_during_dism_starts_it_once_more_and_the_update_installs(harness):
+    slow_clock(harness)
+    harness.host.faults.reboot_on = ["detached_status"]
+    r = harness.run()
+    assert not r.get("failed"), r.get("msg")
+    assert harness.fake.restarts == 1
+    assert r["dism"]["restarts"] == 1 and r["dism"]["state"] == "exited"
+    assert (r["installed"], r["outcome"], r["exit_code"]) == (True, "reboot_required", 3010)
+    starts = [c[1]["RunId"] for c in harness.fake.scripts if c[0] == "detached_start"]
+    assert len(starts) == 2 and starts[0] == starts[1] == r["dism"]["run_id"]
+    # The killed run added nothing; the second one added the checkpoint and the target once each.
+    assert sorted(harness.host.installed_kbs) == ["KB5043080", "KB5048667"]
+    assert harness.host.pending_reboot.cbs_reboot_pending is True
+
+
+def test_two_restarts_during_dism_fail_with_nothing_installed(harness):
+    slow_clock(harness)
+    harness.fake.reboot_after = {("detached_status", 1), ("detached_status", 3)}
+    r = harness.run()
+    assert r["failed"] is True and r["outcome"] == "lost" and r["installed"] is False
+    assert "the host restarted during DISM /Add-Package KB5048667 twice" in r["msg"]
+    assert "nothing was completed" in r["msg"]
+    assert "KB5048667" not in harness.host.installed_kbs and "KB5043080" not in harness.host.installed_kbs
+    assert remediation.rung_outcome("catalog_install", r)["outcome"] == "interrupted"

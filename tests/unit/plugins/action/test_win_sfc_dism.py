@@ -16,6 +16,7 @@ from ansible.errors import AnsibleConnectionFailure
 from fake_host import FakeHost as SimulatedHost
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation
 from winsim.detached import tools
 from winsim.model import Clock, HostModel
 
@@ -207,3 +208,91 @@ def test_invalid_option_is_refused():
     fake = FakeHost()
     with pytest.raises(Exception):
         fake.run({"dism": "fix"})
+
+
+# -------------------------------------------------------------------- restarts of the host
+
+def _boots(fake):
+    return [r for r in fake.records() if r.name == "boot"]
+
+
+def after_each_call(fake, hook):
+    """Call HOOK(script name, parameters) after every call FAKE answers (before the answer is returned)."""
+    route = fake.execute_module
+
+    def routed(check_mode=False):
+        inner = route(check_mode)
+
+        def call(module_name=None, module_args=None, **kw):
+            answer = inner(module_name=module_name, module_args=module_args, **kw)
+            hook(fake.steps[-1], (module_args or {}).get("parameters") or {})
+            return answer
+        return call
+
+    fake.execute_module = routed
+
+
+def test_a_restart_during_dism_starts_it_once_more_and_the_repair_finishes():
+    fake = FakeHost(health="repairable", corrupt=True, scale=5e3)  # DISM: 1200 s = 240 ms
+    fake.host.faults.reboot_on = ["detached_status"]  # the first poll: DISM is running
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    assert fake.restarts == 1 and _boots(fake)[0].args["killed_runs"] == [result["dism"]["run_id"]]
+    assert result["dism"]["restarts"] == 1 and result["sfc"]["restarts"] == 0
+    assert result["dism"]["outcome"] == "repaired" and result["repaired"] is True
+    assert [c[0] for c in fake.started_commands()] == ["dism.exe", "dism.exe", "sfc.exe"]
+    run_ids = [c[1]["RunId"] for c in fake.scripts if c[0] == "detached_start"]
+    assert run_ids[0] == run_ids[1]  # the same key: the lost run was archived, not run beside
+    assert fake.host.component_store.health == "healthy"
+    assert fake.host.component_store.system_files_corrupt is False
+
+
+def test_a_restart_during_sfc_restarts_only_sfc():
+    fake = FakeHost(health="healthy", corrupt=True, scale=5e3)  # sfc: 900 s = 180 ms
+    polls = []
+
+    def restart_at_first_sfc_poll(step, parameters):
+        if step == "detached_status" and parameters["RunId"].startswith("win_sfc_dism-sfc"):
+            polls.append(parameters["RunId"])
+            if len(polls) == 1:
+                fake.reboot_after.add(("detached_status", fake.steps.count("detached_status") + 1))
+
+    # The restart comes with the poll after the first one of sfc: sfc is running then.
+    after_each_call(fake, restart_at_first_sfc_poll)
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    assert fake.restarts == 1
+    assert result["dism"]["restarts"] == 0 and result["sfc"]["restarts"] == 1
+    assert [c[0] for c in fake.started_commands()] == ["dism.exe", "sfc.exe", "sfc.exe"]
+    assert result["sfc"]["outcome"] == "repaired" and fake.host.component_store.system_files_corrupt is False
+
+
+def test_two_restarts_during_dism_fail_the_task_and_say_so():
+    fake = FakeHost(health="repairable", scale=5e3)
+    # The first poll of each DISM run (poll 2 finds the first run lost and starts the second).
+    fake.reboot_after = {("detached_status", 1), ("detached_status", 3)}
+    result = fake.run({"sfc": False})
+    assert result["failed"] is True
+    assert "the host restarted during DISM /RestoreHealth twice" in result["msg"]
+    assert "nothing was completed" in result["msg"] and "once the host is stable" in result["msg"]
+    assert fake.restarts == 2 and len(fake.started_commands()) == 2
+    assert result["dism"] is None and result["repaired"] is False
+    assert fake.host.component_store.health == "repairable"
+    # The ladder reads it as cut off, not failed: its resume runs the rung again.
+    assert remediation.rung_outcome("sfc_dism", result)["outcome"] == "interrupted"
+
+
+def test_a_run_lost_without_a_restart_is_not_started_again():
+    fake = FakeHost(health="repairable", scale=1e4)
+
+    def ended_by_someone(step, _parameters):
+        if step == "detached_start":
+            # Someone ends the task (Stop-ScheduledTask): no exit code, and no restart.
+            for plan in fake.host.detached_runs.values():
+                plan["done"] = True
+
+    after_each_call(fake, ended_by_someone)
+    result = fake.run({"sfc": False})
+    assert result["failed"] is True and "ended without an exit code" in result["msg"]
+    assert len(fake.started_commands()) == 1 and fake.restarts == 0
+    assert remediation.rung_outcome("sfc_dism", result)["outcome"] == "failed"
