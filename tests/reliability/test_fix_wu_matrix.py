@@ -117,7 +117,7 @@ def _scenario(catalogs, shared, tmp):
         if name == "cat_timeout":
             variables.update({"wu_remediate_catalog_timeout": 1, "wu_remediate_catalog_retries": 0})
         hosts.append(dict({"name": name, "root_cause": cause, "vars": variables}, **extra))
-    return {"fleet": {"time_scale": 600, "base_address": "127.0.96.1", "port": 0},
+    return {"fleet": {"time_scale": 1200, "base_address": "127.0.96.1", "port": 0},
             "defaults": {"target_kb": KB, "vars": {"wu_remediate_reboot_timeout": 300,
                                                    "wu_remediate_catalog_ca_path": str(tmp / "ca-bundle.pem")}},
             "hosts": hosts}
