@@ -20,6 +20,7 @@ if BENCH not in sys.path:
 
 import common  # noqa: E402
 import run_all  # noqa: E402
+import time_to_green  # noqa: E402
 
 ROW_KEYS = {"metric", "ours", "baseline", "ratio", "target", "met", "unit"}
 
@@ -46,17 +47,48 @@ def _check_rows(result, expected_metrics):
 
 
 def test_time_to_green_harness():
+    # Quick size: fix_wu.yml and the target's baseline (baseline_every_step.yml); the stricter
+    # stop-early fleet is left out here to keep make test short (its rows: the test below).
     result = _run("1")
     _check_rows(result, ["host-hours to green (modelled)", "fix rate"])
+    rows = {r["metric"]: r for r in result["rows"]}
+    assert rows["host-hours to green (modelled)"]["met"] in (True, False)  # the target is stated here
     d = result["details"]
-    for side in ("ours", "baseline"):
+    assert d["target_baseline"] == "every_step" and "stop_early" not in d
+    for side in ("ours", "every_step"):
         r = d[side]
         assert r["rc"] in (0, 2), r["tail"]
         assert r["hosts"] == d["hosts"] and 0 <= r["fixed"] <= r["hosts"]
         assert r["host_hours"] > 0  # the hosts answered requests that took modelled time
         assert sum(c["hosts"] for c in r["per_cause"].values()) == r["hosts"]
         assert r["refused_requests"] == 0  # nothing the simulator does not model
-    assert run_all.per_cause_table(result).startswith("| root cause |")
+    assert rows["host-hours to green (modelled)"]["baseline"] == d["every_step"]["host_hours"]
+    # Every step of the ladder costs a host that needed a repair more than the plain install.
+    assert d["every_step"]["host_hours"] > d["ours"]["per_cause"]["no_cause"]["host_hours"] * d["hosts"]
+    table = run_all.per_cause_table(result)
+    assert table.startswith("| root cause |") and "(every step)" in table and "(stop early)" not in table
+    assert table.count("\n") == 1 + len(d["ours"]["per_cause"])
+
+
+def test_time_to_green_stop_early_rows():
+    """The stricter baseline's rows carry no target and the breakdown gets its columns (no fleet:
+    the full run of make bench runs that fleet)."""
+    def side(hours, fixed):
+        return {"host_hours": hours, "fix_rate": fixed / 4.0, "wall": 1.0, "controller_cpu": 2.0,
+                "per_cause": {"no_cause": {"hosts": 4, "fixed": fixed, "host_hours": hours}}}
+
+    ours, stop = side(3.0, 4), side(6.0, 3)
+    rows = time_to_green._comparison_rows(ours, stop, "baseline_ladder.yml", 6000.0, 2, target=False)
+    hh = rows[0]
+    assert hh["metric"] == "host-hours to green (modelled) vs stop-early baseline_ladder.yml"
+    assert hh["ratio"] == pytest.approx(0.5) and hh["met"] is None and "no target" in hh["target"]
+    assert all(r["met"] is None for r in rows)
+    met = time_to_green._comparison_rows(ours, stop, "baseline_every_step.yml", 6000.0, 2, target=True)
+    assert [r["met"] for r in met[:2]] == [False, True]  # 3.0 > 0.35 x 6.0; 1.0 >= 0.75
+    result = {"benchmark": "1 time to green", "rows": met + rows, "notes": [], "ok": True,
+              "details": {"ours": ours, "every_step": side(9.0, 3), "stop_early": stop}}
+    _check_rows(result, [hh["metric"]])
+    assert "| no_cause | 4 | 4 | 3 | 3 | 3.00 | 9.00 | 6.00 |" in run_all.per_cause_table(result)
 
 
 def test_catalog_traffic_harness():
@@ -96,3 +128,26 @@ def test_controller_scale_harness():
         assert s["ours"]["report_written"]
         assert s["ours"]["cpu"] > 0 and s["ours"]["maxrss_kb"] > 0 and s["fleet_maxrss_kb"] > 0
     _check_rows(result, ["2 hosts: controller CPU per host"])
+
+
+def test_merge_replaces_one_benchmark_only():
+    """run_all.py --merge: one benchmark's rows and section change, the others' stay, and the top
+    says when the merged one was measured (no fleet needed)."""
+    old_1 = {"benchmark": "1 time to green", "rows": [common.row("fix rate", 0.5, 0.25, ">= baseline", True)],
+             "notes": ["old note"], "details": {}, "seconds": 10.0, "args": {"hosts": 4}}
+    other = {"benchmark": "2 catalog traffic", "rows": [common.row("searches", 1, 100, "<= 1", True)],
+             "notes": ["kept note"], "details": {}, "seconds": 20.0, "args": {"hosts": 4}}
+    started = run_all.datetime.datetime(2026, 1, 2, 3, 4, tzinfo=run_all.datetime.timezone.utc)
+    text = run_all.markdown([old_1, other], started, 30.0, quick=True) + "\n## Fault matrix\n\nkept table\n"
+    new_1 = dict(old_1, rows=[common.row("fix rate", 0.75, 0.5, ">= baseline", True),
+                              common.row("extra", 2.0, 4.0)], notes=["new note"], date="2026-02-03 04:05 UTC")
+    merged = run_all.merge(text, [new_1])
+    assert "old note" not in merged and "- new note" in merged
+    assert "| 1 time to green | fix rate | 0.75 | 0.5 | 1.500 |" in merged
+    assert "| 1 time to green | extra |" in merged and "| 1 time to green | fix rate | 0.5 |" not in merged
+    assert "| 2 catalog traffic | searches |" in merged and "- kept note" in merged and "kept table" in merged
+    assert "measured separately, 2026-02-03 04:05 UTC" in merged and "- date: 2026-01-02 03:04 UTC" in merged
+    # The rows of benchmark 1 stay before those of benchmark 2, sections too; merging again changes nothing.
+    assert merged.index("| 1 time to green | extra |") < merged.index("| 2 catalog traffic |")
+    assert merged.index("## 1 time to green") < merged.index("## 2 catalog traffic") < merged.index("## Fault")
+    assert run_all.merge(merged, [new_1]) == merged
