@@ -151,3 +151,22 @@ def test_merge_replaces_one_benchmark_only():
     assert merged.index("| 1 time to green | extra |") < merged.index("| 2 catalog traffic |")
     assert merged.index("## 1 time to green") < merged.index("## 2 catalog traffic") < merged.index("## Fault")
     assert run_all.merge(merged, [new_1]) == merged
+
+
+def test_fault_summary_reads_the_fix_wu_level_junit_report(tmp_path):
+    import faults_summary
+    report = tmp_path / "junit.xml"
+    report.write_text(
+        '<testsuites><testsuite name="pytest">'
+        '<testcase classname="t" name="test_rerun_finishes[cat_html]"/>'
+        '<testcase classname="t" name="test_host_consistent_after_the_fault[cat_html]"/>'
+        '<testcase classname="t" name="test_rerun_finishes[iso_missing]"><failure message="x"/></testcase>'
+        '<testcase classname="t" name="test_host_consistent_after_the_fault[dl_badhash]"><failure message="y"/>'
+        '</testcase><testcase classname="t" name="test_dism_rode_out_the_dropped_poll"/>'
+        '</testsuite></testsuites>')
+    hosts = faults_summary.fix_wu_outcomes(str(report))
+    assert sorted(hosts) == ["cat_html", "dl_badhash", "iso_missing"]
+    assert hosts["cat_html"] == {"tests": 2, "failed": [], "consistent": True}
+    assert hosts["iso_missing"]["failed"] == ["test_rerun_finishes"] and hosts["iso_missing"]["consistent"]
+    assert not hosts["dl_badhash"]["consistent"]
+    assert faults_summary.fix_wu_table(hosts)[-1].endswith("| 3 | 1 | 1 |")
