@@ -22,6 +22,9 @@ the rest, each on the rung it hits:
   setup_rollback  [inplace_upgrade] setup rolls back with 0xC1900101 (a filter driver)
   setup_timeout   [inplace_upgrade] WinRM operation timeouts while setup.exe runs
   setup_drop      [inplace_upgrade] the connection drops while setup.exe runs
+  reset_reboot    [reset]           the host restarts as the reset finishes, before it answers
+  dism_reboot     [sfc_dism]        the host restarts while DISM /RestoreHealth runs (the run is killed)
+  catalog_reboot  [catalog_install] the host restarts while DISM /Add-Package runs (the run is killed)
 
 Catalog faults hit every client of a catalog, so each catalog host has its own
 fake catalog (host variables wu_remediate_catalog_*); the hosts trust one CA
@@ -78,6 +81,9 @@ HOSTS = {
     "setup_rollback": ("forward_delta_hydration", {"install_media": MEDIA}, INPLACE),
     "setup_timeout": ("forward_delta_hydration", {"install_media": MEDIA}, INPLACE),
     "setup_drop": ("forward_delta_hydration", {"install_media": MEDIA}, INPLACE),
+    "reset_reboot": ("corrupt_download_cache", {}, {}),
+    "dism_reboot": ("corrupt_system_files", {}, {}),
+    "catalog_reboot": (INSIDER, {}, {}),
 }
 HOSTS.update({name: (INSIDER, {}, {}) for name in CATALOG_FAULTS})
 NAMES = sorted(HOSTS)
@@ -85,6 +91,8 @@ NAMES = sorted(HOSTS)
 # Faults the modules ride out: the host is fixed in the first run, by this rung.
 RIDDEN_OUT = {"dism_timeout": "sfc_dism", "cat_8DDD0010": "catalog_install", "setup_timeout": "inplace_upgrade",
               "setup_drop": "inplace_upgrade",
+              # A restart kills the detached DISM run; the module starts it once more.
+              "dism_reboot": "sfc_dism", "catalog_reboot": "catalog_install",
               # The ladder's reset kills a service stuck in STOP_PENDING (wu_reset_kill_stuck_services: true).
               "stuck_service": "reset"}
 # Faults that fail their rung in the first run: the rung, and words its message must hold.
@@ -100,7 +108,9 @@ FAILS = {
     "setup_rollback": ("inplace_upgrade", ("0xc1900101",)),
 }
 # The connection is lost in the middle of the rung: the journal marks it interrupted (not failed).
-CUT_OFF = {"preflight_drop": "preflight"}
+CUT_OFF = {"preflight_drop": "preflight", "reset_reboot": "reset"}
+# Hosts the fault restarts in the middle of a rung.
+RESTARTED = ("reset_reboot", "dism_reboot", "catalog_reboot")
 
 
 def _scenario(catalogs, shared, tmp):
@@ -146,6 +156,18 @@ def _is_upgrade_start(rec):
             and "scanonly" not in _setup_args(rec))
 
 
+def _is_dism_restore_start(rec):
+    return rec.name == "detached_start" and not rec.check_mode and "restorehealth" in _setup_args(rec)
+
+
+def _is_add_package_start(rec):
+    return rec.name == "detached_start" and not rec.check_mode and "add-package" in _setup_args(rec)
+
+
+def _reboot_on_next_poll(host):
+    host.faults.reboot_on.append("detached_status")
+
+
 def _add_filter_driver(host):
     host.antivirus.append(Antivirus(name="Contoso Endpoint", vendor="Contoso", filter_driver="csagent.sys"))
 
@@ -160,11 +182,14 @@ def _inject(fleet, catalogs):
     f("dl_diskfull").faults.disk_full_on.append({"step": "win_get_url", "times": -1})
     f("setup_timeout").faults.operation_timeout_on.append({"step": "detached_status", "times": 3})
     f("iso_missing").files.pop(ISO.lower(), None)
+    f("reset_reboot").faults.reboot_on.append("wu_reset_apply")
     stop = threading.Event()
     watchers = [
         ("setup_rollback", _is_compat_scan, _add_filter_driver),
         ("setup_drop", _is_upgrade_start,
          lambda h: h.faults.drop_connection_on.append("detached_status")),
+        ("dism_reboot", _is_dism_restore_start, _reboot_on_next_poll),
+        ("catalog_reboot", _is_add_package_start, _reboot_on_next_poll),
     ]
     for host, predicate, action in watchers:
         threading.Thread(target=_when_seen, args=(fleet, host, predicate, action, stop), daemon=True).start()
@@ -179,7 +204,7 @@ def _clear_and_act(fleet, catalogs, shared):
         host = fleet.host(name)
         with host.lock:
             for attr in ("drop_connection_on", "http500_on", "operation_timeout_on", "access_denied_on",
-                         "disk_full_on"):
+                         "disk_full_on", "reboot_on"):
                 setattr(host.faults, attr, [])
             for svc in host.services.values():
                 svc.stuck_stop_pending = False
@@ -278,8 +303,8 @@ def test_each_catalog_fault_fired(matrix, name):
 @pytest.mark.parametrize("name", sorted(RIDDEN_OUT))
 def test_faults_ridden_out_fix_the_host_in_the_first_run(matrix, name):
     entry = matrix["after_first"][name][1]
-    assert entry["verdict"] == "fixed" and entry["fixed_by"] == RIDDEN_OUT[name], (name, entry["verdict"],
-                                                                                  entry.get("reason"))
+    found = (name, entry["verdict"], entry.get("reason"))
+    assert entry["verdict"] == "fixed" and entry["fixed_by"] == RIDDEN_OUT[name], found
 
 
 @pytest.mark.parametrize("name", sorted(FAILS))
@@ -324,10 +349,32 @@ def test_no_completed_destructive_step_repeated(matrix, name):
     installs = _completed_starts(first + second, "add-package")
     if name in RIDDEN_OUT and RIDDEN_OUT[name] == "catalog_install":
         assert len(_completed_starts(second, "add-package")) == 0, name  # fixed in run 1: nothing again
-    assert len(installs) <= 1, (name, len(installs))
+    if name == "catalog_reboot":
+        # The first DISM /Add-Package was killed by the restart (nothing installed), the second completed.
+        assert len(installs) == 2 and not _completed_starts(second, "add-package"), (name, len(installs))
+    else:
+        assert len(installs) <= 1, (name, len(installs))
     upgrades = [r for r in _completed_starts(first + second, "/auto upgrade") if "scanonly" not in _setup_args(r)]
     if name == "setup_rollback":
         # Rolled back (nothing kept), then run once more after the filter driver went: two starts.
         assert len(upgrades) == 2, (name, len(upgrades))
     else:
         assert len(upgrades) <= 1, (name, len(upgrades))
+
+
+@pytest.mark.parametrize("name", RESTARTED)
+def test_the_restart_happened_in_the_middle(matrix, name):
+    first = matrix["first"]["records"][name]
+    assert any(r.outcome == "fault:reboot" for r in first), (name, [(r.name, r.outcome) for r in first][-20:])
+    assert any(r.name == "boot" for r in first), name
+    if name != "reset_reboot":
+        killed = [r for r in first if r.name == "boot" and r.args.get("killed_runs")]
+        assert killed, name  # the restart ended the running DISM; the module ran it once more
+        step = [s for s in matrix["after_first"][name][1]["rungs_run"] if s["rung"] == RIDDEN_OUT[name]][0]
+        assert step["outcome"] == "done", (name, step)
+
+
+def test_a_reset_cut_off_by_a_restart_is_not_run_again(matrix):
+    records = matrix["first"]["records"]["reset_reboot"] + matrix["second"]["records"]["reset_reboot"]
+    resets = [r for r in records if r.name == "wu_reset_apply" and not r.check_mode]
+    assert [r.outcome for r in resets] == ["fault:reboot"], [r.outcome for r in resets]

@@ -92,7 +92,7 @@ def test_the_step_runs_then_the_host_restarts_instead_of_answering():
 def test_times_and_unlisted_steps():
     host, clock = new_host(), SteppingClock()
     host.faults.reboot_on = [{"step": "win_ping", "times": 2}]
-    for _ in range(2):
+    for _attempt in range(2):
         with pytest.raises(ProtocolFault):
             module(host, clock, "ansible.windows.win_ping")
     assert module(host, clock, "ansible.windows.win_ping")["ping"] == "pong"
