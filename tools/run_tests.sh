@@ -35,7 +35,9 @@ run_pytest() {  # python, paths...
     local python=$1; shift
     local xdist=()
     local workers=${PYTEST_WORKERS:-2}
-    [ "$workers" != 0 ] && xdist=(-p xdist -n "$workers")
+    # loadscope: a module's tests stay on one worker, so a module-scoped fleet
+    # (the fix_wu fault runs) is built and run once, not once per worker.
+    [ "$workers" != 0 ] && xdist=(-p xdist -n "$workers" --dist loadscope)
     "$python" -m pytest -q -p no:cacheprovider "${xdist[@]}" "$@"
     local rc=$?
     [ "$rc" = 5 ] && echo "run_tests: pytest collected no tests in $* - counted as a failure"
