@@ -136,3 +136,32 @@ def resets(records):
     """Component resets that ran (a fault before the step means it did not)."""
     return [r for r in records if r.name == "wu_reset_apply" and not r.check_mode
             and not r.outcome.startswith("fault")]
+
+
+def services(host):
+    """(state, start mode) of the Windows Update services."""
+    return {n: (host.services[n].state, host.services[n].start_mode) for n in WU_SERVICES}
+
+
+def folder_or_backup(host, path):
+    """PATH exists, or a backup of it (<name>.bak-*) does."""
+    from winsim import winpath
+    if winpath.is_dir(host, path):
+        return True
+    leaf = winpath.leaf(path).lower()
+    return any(winpath.leaf(c).lower().startswith(leaf + ".bak") for c in winpath.children(host, winpath.parent(path)))
+
+
+def inconsistencies(host, before, boot_before, now, boot_now):
+    """What a fault left wrong on HOST: a service disabled, a service that ran and does not
+    (a trigger-start one may stay stopped after a restart until something needs it), or
+    SoftwareDistribution / catroot2 gone with no backup. BEFORE/NOW come from services()."""
+    problems = []
+    for svc, (state, mode) in before.items():
+        now_state, now_mode = now[svc]
+        if now_mode == "disabled" and mode != "disabled":
+            problems.append("%s disabled" % svc)
+        if state == "running" and now_state != "running" and not (boot_now != boot_before and now_mode != "auto"):
+            problems.append("%s left %s" % (svc, now_state))
+    problems += ["%s lost" % path for path in (SD, CR) if not folder_or_backup(host, path)]
+    return problems

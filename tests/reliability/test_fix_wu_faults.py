@@ -103,19 +103,6 @@ def _clear(fleet):
                 svc.access_denied = False
 
 
-def _services(host):
-    return {n: (host.services[n].state, host.services[n].start_mode) for n in fixwu.WU_SERVICES}
-
-
-def _folder_ok(host, path):
-    """PATH exists, or a backup of it (<name>.bak-*) does."""
-    from winsim import winpath
-    if winpath.is_dir(host, path):
-        return True
-    leaf = winpath.leaf(path).lower()
-    return any(winpath.leaf(c).lower().startswith(leaf + ".bak") for c in winpath.children(host, winpath.parent(path)))
-
-
 def _wait_up(fleet, name, timeout=60):
     deadline = time.monotonic() + timeout
     while fleet.servers[name].is_down() and time.monotonic() < deadline:
@@ -126,12 +113,12 @@ def _wait_up(fleet, name, timeout=60):
 def faults(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fixwu-faults")
     with fixwu.fleet_and_catalog(SCENARIO, tmp) as (fleet, catalog):
-        before = {n: (_services(fleet.host(n)), fleet.host(n).boot_time) for n in HOSTS}
+        before = {n: (fixwu.services(fleet.host(n)), fleet.host(n).boot_time) for n in HOSTS}
         stop = _inject(fleet)
         first = fixwu.finish(fixwu.start(fleet, catalog, tmp, "first", {"wu_remediate_reboot_timeout": None}))
         stop.set()
         _wait_up(fleet, "slow_reboot")
-        after_first = {n: (_services(fleet.host(n)), fixwu.journal_entry(fleet.host(n)),
+        after_first = {n: (fixwu.services(fleet.host(n)), fixwu.journal_entry(fleet.host(n)),
                            fleet.host(n).files.get(fixwu.JOURNAL), fixwu.LOCK in fleet.host(n).files,
                            fleet.host(n).boot_time) for n in HOSTS}
         _clear(fleet)
@@ -143,16 +130,8 @@ def faults(tmp_path_factory):
 def test_host_consistent_after_the_fault(faults, name):
     services, _entry, _text, _lock, boot = faults["after_first"][name]
     before, boot_before = faults["before"][name]
-    host = faults["fleet"].host(name)
-    for svc, (state, mode) in before.items():
-        now_state, now_mode = services[svc]
-        assert now_mode != "disabled" or mode == "disabled", (name, svc, services)
-        if state == "running" and now_state != "running":
-            # A manual (trigger-start) service is stopped after a restart until something needs it;
-            # anything else that ran must run again.
-            assert boot != boot_before and now_mode != "auto", (name, svc, services, fixwu.why(faults["first"]))
-    for path in (fixwu.SD, fixwu.CR):
-        assert _folder_ok(host, path), (name, path)
+    problems = fixwu.inconsistencies(faults["fleet"].host(name), before, boot_before, services, boot)
+    assert not problems, (name, problems, fixwu.why(faults["first"]))
 
 
 @pytest.mark.parametrize("name", HOSTS)

@@ -216,18 +216,6 @@ def _clear_and_act(fleet, catalogs, shared):
                                                      if a.vendor != "Contoso"]
 
 
-def _services(host):
-    return {n: (host.services[n].state, host.services[n].start_mode) for n in fixwu.WU_SERVICES}
-
-
-def _folder_ok(host, path):
-    from winsim import winpath
-    if winpath.is_dir(host, path):
-        return True
-    leaf = winpath.leaf(path).lower()
-    return any(winpath.leaf(c).lower().startswith(leaf + ".bak") for c in winpath.children(host, winpath.parent(path)))
-
-
 def _ca_bundle(paths, dest):
     with open(dest, "w", encoding="ascii") as out:
         for path in paths:
@@ -248,7 +236,7 @@ def matrix(tmp_path_factory):
     fleet.start()
     try:
         fleet.write_inventory(str(tmp / "hosts.yml"))
-        before = {n: (_services(fleet.host(n)), fleet.host(n).boot_time) for n in NAMES}
+        before = {n: (fixwu.services(fleet.host(n)), fleet.host(n).boot_time) for n in NAMES}
         stop = _inject(fleet, catalogs)
         per_host = {k: None for k in ("wu_remediate_catalog_url", "wu_remediate_catalog_ca_path",
                                       "wu_remediate_catalog_download_hosts", "wu_remediate_catalog_cache_dir",
@@ -256,7 +244,7 @@ def matrix(tmp_path_factory):
         first = fixwu.finish(fixwu.start(fleet, shared, tmp, "first", per_host, "-f", str(len(NAMES))))
         stop.set()
         fired = {name: (cat.faults[0][2] < CATALOG_FAULTS[name][2]) for name, cat in catalogs.items()}
-        after_first = {n: (_services(fleet.host(n)), fixwu.journal_entry(fleet.host(n)),
+        after_first = {n: (fixwu.services(fleet.host(n)), fixwu.journal_entry(fleet.host(n)),
                            fleet.host(n).files.get(fixwu.JOURNAL), fleet.host(n).boot_time) for n in NAMES}
         _clear_and_act(fleet, catalogs, shared)
         second = fixwu.finish(fixwu.start(fleet, shared, tmp, "second", per_host, "-f", str(len(NAMES))))
@@ -276,15 +264,8 @@ def matrix(tmp_path_factory):
 def test_host_consistent_after_the_fault(matrix, name):
     services, _entry, _text, boot = matrix["after_first"][name]
     before, boot_before = matrix["before"][name]
-    host = matrix["fleet"].host(name)
-    for svc, (state, mode) in before.items():
-        now_state, now_mode = services[svc]
-        assert now_mode != "disabled" or mode == "disabled", (name, svc, services)
-        if state == "running" and now_state != "running":
-            # A trigger-start service is stopped after a restart until something needs it.
-            assert boot != boot_before and now_mode != "auto", (name, svc, services, fixwu.why(matrix["first"]))
-    for path in (fixwu.SD, fixwu.CR):
-        assert _folder_ok(host, path), (name, path)
+    problems = fixwu.inconsistencies(matrix["fleet"].host(name), before, boot_before, services, boot)
+    assert not problems, (name, problems, fixwu.why(matrix["first"]))
 
 
 @pytest.mark.parametrize("name", NAMES)
