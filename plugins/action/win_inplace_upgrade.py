@@ -21,7 +21,7 @@ import time
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.ansible.windows.plugins.plugin_utils._reboot import reboot_host
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session, isotime
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils import inplace_upgrade as ipu
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, script_caller
 
@@ -150,7 +150,7 @@ class ActionModule(ActionBase):
             raise InplaceFailure("the host did not come back after the restart within reboot_timeout=%ss (%s); Windows "
                                  "Setup may still be working through its phases: check the host's console, then "
                                  "run this task again" % (options["reboot_timeout"], reboot.get("msg")))
-        started = ipu.parse_time(run.start_time)
+        started = isotime.parse(run.start_time)
         state, outcome = self._settled_state(options, call, pre, started)
         result["after"] = ipu.os_report(state)
         result["outcome"] = outcome

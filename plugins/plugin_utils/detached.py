@@ -32,10 +32,11 @@ HostRestartedError when a restart ends that run too.
 from __future__ import annotations
 
 import base64
-import datetime
 import hashlib
 import re
 import time
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import isotime
 
 WORK_ROOT = "C:\\ProgramData\\winrepair\\runs"
 START_SCRIPT = "detached_start"
@@ -76,28 +77,6 @@ class HostRestartedError(DetachedError):
 # reads a failure with them as an interrupted rung (like a lost connection).
 HOST_RESTARTED_TWICE = re.compile(r"the host restarted during .+ twice", re.IGNORECASE)
 
-_ISO_FRACTION = re.compile(r"(\.\d{6})\d+")
-
-
-def parse_host_time(text):
-    """An ISO 8601 time the host reported (PowerShell 'o' format or Python's) as an aware datetime, else None.
-
-    .NET's round-trip format has 7 fraction digits and may end in Z; a time
-    without an offset is taken as UTC (the scripts report UTC).
-    """
-    if not isinstance(text, str) or not text.strip():
-        return None
-    value = _ISO_FRACTION.sub(r"\1", text.strip())
-    if value.endswith(("Z", "z")):
-        value = value[:-1] + "+00:00"
-    try:
-        moment = datetime.datetime.fromisoformat(value)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
 
 def restarted_during(status):
     """Did a restart of the host end this run? STATUS: a detached_status answer.
@@ -108,8 +87,8 @@ def restarted_during(status):
     """
     if (status or {}).get("state") != LOST:
         return False
-    booted = parse_host_time(status.get("boot_time"))
-    began = parse_host_time(status.get("start_time"))
+    booted = isotime.parse(status.get("boot_time"))
+    began = isotime.parse(status.get("start_time"))
     return booted is not None and began is not None and booted > began
 
 

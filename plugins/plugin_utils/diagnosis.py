@@ -25,10 +25,9 @@ Cause names are the keys of ladder.DEFAULT_CAUSE_MAP.
 """
 from __future__ import annotations
 
-import datetime
 import re
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import cbs_log
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import cbs_log, isotime
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.sfc_output import summarize_cbs_sr
 
@@ -133,7 +132,6 @@ UNHEALTHY_DISK_STATES = ("warning", "unhealthy")
 
 _KB_RE = re.compile(r"\bKB(\d{6,8})\b", re.IGNORECASE)
 _HEX_IN_TEXT_RE = re.compile(r"\b0x[0-9a-f]{8}\b", re.IGNORECASE)
-_FRACTION_RE = re.compile(r"(\.\d{6})\d+")
 # Names SecurityCenter2 gives Microsoft's own antivirus.
 _MICROSOFT_AV_RE = re.compile(r"^(windows|microsoft) defender", re.IGNORECASE)
 # Win32_Service.State strings -> the model's names.
@@ -145,23 +143,6 @@ _SERVICE_STATES = {
 
 
 # ---------------------------------------------------------------- helpers
-
-def parse_time(value):
-    """ISO 8601 text (as .NET's 'o' format writes it) -> aware datetime, or None."""
-    if not value or not isinstance(value, str):
-        return None
-    text = value.strip()
-    if text.endswith("Z") or text.endswith("z"):
-        text = text[:-1] + "+00:00"
-    text = _FRACTION_RE.sub(r"\1", text)  # .NET writes 7 fraction digits
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
 
 def _int(value, default=None):
     if value is None or isinstance(value, bool):
@@ -429,7 +410,7 @@ def _collect_failures(history, events, installed_kbs):
         entry = entry or {}
         title = entry.get("title") or ""
         kb = kb_of(title)
-        when = parse_time(entry.get("date"))
+        when = isotime.parse(entry.get("date"))
         result_code = _int(entry.get("result_code"))
         # OperationResultCode: 2 succeeded, 3 succeeded with errors, 4 failed, 5 aborted
         # (Microsoft Learn, "OperationResultCode enumeration").
@@ -453,14 +434,14 @@ def _collect_failures(history, events, installed_kbs):
         if code is None:
             found = _HEX_IN_TEXT_RE.search(message)
             code = decode_code(found.group(0)) if found else None
-        _add_failure(merged, kb, title or message, code, parse_time(event.get("time")), "event", "failed")
+        _add_failure(merged, kb, title or message, code, isotime.parse(event.get("time")), "event", "failed")
 
     installed = {(kb or "").upper() for kb in _list(installed_kbs)}
     failures = []
     for item in merged.values():
         key = (item["kb"] or item["title"]).lower()
         later_success = successes.get(key)
-        last = parse_time(item["last_seen"])
+        last = isotime.parse(item["last_seen"])
         item["resolved"] = bool(
             (item["kb"] and item["kb"].upper() in installed)
             or (later_success and last and later_success > last))

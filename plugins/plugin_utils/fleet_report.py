@@ -28,12 +28,11 @@ Sums are kept per basis and never mixed: modelled time is not wall time.
 """
 from __future__ import annotations
 
-import datetime
 import html
 import json
 import math
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import isotime, ladder
 
 SCHEMA_VERSION = 1
 DEFAULT_TITLE = "Windows Update fleet report"
@@ -141,26 +140,13 @@ def _number(value):
     return number
 
 
-def _parse_time(value):
-    if not isinstance(value, str) or not value:
-        return None
-    text = value.strip().replace("Z", "+00:00")
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=datetime.timezone.utc)
-    return moment
-
-
 def _duration(entry):
     """(seconds, basis) of one rung entry; (None, None) when it says nothing usable."""
     for key, basis in DURATION_KEYS:
         seconds = _number(entry.get(key))
         if seconds is not None:
             return round(seconds, 1), basis
-    start, end = _parse_time(entry.get("started")), _parse_time(entry.get("finished"))
+    start, end = isotime.parse(entry.get("started")), isotime.parse(entry.get("finished"))
     if start is not None and end is not None and end >= start:
         return round((end - start).total_seconds(), 1), "timestamps"
     return None, None

@@ -21,8 +21,8 @@ log-files.md (log locations).
 from __future__ import annotations
 
 import datetime
-import re
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import isotime
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils.setup_result import (
     decode_exit_code, decode_rollback, parse_setup_log)
 
@@ -64,20 +64,6 @@ def upgrade_arguments(copy_logs=None, dynamic_update=False):
     if copy_logs:
         args += ["/copylogs", copy_logs]
     return args
-
-
-def parse_time(value):
-    """An ISO 8601 time as PowerShell ('o': 7 fraction digits, Z) or Python writes it -> aware datetime."""
-    if not value:
-        return None
-    text = str(value).strip().replace("Z", "+00:00")
-    # Python 3.11 reads at most 6 fraction digits.
-    text = re.sub(r"(\.\d{6})\d+", r"\1", text)
-    try:
-        moment = datetime.datetime.fromisoformat(text)
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def os_report(info):
@@ -230,11 +216,11 @@ def judge_after(before, state, started):
     rollback writes $WINDOWS.~BT\\Sources\\Rollback\\setupact.log; setup still
     running keeps SetupProgress below 100.
     """
-    rollback_time = parse_time(state.get("rollback_log_time"))
+    rollback_time = isotime.parse(state.get("rollback_log_time"))
     if rollback_time and started and rollback_time >= started:
         return "rolled_back"
-    install_before = parse_time(before.get("install_date"))
-    install_after = parse_time(state.get("install_date"))
+    install_before = isotime.parse(before.get("install_date"))
+    install_after = isotime.parse(state.get("install_date"))
     if install_after and (install_before is None or install_after > install_before) and \
             (started is None or install_after >= started - datetime.timedelta(seconds=1)):
         return "completed"

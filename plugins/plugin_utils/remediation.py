@@ -26,7 +26,7 @@ import datetime
 import re
 import uuid
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, isotime, ladder
 
 RECORD_VERSION = 1
 
@@ -63,16 +63,6 @@ _PERSON_STEPS = {
 
 def utc_now():
     return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
-
-
-def _parse_time(text):
-    if not text:
-        return None
-    try:
-        moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
 
 
 def norm_kb(kb):
@@ -298,7 +288,7 @@ def record_finish(record, rung, outcome, now=None):
         rec = record_start(rec, rung, now)
         step = _step(rec, rung)
     step["finished"] = now or utc_now()
-    start, end = _parse_time(step["started"]), _parse_time(step["finished"])
+    start, end = isotime.parse(step["started"]), isotime.parse(step["finished"])
     step["elapsed_seconds"] = round((end - start).total_seconds(), 1) if start and end else None
     for key in ("outcome", "changed", "reboot_required", "host_seconds", "details"):
         if key in outcome:

@@ -30,7 +30,7 @@ import json
 import os
 import socket
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils import isotime, remediation
 
 LOCK_SUFFIX = ".lock"
 # Longer than the longest rung (a repair install: ~2-3 h with its restarts).
@@ -79,13 +79,12 @@ def parse(text):
 
 def age_seconds(holder_, now=None):
     """Seconds since the holder took the lock, or None when it does not say."""
-    # remediation._parse_time reads the UTC ISO stamps remediation.utc_now writes.
-    taken = remediation._parse_time(holder_.get("acquired"))
+    taken = isotime.parse(holder_.get("acquired"))
     if taken is None:
         return None
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if isinstance(now, str):
-        now = remediation._parse_time(now)
+        now = isotime.parse(now)
     return max(0.0, (now - taken).total_seconds())
 
 
