@@ -31,18 +31,30 @@ READ_ONLY = {("script", "wu_diagnose"), ("script", "wu_journal_read")}
 
 
 @contextlib.contextmanager
-def fleet_and_catalog(scenario, tmp):
+def fleet_and_catalog(scenario, tmp, more_catalogs=()):
+    """A started fleet and fake catalog (yielded as a pair); the simulated hosts trust the
+    catalog's CA and those of MORE_CATALOGS (started by the caller, stopped here with the rest).
+    SCENARIO is the scenario, or a function of the shared catalog that returns it."""
     saved = os.environ.get("SSL_CERT_FILE")
     catalog = FakeCatalog().start()
-    os.environ["SSL_CERT_FILE"] = catalog.ca_path  # the simulated hosts trust the fake catalog's CA
-    fleet = Fleet.from_scenario(scenario)
-    fleet.start()
+    catalogs = [catalog] + list(more_catalogs)
+    fleet = None
     try:
+        bundle = str(tmp / "ca-bundle.pem")
+        with open(bundle, "w", encoding="ascii") as out:
+            for cat in catalogs:
+                with open(cat.ca_path, encoding="ascii") as handle:
+                    out.write(handle.read().strip() + "\n")
+        os.environ["SSL_CERT_FILE"] = bundle  # what the simulated hosts' downloads trust
+        fleet = Fleet.from_scenario(scenario(catalog) if callable(scenario) else scenario)
+        fleet.start()
         fleet.write_inventory(str(tmp / "hosts.yml"))
         yield fleet, catalog
     finally:
-        fleet.stop()
-        catalog.stop()
+        if fleet is not None:
+            fleet.stop()
+        for cat in catalogs:
+            cat.stop()
         if saved is None:
             os.environ.pop("SSL_CERT_FILE", None)
         else:

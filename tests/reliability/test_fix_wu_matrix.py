@@ -44,7 +44,6 @@ run again (a component reset, a DISM /Add-Package, a repair install).
 from __future__ import annotations
 
 import json
-import os
 import threading
 import time
 
@@ -196,7 +195,7 @@ def _inject(fleet, catalogs):
     return stop
 
 
-def _clear_and_act(fleet, catalogs, shared):
+def _clear_and_act(fleet, catalogs):
     """What happens between the runs: faults gone, and what the messages ask of a person done."""
     for cat in catalogs.values():
         cat.reset()
@@ -216,26 +215,12 @@ def _clear_and_act(fleet, catalogs, shared):
                                                      if a.vendor != "Contoso"]
 
 
-def _ca_bundle(paths, dest):
-    with open(dest, "w", encoding="ascii") as out:
-        for path in paths:
-            with open(path, encoding="ascii") as handle:
-                out.write(handle.read().strip() + "\n")
-    return dest
-
-
 @pytest.fixture(scope="module")
 def matrix(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("fixwu-matrix")
     catalogs = {name: FakeCatalog(slow_seconds=3.0).start() for name in CATALOG_FAULTS}
-    shared = FakeCatalog().start()
-    saved = os.environ.get("SSL_CERT_FILE")
-    bundle = _ca_bundle([c.ca_path for c in [shared] + list(catalogs.values())], str(tmp / "ca-bundle.pem"))
-    os.environ["SSL_CERT_FILE"] = bundle  # the simulated hosts' downloads trust every fake catalog
-    fleet = fixwu.Fleet.from_scenario(_scenario(catalogs, shared, tmp))
-    fleet.start()
-    try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
+    with fixwu.fleet_and_catalog(lambda shared: _scenario(catalogs, shared, tmp), tmp,
+                                 catalogs.values()) as (fleet, shared):
         before = {n: (fixwu.services(fleet.host(n)), fleet.host(n).boot_time) for n in NAMES}
         stop = _inject(fleet, catalogs)
         per_host = {k: None for k in ("wu_remediate_catalog_url", "wu_remediate_catalog_ca_path",
@@ -246,18 +231,10 @@ def matrix(tmp_path_factory):
         fired = {name: (cat.faults[0][2] < CATALOG_FAULTS[name][2]) for name, cat in catalogs.items()}
         after_first = {n: (fixwu.services(fleet.host(n)), fixwu.journal_entry(fleet.host(n)),
                            fleet.host(n).files.get(fixwu.JOURNAL), fleet.host(n).boot_time) for n in NAMES}
-        _clear_and_act(fleet, catalogs, shared)
+        _clear_and_act(fleet, catalogs)
         second = fixwu.finish(fixwu.start(fleet, shared, tmp, "second", per_host, "-f", str(len(NAMES))))
         yield {"fleet": fleet, "before": before, "first": first, "after_first": after_first, "second": second,
                "catalog_fired": fired}
-    finally:
-        fleet.stop()
-        for cat in [shared] + list(catalogs.values()):
-            cat.stop()
-        if saved is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = saved
 
 
 @pytest.mark.parametrize("name", NAMES)
