@@ -3,8 +3,6 @@
 """Pure logic of win_inplace_upgrade: setup.exe arguments, media matching, results."""
 from __future__ import annotations
 
-import datetime
-
 import pytest
 
 
