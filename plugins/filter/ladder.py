@@ -25,8 +25,9 @@ def _wrap(name, func):
     return filt
 
 
-def wu_plan(diagnosis, target_kb, enabled_rungs=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None):
-    return remediation.plan(diagnosis, target_kb, enabled_rungs, allow_inplace_upgrade, cause_map, journal_entry)
+def wu_plan(diagnosis, target_kb, enabled_rungs=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None,
+            sfc="auto"):
+    return remediation.plan(diagnosis, target_kb, enabled_rungs, allow_inplace_upgrade, cause_map, journal_entry, sfc)
 
 
 def wu_catalog_product(os_info):

@@ -119,6 +119,11 @@ DEFAULT_CAUSE_MAP = {
         "rungs": ("sfc_dism",),
         "blocking": False,
         "why": "repair the component store with DISM /RestoreHealth (with a matching /Source if needed)",
+        # The install fails in the store, not in the protected files sfc checks:
+        # DISM /RestoreHealth is the repair (KB 947821's table sends the store
+        # codes to DISM), so sfc /scannow is left out unless another cause asks
+        # for it (remediation.plan's "sfc").
+        "sfc": False,
     },
     "corrupt_download_cache": {
         "rungs": ("reset",),
@@ -231,7 +236,8 @@ def recommended_rungs(causes, cause_map=None, enabled_rungs=None):
 
     causes: list of {"name", "confidence", "evidence"} (diagnosis.diagnose()).
     cause_map: overrides merged over DEFAULT_CAUSE_MAP ({cause: {"rungs": (...),
-        "blocking": bool, "why": str}}), e.g. to send a cause elsewhere.
+        "blocking": bool, "why": str, "sfc": bool}}), e.g. to send a cause elsewhere;
+        "sfc" (default true) false: the sfc_dism rung needs no sfc /scannow for it.
     enabled_rungs: the rungs a driver may use (default: all). A cause whose rungs
         are all disabled moves up to the next enabled rung; 'manual' is always enabled.
 

@@ -108,12 +108,19 @@ def catalog_product(os_info):
 
 # ---------------------------------------------------------------------- plan
 
-def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None):
+SFC_POLICIES = ("auto", "always")
+
+
+def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None,
+         sfc="auto"):
     """Which rungs to climb for this host, in order.
 
     diagnosis: the win_wu_diagnose result (causes, installed_kbs, ...).
+    sfc: 'auto' (sfc /scannow runs on the sfc_dism rung unless every cause that
+    rung was chosen for is cured by DISM alone: cause map "sfc": false) or
+    'always'.
     Returns {target_kb, installed, causes, blocked, block_reason,
-    try_install_first, rungs, stop_for_person, person_reasons, recommended, enabled}.
+    try_install_first, rungs, sfc, stop_for_person, person_reasons, recommended, enabled}.
 
     - target installed: nothing to do (rungs []).
     - storage_fault: blocked, no rung at all (every rung writes to the disk).
@@ -125,6 +132,8 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
       at its own rung (a higher rung cannot fix it).
     """
     kb = norm_kb(target_kb)
+    if sfc not in SFC_POLICIES:
+        raise ValueError("sfc must be one of %s, not %r" % (", ".join(SFC_POLICIES), sfc))
     diagnosis = diagnosis or {}
     causes = list(diagnosis.get("causes") or [])
     names = [c.get("name") for c in causes]
@@ -139,7 +148,7 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
     usable = enabled_rungs(enabled, allow_inplace_upgrade)
     out = {
         "target_kb": kb, "installed": installed, "satisfied_by": satisfied_by, "causes": names, "blocked": False, "block_reason": None,
-        "try_install_first": False, "rungs": [], "stop_for_person": False, "person_reasons": [],
+        "try_install_first": False, "rungs": [], "sfc": True, "stop_for_person": False, "person_reasons": [],
         "recommended": [], "enabled": [r for r in usable if r != "manual"],
         # Every automated rung in climbing order, the same for every host: the
         # driver loops over it (and runs those in "rungs"), so that Ansible's
@@ -164,6 +173,7 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
 
     recommended = ladder.recommended_rungs(causes, merged, usable)
     out["recommended"] = [{"rung": r["rung"], "causes": r["causes"], "blocking": r["blocking"]} for r in recommended]
+    out["sfc"] = sfc == "always" or _sfc_needed(recommended, merged)
     chosen = [r["rung"] for r in recommended if r["rung"] != "manual"]
     manual = [r for r in recommended if r["rung"] == "manual"]
     if manual:
@@ -194,6 +204,18 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
         rungs = automated
     out["rungs"] = rungs
     return out
+
+
+def _sfc_needed(recommended, cause_map):
+    """False only when the sfc_dism rung was chosen for causes that DISM alone
+    cures (cause map "sfc": false): sfc /scannow then costs its run (10-15
+    minutes) and repairs nothing the install needs. Any other cause there, or a
+    cause that reached the rung as a fallback, keeps it."""
+    for entry in recommended:
+        if entry["rung"] == "sfc_dism":
+            names = entry["causes"]
+            return not names or any((cause_map.get(name) or {}).get("sfc", True) for name in names)
+    return True
 
 
 # -------------------------------------------------------------------- record

@@ -262,6 +262,22 @@ def test_sfc_dism_hosts_did_not_reset(ladder):
         assert ladder["fleet"].host(name).component_store.health == "healthy"
 
 
+def _started_tools(fleet, name):
+    """The programs the host's detached runs started (file names, lower case), in order."""
+    return [r.args.get("FilePath", "").replace("\\", "/").rsplit("/", 1)[-1].lower()
+            for r in fleet.records(name)
+            if (r.kind, r.name) == ("script", "detached_start") and not r.outcome.startswith("fault")]
+
+
+def test_sfc_runs_for_system_files_not_for_the_store_alone(ladder):
+    # Corrupt system files: DISM /RestoreHealth, then sfc /scannow (KB 929833).
+    assert _started_tools(ladder["fleet"], "sysfiles") == ["dism.exe", "sfc.exe"]
+    # A corrupt component store alone: DISM /RestoreHealth is the repair; sfc is left out (wu_remediate_sfc: auto).
+    assert _started_tools(ladder["fleet"], "store") == ["dism.exe"]
+    assert ladder["first"]["facts"]["store"]["plan"]["sfc"] is False
+    assert ladder["first"]["facts"]["store"]["rungs_run"][-1]["details"]["sfc"] is None
+
+
 def test_insider_fixed_by_superseding_update_from_catalog(ladder):
     host = ladder["fleet"].host("insider")
     facts = ladder["first"]["facts"]["insider"]

@@ -68,6 +68,33 @@ def test_plan_cause_map_override_and_enabled():
         remediation.plan(diag(), KB, enabled=["resett"])
 
 
+def test_plan_sfc_left_out_only_for_the_component_store_alone():
+    # The store alone: DISM /RestoreHealth is the repair.
+    assert remediation.plan(diag("corrupt_component_store"), KB)["sfc"] is False
+    # Any cause that sfc may cure keeps it, alone or next to the store.
+    assert remediation.plan(diag("corrupt_system_files"), KB)["sfc"] is True
+    assert remediation.plan(diag("corrupt_component_store", "corrupt_system_files"), KB)["sfc"] is True
+    assert remediation.plan(diag("unknown_update_failure"), KB)["sfc"] is True
+    # No cause: the climb passes the rung with nothing known, so sfc stays.
+    assert remediation.plan(diag(), KB)["sfc"] is True
+    # A cause that reaches the rung only because its own rung is disabled keeps sfc.
+    p = remediation.plan(diag("corrupt_component_store", "low_disk"), KB,
+                         enabled=["sfc_dism", "reset", "catalog_install"])
+    assert p["sfc"] is True
+
+
+def test_plan_sfc_always_and_cause_map():
+    assert remediation.plan(diag("corrupt_component_store"), KB, sfc="always")["sfc"] is True
+    # An override of the store's entry without "sfc" keeps sfc (the default is to run it).
+    p = remediation.plan(diag("corrupt_component_store"), KB, cause_map={"corrupt_component_store": {"rungs": ["sfc_dism"]}})
+    assert p["sfc"] is True
+    p = remediation.plan(diag("corrupt_system_files"), KB,
+                         cause_map={"corrupt_system_files": {"rungs": ["sfc_dism"], "sfc": False}})
+    assert p["sfc"] is False
+    with pytest.raises(ValueError, match="sfc must be one of auto, always"):
+        remediation.plan(diag("corrupt_component_store"), KB, sfc="never")
+
+
 def test_plan_superseding_update_from_an_earlier_run_counts():
     entry = {"verdict": "fixed", "installed_kb": "KB5048667"}
     p = remediation.plan(diag("insider_build_conflict", installed=["KB5048667"]), KB, journal_entry=entry)
