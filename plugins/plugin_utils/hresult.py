@@ -139,6 +139,9 @@ _HINTS = {
 # (0x80070070 = ERROR_DISK_FULL) and SupportArticles "Windows Update common
 # errors and mitigation" (common-windows-update-errors.md).
 # 774 is ERROR_ERRORS_ENCOUNTERED, never "the handle is invalid" (that is 6).
+# 23 (ERROR_CRC) and 1117 (ERROR_IO_DEVICE): winerror.h, checked in microsoft/win32metadata
+# generation/WinSDK/RecompiledIdlHeaders/shared/winerror.h. No category names a failing disk;
+# diagnosis.py maps both codes to its storage_fault cause by code, so they stay "generic".
 WIN32 = {
     0: ("ERROR_SUCCESS", "The operation completed successfully.", "success"),
     1: ("ERROR_INVALID_FUNCTION", "Incorrect function.", "generic"),
@@ -149,6 +152,7 @@ WIN32 = {
     8: ("ERROR_NOT_ENOUGH_MEMORY", "Not enough memory resources are available to process this command.", "generic"),
     13: ("ERROR_INVALID_DATA", "The data is invalid.", "download"),
     14: ("ERROR_OUTOFMEMORY", "Not enough memory resources are available to complete this operation.", "generic"),
+    23: ("ERROR_CRC", "Data read from the device failed its cyclic redundancy check (CRC).", "generic"),
     31: ("ERROR_GEN_FAILURE", "A device attached to the system is not functioning.", "generic"),
     32: ("ERROR_SHARING_VIOLATION",
          "The process cannot access the file because it is being used by another process.", "file_in_use"),
@@ -160,6 +164,7 @@ WIN32 = {
     1058: ("ERROR_SERVICE_DISABLED",
            "The service cannot be started, either because it is disabled or because it has no enabled "
            "devices associated with it.", "service_disabled"),
+    1117: ("ERROR_IO_DEVICE", "An I/O error on the device stopped the request.", "generic"),
     1168: ("ERROR_NOT_FOUND", "Element not found.", "generic"),
     1392: ("ERROR_FILE_CORRUPT", "The file or directory is corrupted and unreadable.", "component_store"),
     1460: ("ERROR_TIMEOUT", "This operation returned because the timeout period expired.", "timeout"),
@@ -231,16 +236,24 @@ HRESULTS = {
                  "Invalid delta combination; superseded components need cleanup "
                  "(DISM /Cleanup-Image /StartComponentCleanup).", "forward_delta_hydration"),
 
-    # Security / crypto: winerror.h; KB 947821 table.
+    # Security / crypto: winerror.h; KB 947821 table. CERT_E_UNTRUSTEDROOT checked in
+    # microsoft/win32metadata generation/WinSDK/RecompiledIdlHeaders/shared/winerror.h;
+    # "download" like TRUST_E_NOSIGNATURE, the other catroot2 code diagnosis.py sends to the reset rung.
     0x80092003: ("CRYPT_E_FILE_ERROR", "An error occurred while reading or writing to a file.", "download"),
     0x80092004: ("CRYPT_E_NOT_FOUND", "Cannot find object or property.", "component_store"),
     0x800B0100: ("TRUST_E_NOSIGNATURE", "No signature was present in the subject.", "download"),
     0x800B0101: ("CERT_E_EXPIRED",
                  "A required certificate is not within its validity period.", "generic"),
+    0x800B0109: ("CERT_E_UNTRUSTEDROOT",
+                 "The certificate chain ends in a root certificate that the trust provider does not trust.",
+                 "download"),
 
     # Windows Update agent: wuerror.h (Windows SDK um/wuerror.h,
     # microsoft/win32metadata); mitigations from "Windows Update common errors
-    # and mitigation".
+    # and mitigation". WU_E_DM_INCORRECTFILEHASH, WU_E_DS_NODATA and
+    # WU_E_SETUP_REBOOTREQUIRED checked in microsoft/win32metadata
+    # generation/WinSDK/RecompiledIdlHeaders/um/wuerror.h; their categories follow
+    # the cause diagnosis.py gives them (download cache, download cache, pending reboot).
     0x00240001: ("WU_S_SERVICE_STOP", "Windows Update Agent was stopped successfully.", "success"),
     0x00240005: ("WU_S_REBOOT_REQUIRED", "The system must be restarted to complete installation of the update.",
                  "reboot_required"),
@@ -289,15 +302,21 @@ HRESULTS = {
                  "resolved.", "network"),
     0x8024402F: ("WU_E_PT_ECP_SUCCEEDED_WITH_ERRORS",
                  "External cab file processing completed with some errors.", "network"),
+    0x80246002: ("WU_E_DM_INCORRECTFILEHASH",
+                 "The download manager did not recognise the digest of a downloaded file.", "download"),
     0x80246007: ("WU_E_DM_NOTDOWNLOADED", "The update has not been downloaded.", "download"),
     0x80246017: ("WU_E_DM_UNAUTHORIZED_LOCAL_USER",
                  "The download failed because the local user was denied authorization to download the content.",
                  "access"),
+    0x80248007: ("WU_E_DS_NODATA", "The Windows Update data store does not hold the requested information.",
+                 "download"),
     0x8024A005: ("WU_E_AU_NO_REGISTERED_SERVICE", "No unmanaged service is registered with AU.", "update_agent"),
     # 0x8024A105 is not defined in the public wuerror.h; Windows Update shows it
     # as a generic agent failure. Kept without a symbolic name on purpose.
     0x8024A105: (None, "Windows Update agent error (not defined in the public wuerror.h).", "update_agent"),
     0x8024A10A: ("USO_E_SERVICE_SHUTTING_DOWN", "The Windows Update service is shutting down.", "update_agent"),
+    0x8024D00E: ("WU_E_SETUP_REBOOTREQUIRED",
+                 "The Windows Update Agent setup package needs a restart to finish installing.", "pending_operation"),
 
     # Network (WinINet / WinHTTP): "Windows Update common errors and mitigation".
     0x80072EE2: ("WININET_E_TIMEOUT", "The operation timed out.", "network"),
@@ -338,7 +357,11 @@ HRESULTS = {
     0xC1900216: ("MOSETUP_E_ROLLBACK_PENDING", "Found pending OS rollback operation.", "pending_operation"),
     # 0xC1900223 is not in the MOSETUP table of resolution-procedures.md; Microsoft's
     # Windows Update troubleshooter pages describe it as a problem downloading or
-    # installing the feature update that Windows Update retries later.
+    # installing the feature update that Windows Update retries later. No public
+    # symbolic name: the "Modern setup errors" tables of windows-itpro-docs
+    # windows/deployment/upgrade/resolution-procedures.md and SupportArticles-docs
+    # support/windows-client/deployment/windows-10-upgrade-resolution-procedures.md
+    # go from 0xC1900220 to 0xC1900400, and neither header names it.
     0xC1900223: (None, "There was a problem downloading or installing the feature update (Windows Update "
                        "will retry).", "download"),
 }

@@ -104,6 +104,46 @@ def test_codes_without_public_name_are_known_but_unnamed():
         assert info["meaning"]
 
 
+# The seven codes diagnosis.CODE_CAUSES maps that once had no name here. Names
+# checked in microsoft/win32metadata winerror.h / wuerror.h; 0xC1900223 has no
+# public symbolic name (see hresult.py). The signed forms are what DISM, .NET and
+# the update history print.
+SEVEN = [
+    ("0x80070017", -2147024873, "ERROR_CRC", "generic"),
+    ("0x8007045D", -2147023779, "ERROR_IO_DEVICE", "generic"),
+    ("0x800B0109", -2146762487, "CERT_E_UNTRUSTEDROOT", "download"),
+    ("0x80246002", -2145099774, "WU_E_DM_INCORRECTFILEHASH", "download"),
+    ("0x80248007", -2145091577, "WU_E_DS_NODATA", "download"),
+    ("0x8024D00E", -2145071090, "WU_E_SETUP_REBOOTREQUIRED", "pending_operation"),
+    ("0xC1900223", -1047526877, None, "download"),
+]
+
+
+@pytest.mark.parametrize("hex_text,signed,name,category", SEVEN, ids=[s[0] for s in SEVEN])
+def test_codes_the_diagnosis_maps_decode_by_name(hex_text, signed, name, category):
+    for value in (hex_text, signed, str(signed)):
+        info = decode(value)
+        assert info["hex"] == hex_text
+        assert info["signed"] == signed
+        assert info["severity"] == "failure"
+        assert info["name"] == name
+        assert info["category"] == category
+        assert info["known"] is True
+        assert info["meaning"]
+
+
+@pytest.mark.parametrize("win32,name", [(23, "ERROR_CRC"), (1117, "ERROR_IO_DEVICE")])
+def test_storage_codes_share_the_win32_table(win32, name):
+    # The HRESULT form takes its name from WIN32, as a plain exit code does.
+    info = decode(hresult.hresult_from_win32(win32))
+    assert info["win32"] == {"code": win32, "name": name}
+    plain = decode(win32)
+    assert plain["input_kind"] == "win32"
+    assert plain["name"] == name
+    assert plain["category"] == info["category"]
+    assert plain["meaning"] == info["meaning"]
+
+
 def test_facilities():
     assert decode("0x80240017")["facility"] == {"number": 36, "name": "WINDOWSUPDATE"}
     assert decode("0x800F081F")["facility"] == {"number": 15, "name": "SETUPAPI"}
