@@ -3,18 +3,23 @@
 """Benchmark 1 (not a test): time to a green fleet.
 
     .venv/bin/python bench/time_to_green.py [--hosts 100] [--forks 50] [--time-scale 2400] [--no-stop-early]
+                                            [--no-oracle]
 
-Three identical fleets built from bench/scenarios/green_mix.yml (root causes of
+Four identical fleets built from bench/scenarios/green_mix.yml (root causes of
 tests/winsim/causes.py): playbooks/fix_wu.yml repairs the first; the second
 gets bench/baseline_every_step.yml, the issue's literal baseline (every step
 of the how-to ladder on every host where Windows Update fails, in order, each
 one whatever the previous gave); the third gets bench/baseline_ladder.yml, a
 stricter baseline that stops once an install succeeds (reported as a second
-comparison, with no target; --no-stop-early leaves it out). For each: modelled
-host-hours (sum over hosts of bench.common.host_seconds: request records,
-detached DISM/sfc/setup runs, reboot downtime), fix rate (hosts that end with
-the target update, or one superseding it, installed) and wall time and
-controller CPU of the ansible-playbook run.
+comparison, with no target; --no-stop-early leaves it out); the fourth gets
+bench/baseline_oracle.yml, a measured lower bound and not a strategy: it is
+told each host's root cause (extra var bench_causes) and runs only that
+cause's cure, then the install, never verifying (no target; --no-oracle
+leaves it out). For each: modelled host-hours (sum over hosts of
+bench.common.host_seconds: request records, detached DISM/sfc/setup runs,
+reboot downtime), fix rate (hosts that end with the target update, or one
+superseding it, installed) and wall time and controller CPU of the
+ansible-playbook run.
 Target (the issue's, against the every-step baseline): host-hours <= 0.35 x
 baseline, fix rate >= baseline.
 """
@@ -44,8 +49,13 @@ FLEETS = {
     "ours": (os.path.join(common.REPO, "playbooks", "fix_wu.yml"), "127.0.110.1", "fix_wu.yml"),
     "every_step": (os.path.join(common.BENCH, "baseline_every_step.yml"), "127.0.160.1", "baseline_every_step.yml"),
     "stop_early": (os.path.join(common.BENCH, "baseline_ladder.yml"), "127.0.120.1", "baseline_ladder.yml"),
+    "oracle": (os.path.join(common.BENCH, "baseline_oracle.yml"), "127.0.170.1", "baseline_oracle.yml"),
 }
 NO_TARGET = "(stricter baseline; no target)"
+ORACLE_NO_TARGET = "(lower bound; no target)"
+# Causes no playbook can cure (causes.py: a person must disable the filter driver; nothing
+# fixes a failing disk): the oracle leaves these hosts alone, every other host it should fix.
+NO_CURE = ("third_party_filter_driver", "storage_fault")
 
 
 def load_mix(path: str = MIX_FILE) -> dict:
@@ -103,7 +113,7 @@ def _variables(kind: str, spec: dict, catalog, cache: str) -> dict:
             "wu_remediate_cleanup": True,
             "wu_fix_report": False,
         }
-    # Both baselines take the same variables.
+    # The baselines take the same variables (the oracle gets bench_causes on top, in _one).
     return {
         "bench_kb": spec["target_kb"],
         "bench_catalog_url": catalog.url,
@@ -120,6 +130,8 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     directory = os.path.join(tmp, kind)
     os.makedirs(directory, exist_ok=True)
     variables = _variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
+    if kind == "oracle":
+        variables["bench_causes"] = causes  # what only the oracle is told: each host's root cause
     with common.fleet(scenario, directory) as f:
         run = common.playbook(f.inventory_path, path, variables, forks=forks, timeout=3600)
         seconds = {name: common.host_seconds(f, name) for name in f.hosts}
@@ -173,12 +185,83 @@ def _comparison_rows(ours: dict, base: dict, label: str, time_scale: float, fork
     ]
 
 
+def _oracle_rows(ours: dict, every: dict, oracle: dict) -> list:
+    """The oracle's rows: its host-hours against the target's baseline, and fix_wu's against the
+    oracle's. Neither has a target: the oracle is a bound, not a strategy."""
+    return [
+        common.row("host-hours to green (modelled): oracle (knows each cause, runs only its cure) vs every step",
+                   oracle["host_hours"], every["host_hours"], ORACLE_NO_TARGET, None, "h"),
+        common.row("host-hours: fix_wu vs oracle", ours["host_hours"], oracle["host_hours"], ORACLE_NO_TARGET,
+                   None, "h"),
+    ]
+
+
+def _cheapest(oracle: dict, count: int):
+    """(host-hours, causes of the fixed hosts left out) of the oracle's COUNT cheapest fixed hosts
+    (each priced at its cause's mean), or (None, []) when it fixed fewer."""
+    prices = []
+    for cause, c in oracle["per_cause"].items():
+        if c["hosts"] and c["fixed"]:
+            prices += [(c["host_hours"] / c["hosts"], cause)] * c["fixed"]
+    if len(prices) < count:
+        return None, []
+    prices.sort()
+    return sum(p for p, _c in prices[:count]), sorted({c for _p, c in prices[count:]})
+
+
+def oracle_bound(every: dict, oracle: dict) -> dict:
+    """What the oracle says about the target (ratios to the every-step baseline's host-hours):
+    ratio: all of the oracle's host-hours;
+    ratio_on_fixed: without its host-hours on the causes where the every-step fleet fixed no host
+      (per_cause rows), i.e. fixing the hosts that baseline fixes and nothing else at the oracle's
+      price: the lowest ratio a strategy meeting the fix-rate target that way can reach under the model;
+    ratio_cheapest: the oracle's cheapest hosts, as many as the every-step fleet fixed (a strategy
+      may fix other hosts than the baseline's and still meet the fix rate); None when it fixed fewer."""
+    base = every["host_hours"]
+    left_out = sorted(c for c, r in every["per_cause"].items() if r["hosts"] and not r["fixed"])
+    on_fixed = oracle["host_hours"] - sum(oracle["per_cause"].get(c, {}).get("host_hours", 0.0) for c in left_out)
+    cheapest, dropped = _cheapest(oracle, every["fixed"])
+    return {"host_hours": oracle["host_hours"], "ratio": common.ratio(oracle["host_hours"], base),
+            "left_out": left_out, "host_hours_on_fixed": on_fixed, "ratio_on_fixed": common.ratio(on_fixed, base),
+            "host_hours_cheapest": cheapest, "ratio_cheapest": common.ratio(cheapest, base),
+            "cheapest_leaves_out": dropped}
+
+
+def _oracle_notes(every: dict, oracle: dict, rc: int) -> list:
+    bound = oracle_bound(every, oracle)
+    notes = []
+    if bound["ratio"] is not None:
+        on_fixed = bound["ratio_on_fixed"]
+        text = ("oracle (baseline_oracle.yml: told each host's cause, runs only its cure, never verifies; a "
+                "lower bound, not a strategy): %.1f h = %.3f x every step; on the hosts of the causes every step "
+                "fixes (leaving out %s, where it fixed none) %.1f h = %.3f x every step: the lowest ratio a "
+                "strategy that fixes those hosts can reach under the model; the 0.35 target %s"
+                % (bound["host_hours"], bound["ratio"], ", ".join(bound["left_out"]) or "no cause",
+                   bound["host_hours_on_fixed"], on_fixed,
+                   "lies below it (out of reach)" if TARGET < on_fixed else "does not lie below it"))
+        if bound["ratio_cheapest"] is not None:
+            text += ("; the fix rate counts hosts, not which: as many hosts (%d), the oracle's cheapest causes "
+                     "first (leaving broken the hosts of %s), cost %.1f h = %.3f x every step, and the 0.35 target %s"
+                     % (every["fixed"], ", ".join(bound["cheapest_leaves_out"]) or "no cause",
+                        bound["host_hours_cheapest"], bound["ratio_cheapest"],
+                        "lies below that too" if TARGET < bound["ratio_cheapest"] else "does not lie below that"))
+        notes.append(text)
+    missed = ["%s %d/%d" % (cause, c["fixed"], c["hosts"]) for cause, c in oracle["per_cause"].items()
+              if cause not in NO_CURE and c["fixed"] < c["hosts"]]
+    if missed:
+        notes.append("baseline_oracle.yml did not fix every host with a cure (fixed/hosts): " + ", ".join(missed))
+    if rc == 2:
+        notes.append("baseline_oracle.yml exited 2: a cure failed on some host (the oracle ignores no error)")
+    return notes
+
+
 def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str = None,
-        stop_early: bool = True) -> dict:
-    """STOP_EARLY=False leaves out the third fleet (baseline_ladder.yml): the target does not need it."""
+        stop_early: bool = True, oracle: bool = True) -> dict:
+    """STOP_EARLY=False leaves out the third fleet (baseline_ladder.yml), ORACLE=False the fourth
+    (baseline_oracle.yml): the target needs neither."""
     started = time.monotonic()
     dism_packages.install()  # DISM /Add-Package of catalog .msu files (the catalog rung)
-    kinds = ["ours", "every_step"] + (["stop_early"] if stop_early else [])
+    kinds = ["ours", "every_step"] + (["stop_early"] if stop_early else []) + (["oracle"] if oracle else [])
     fleets = {}
     with common.workdir("green", keep) as tmp, common.fake_catalog() as catalog:
         for kind in kinds:
@@ -188,12 +271,17 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
     if "stop_early" in fleets:
         rows += _comparison_rows(ours, fleets["stop_early"], FLEETS["stop_early"][2], time_scale, forks,
                                  target=False)
+    if "oracle" in fleets:
+        rows += _oracle_rows(ours, every, fleets["oracle"])
     notes = ["%d hosts, mix bench/scenarios/green_mix.yml; fixed %s"
              % (hosts, ", ".join("%d/%d (%s)" % (r["fixed"], r["hosts"], FLEETS[k][2]) for k, r in fleets.items())),
              "baseline of the target: baseline_every_step.yml (the issue's text: every step of the ladder on every "
              "affected host, in order)"
              + ("; baseline_ladder.yml stops once an install succeeds: a stricter baseline, reported beside it "
-                "with no target" if "stop_early" in fleets else "; stop-early baseline_ladder.yml not run")]
+                "with no target" if "stop_early" in fleets else "; stop-early baseline_ladder.yml not run")
+             + ("" if "oracle" in fleets else "; oracle baseline_oracle.yml not run")]
+    if "oracle" in fleets:
+        notes += _oracle_notes(every, fleets["oracle"], fleets["oracle"]["rc"])
     for kind, r in fleets.items():
         if r["rc"] not in (0, 2):  # 2: some host failed a task, which the baselines expect
             notes.append("%s exited %d: %s" % (FLEETS[kind][2], r["rc"], r["tail"][-600:]))
@@ -213,6 +301,8 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
         "%s %d" % (FLEETS[k][2], r["heavy_runs_on_failing_disk"]) for k, r in fleets.items()))
     details = dict(fleets, hosts=hosts, forks=forks, time_scale=time_scale, target_baseline="every_step",
                    seconds=time.monotonic() - started)
+    if "oracle" in fleets:
+        details["oracle_bound"] = oracle_bound(every, fleets["oracle"])
     return {"benchmark": "1 time to green", "rows": rows, "notes": notes, "details": details,
             "ok": all(r["rc"] in (0, 2) for r in fleets.values())}
 
@@ -225,4 +315,6 @@ if __name__ == "__main__":
     p.add_argument("--keep", help="keep the work folder here")
     p.add_argument("--no-stop-early", dest="stop_early", action="store_false",
                    help="leave out the stricter stop-early baseline (baseline_ladder.yml)")
+    p.add_argument("--no-oracle", dest="oracle", action="store_false",
+                   help="leave out the oracle lower bound (baseline_oracle.yml)")
     sys.exit(common.main_for(run, p))

@@ -48,13 +48,15 @@ def _check_rows(result, expected_metrics):
 
 def test_time_to_green_harness():
     # Quick size: fix_wu.yml and the target's baseline (baseline_every_step.yml); the stricter
-    # stop-early fleet is left out here to keep make test short (its rows: the test below).
+    # stop-early fleet and the oracle are left out here to keep make test short (their rows: the
+    # tests below).
     result = _run("1")
     _check_rows(result, ["host-hours to green (modelled)", "fix rate"])
     rows = {r["metric"]: r for r in result["rows"]}
     assert rows["host-hours to green (modelled)"]["met"] in (True, False)  # the target is stated here
     d = result["details"]
-    assert d["target_baseline"] == "every_step" and "stop_early" not in d
+    assert d["target_baseline"] == "every_step" and "stop_early" not in d and "oracle" not in d
+    assert not any("oracle" in r["metric"] for r in result["rows"])
     for side in ("ours", "every_step"):
         r = d[side]
         assert r["rc"] in (0, 2), r["tail"]
@@ -67,6 +69,7 @@ def test_time_to_green_harness():
     assert d["every_step"]["host_hours"] > d["ours"]["per_cause"]["no_cause"]["host_hours"] * d["hosts"]
     table = run_all.per_cause_table(result)
     assert table.startswith("| root cause |") and "(every step)" in table and "(stop early)" not in table
+    assert "(oracle)" not in table
     assert table.count("\n") == 1 + len(d["ours"]["per_cause"])
 
 
@@ -89,6 +92,54 @@ def test_time_to_green_stop_early_rows():
               "details": {"ours": ours, "every_step": side(9.0, 3), "stop_early": stop}}
     _check_rows(result, [hh["metric"]])
     assert "| no_cause | 4 | 4 | 3 | 3 | 3.00 | 9.00 | 6.00 |" in run_all.per_cause_table(result)
+
+
+def _oracle_side(per_cause):
+    """A fleet result of the shape time_to_green._one gives, from {cause: (hosts, fixed, host_hours)}."""
+    rows = {c: {"hosts": h, "fixed": f, "host_hours": hh} for c, (h, f, hh) in per_cause.items()}
+    hosts, fixed = sum(r["hosts"] for r in rows.values()), sum(r["fixed"] for r in rows.values())
+    return {"host_hours": sum(r["host_hours"] for r in rows.values()), "fixed": fixed, "hosts": hosts,
+            "fix_rate": fixed / float(hosts), "wall": 1.0, "controller_cpu": 2.0, "per_cause": rows}
+
+
+def test_time_to_green_oracle_rows_and_bound():
+    """The oracle's rows carry no target, its bound leaves out the causes the every-step fleet fixed
+    on none of its hosts, and the breakdown gets its columns (no fleet: the full run of make bench
+    and time_to_green.py without --no-oracle run that fleet)."""
+    every = _oracle_side({"no_cause": (2, 2, 2.0), "low_disk": (1, 1, 3.0), "insider_build_conflict": (1, 0, 2.0),
+                          "storage_fault": (1, 0, 1.0)})
+    oracle = _oracle_side({"no_cause": (2, 2, 1.5), "low_disk": (1, 1, 1.0), "insider_build_conflict": (1, 1, 0.5),
+                           "storage_fault": (1, 0, 0.0)})
+    ours = _oracle_side({"no_cause": (2, 2, 1.6), "low_disk": (1, 1, 1.1), "insider_build_conflict": (1, 1, 0.6),
+                         "storage_fault": (1, 0, 0.1)})
+    rows = time_to_green._oracle_rows(ours, every, oracle)
+    assert [r["metric"] for r in rows] == [
+        "host-hours to green (modelled): oracle (knows each cause, runs only its cure) vs every step",
+        "host-hours: fix_wu vs oracle"]
+    assert rows[0]["ours"] == oracle["host_hours"] and rows[0]["baseline"] == every["host_hours"]
+    assert rows[1]["ours"] == ours["host_hours"] and rows[1]["baseline"] == oracle["host_hours"]
+    assert all(r["met"] is None and r["target"] == "(lower bound; no target)" for r in rows)
+    bound = time_to_green.oracle_bound(every, oracle)
+    assert bound["left_out"] == ["insider_build_conflict", "storage_fault"]
+    # Only what the oracle spent on the causes left out is taken away: 3.0 - (0.5 + 0.0).
+    assert bound["host_hours_on_fixed"] == pytest.approx(oracle["host_hours"] - 0.5)
+    assert bound["ratio_on_fixed"] == pytest.approx(bound["host_hours_on_fixed"] / every["host_hours"])
+    # As many hosts as every step fixed (3), cheapest first: insider 0.5 + two no_cause 0.75.
+    assert bound["host_hours_cheapest"] == pytest.approx(2.0)
+    assert bound["cheapest_leaves_out"] == ["low_disk"]  # the dearest fixed host (1.0 h) is the one left broken
+    notes = time_to_green._oracle_notes(every, oracle, 0)
+    assert len(notes) == 1 and "lower bound" in notes[0] and "0.35 target" in notes[0]
+    # A host with a cure the oracle did not fix, and a failed cure, are said.
+    oracle["per_cause"]["low_disk"]["fixed"] = 0
+    notes = time_to_green._oracle_notes(every, oracle, 2)
+    assert any("low_disk 0/1" in n for n in notes) and any("exited 2" in n for n in notes)
+    assert not any("storage_fault 0/1" in n for n in notes)  # no cure exists: not a miss
+    result = {"benchmark": "1 time to green", "rows": rows, "notes": notes, "ok": True,
+              "details": {"ours": ours, "every_step": every, "oracle": oracle}}
+    _check_rows(result, [r["metric"] for r in rows])
+    table = run_all.per_cause_table(result)
+    assert "fixed (oracle)" in table and "host-h (oracle)" in table and "(stop early)" not in table
+    assert "| low_disk | 1 | 1 | 1 | 0 | 1.10 | 3.00 | 1.00 |" in table
 
 
 def test_catalog_traffic_harness():
