@@ -16,8 +16,9 @@ plus playbooks/diagnose_wu.yml (read-only survey, groups, summary).
 
 Each run imports playbooks/fix_wu.yml and adds one play that copies each
 host's fact wu_remediation to a file, so the test reads what the report role
-would read. The fleet clock runs at time_scale 600 (a 40-minute cumulative
-update install takes 4 s).
+would read (tests/winsim/fix_wu_run.py, shared with tests/reliability/fixwu.py).
+The fleet clock runs at time_scale 600 (a 40-minute cumulative update install
+takes 4 s).
 """
 from __future__ import annotations
 
@@ -36,10 +37,10 @@ if os.path.join(_ROOT, "tests") not in sys.path:
     sys.path.insert(0, os.path.join(_ROOT, "tests"))
 
 from winsim import causes as causes_mod  # noqa: E402
+from winsim import fix_wu_run  # noqa: E402
 from winsim.detached import setup_exe  # noqa: E402
 from winsim.fake_catalog import FakeCatalog  # noqa: E402
 from winsim.fleet import Fleet  # noqa: E402
-from winsim.pytest_plugin import VENV, ansible_env  # noqa: E402
 
 KB = "KB5043080"
 ISO = "C:\\iso\\Win11_24H2_English_x64.iso"
@@ -81,49 +82,22 @@ def _drop_after(fleet, host, after_step, fault_step, stop):
 
 
 def _run(ctx, name, *extra, playbook="playbooks/fix_wu.yml", dump=True, inject=None):
+    """Run PLAYBOOK to its end in TMP/NAME (one catalog cache for all runs); INJECT: _drop_after's
+    (host, after_step, fault_step) while it runs. run["proc"]: the process as subprocess.run gives it."""
     tmp, fleet, catalog = ctx["tmp"], ctx["fleet"], ctx["catalog"]
     out = tmp / name
-    out.mkdir()
-    variables = {
-        "wu_remediate_target_kb": KB,
-        "wu_remediate_poll_interval": 0.2,
-        "wu_remediate_reboot_timeout": 300,
-        "wu_remediate_catalog_url": catalog.url,
-        "wu_remediate_catalog_ca_path": catalog.ca_path,
-        "wu_remediate_catalog_download_hosts": [catalog.download_host],
-        "wu_remediate_catalog_cache_dir": str(tmp / "catalog-cache"),
-        "wu_fix_report": False,
-        "wu_report_dir": str(out / "report"),
-        "wu_survey_summary_path": str(out / "wu-survey.yml"),
-    }
-    (out / "vars.json").write_text(json.dumps(variables))
-    if dump:
-        wrapper = [
-            {"import_playbook": os.path.join(_ROOT, playbook)},
-            {"name": "dump facts", "hosts": "all", "gather_facts": False, "tasks": [
-                {"ansible.builtin.copy": {"content": "{{ wu_remediation | default({}) | to_json }}",
-                                          "dest": str(out) + "/{{ inventory_hostname }}.json"},
-                 "delegate_to": "localhost", "check_mode": False, "changed_when": False}]},
-        ]
-        path = out / "run.yml"
-        path.write_text(json.dumps(wrapper))
-    else:
-        path = os.path.join(_ROOT, playbook)
-    seen = {n: len(fleet.records(n)) for n in HOSTS}
+    variables = fix_wu_run.fix_wu_vars(catalog, tmp / "catalog-cache", kb=KB)
+    variables.update({"wu_report_dir": str(out / "report"), "wu_survey_summary_path": str(out / "wu-survey.yml")})
     stop = threading.Event()
     if inject:
         threading.Thread(target=_drop_after, args=(fleet, *inject, stop), daemon=True).start()
-    proc = subprocess.run([os.path.join(VENV, "bin", "ansible-playbook"), "-i", fleet.inventory_path,
-                           str(path), "-e", "@" + str(out / "vars.json"), *extra],
-                          env=ansible_env(), capture_output=True, text=True, timeout=600, cwd=_ROOT, check=False)
-    stop.set()
-    facts = {}
-    for host in HOSTS:
-        f = out / ("%s.json" % host)
-        if f.exists():
-            facts[host] = json.loads(f.read_text())
-    records = {n: fleet.records(n)[seen[n]:] for n in HOSTS}
-    return {"proc": proc, "facts": facts, "records": records, "dir": out}
+    try:
+        run = fix_wu_run.finish(fix_wu_run.start(fleet, out, variables, *extra, playbook=playbook, dump=dump,
+                                                 merge_stderr=False))
+    finally:
+        stop.set()
+    run["proc"] = subprocess.CompletedProcess(run["proc"].args, run["rc"], run["stdout"], run["stderr"])
+    return run
 
 
 def _state(host):
@@ -187,7 +161,7 @@ def count(fleet, name, kind, step):
 
 
 def _why(run):
-    return run["proc"].stdout[-6000:] + run["proc"].stderr[-3000:]
+    return fix_wu_run.why(run, 6000, 3000)
 
 
 # ------------------------------------------------------------------ check mode

@@ -2,25 +2,25 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Run playbooks/fix_wu.yml against a simulated fleet and the fake catalog, as
 tests/e2e/test_ladder.py does, for the reliability tests that need the wire
-(test_concurrent_runs.py, test_fix_wu_faults.py).
+(test_concurrent_runs.py, test_fix_wu_faults.py, test_fix_wu_matrix.py).
 
 start(): one ansible-playbook process (not waited for), so two can run at
-once; finish(): its exit, output, each host's fact wu_remediation (a last play
-copies it to a file) and the host records it caused.
+once; finish(): its exit, output (stderr merged into stdout), each host's fact
+wu_remediation (a last play copies it to a file) and the host records it
+caused. finish(), why() and recap() are those of winsim/fix_wu_run.py, the
+runner tests/e2e/test_ladder.py uses too.
 """
 from __future__ import annotations
 
 import contextlib
 import json
 import os
-import subprocess
 
+from winsim import fix_wu_run
 from winsim.fake_catalog import FakeCatalog
 from winsim.fleet import Fleet
-from winsim.pytest_plugin import VENV, ansible_env
 
-ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-KB = "KB5043080"
+KB = fix_wu_run.KB
 JOURNAL = "c:\\programdata\\winrepair\\journal.json"
 LOCK = JOURNAL + ".lock"
 SD = "C:\\Windows\\SoftwareDistribution"
@@ -62,68 +62,17 @@ def fleet_and_catalog(scenario, tmp, more_catalogs=()):
 
 
 def start(fleet, catalog, tmp, name, extra_vars=None, *args):
-    """Start fix_wu.yml (plus a play dumping wu_remediation) in the background."""
-    out = tmp / name
-    out.mkdir()
-    variables = {
-        "wu_remediate_target_kb": KB,
-        "wu_remediate_poll_interval": 0.2,
-        "wu_remediate_reboot_timeout": 300,
-        "wu_remediate_catalog_url": catalog.url,
-        "wu_remediate_catalog_ca_path": catalog.ca_path,
-        "wu_remediate_catalog_download_hosts": [catalog.download_host],
-        "wu_remediate_catalog_cache_dir": str(tmp / ("catalog-cache-" + name)),
-        "wu_fix_report": False,
-    }
+    """Start fix_wu.yml (plus a play dumping wu_remediation) in the background, in TMP/NAME with a
+    catalog cache of its own; EXTRA_VARS override the defaults (None: leave it to the inventory)."""
+    variables = fix_wu_run.fix_wu_vars(catalog, tmp / ("catalog-cache-" + name))
     variables.update(extra_vars or {})
-    variables = {k: v for k, v in variables.items() if v is not None}  # None: leave it to the inventory
-    (out / "vars.json").write_text(json.dumps(variables))
-    wrapper = [
-        {"import_playbook": os.path.join(ROOT, "playbooks", "fix_wu.yml")},
-        {"name": "dump facts", "hosts": "all", "gather_facts": False, "tasks": [
-            {"ansible.builtin.copy": {"content": "{{ wu_remediation | default({}) | to_json }}",
-                                      "dest": str(out) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False, "changed_when": False}]},
-    ]
-    (out / "run.yml").write_text(json.dumps(wrapper))
-    seen = {n: len(fleet.records(n)) for n in fleet.hosts}
-    stdout = open(out / "stdout.txt", "w")
-    proc = subprocess.Popen([os.path.join(VENV, "bin", "ansible-playbook"), "-i", fleet.inventory_path,
-                             str(out / "run.yml"), "-e", "@" + str(out / "vars.json"), *args],
-                            env=ansible_env(), stdout=stdout, stderr=subprocess.STDOUT, text=True, cwd=ROOT)
-    return {"proc": proc, "dir": out, "seen": seen, "stdout_file": stdout, "fleet": fleet}
+    return fix_wu_run.start(fleet, tmp / name, variables, *args)
 
 
-def finish(run, timeout=600):
-    try:
-        run["proc"].wait(timeout=timeout)
-    finally:
-        if run["proc"].poll() is None:
-            run["proc"].kill()
-            run["proc"].wait()
-        run["stdout_file"].close()
-    out, fleet = run["dir"], run["fleet"]
-    run["rc"] = run["proc"].returncode
-    run["stdout"] = (out / "stdout.txt").read_text()
-    run["facts"] = {}
-    for host in fleet.hosts:
-        f = out / ("%s.json" % host)
-        if f.exists():
-            run["facts"][host] = json.loads(f.read_text())
-    run["records"] = {n: fleet.records(n)[run["seen"][n]:] for n in fleet.hosts}
-    return run
-
-
-def why(run):
-    return run["stdout"][-8000:]
-
-
-def recap(run, host):
-    """The PLAY RECAP line of HOST (the first play's counts are summed there)."""
-    for line in run["stdout"].splitlines():
-        if line.startswith(host + " ") and " : ok=" in line:
-            return line
-    return ""
+# The run's exit, output, facts and records; the end of its output; a host's PLAY RECAP line.
+finish = fix_wu_run.finish
+why = fix_wu_run.why
+recap = fix_wu_run.recap
 
 
 def journal_entry(host):
