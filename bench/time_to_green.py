@@ -227,7 +227,7 @@ def oracle_bound(every: dict, oracle: dict) -> dict:
             "cheapest_leaves_out": dropped}
 
 
-def _oracle_notes(every: dict, oracle: dict, rc: int) -> list:
+def _oracle_notes(every: dict, oracle: dict) -> list:
     bound = oracle_bound(every, oracle)
     notes = []
     if bound["ratio"] is not None:
@@ -250,7 +250,7 @@ def _oracle_notes(every: dict, oracle: dict, rc: int) -> list:
               if cause not in NO_CURE and c["fixed"] < c["hosts"]]
     if missed:
         notes.append("baseline_oracle.yml did not fix every host with a cure (fixed/hosts): " + ", ".join(missed))
-    if rc == 2:
+    if oracle.get("rc") == 2:
         notes.append("baseline_oracle.yml exited 2: a cure failed on some host (the oracle ignores no error)")
     return notes
 
@@ -281,7 +281,7 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
                 "with no target" if "stop_early" in fleets else "; stop-early baseline_ladder.yml not run")
              + ("" if "oracle" in fleets else "; oracle baseline_oracle.yml not run")]
     if "oracle" in fleets:
-        notes += _oracle_notes(every, fleets["oracle"], fleets["oracle"]["rc"])
+        notes += _oracle_notes(every, fleets["oracle"])
     for kind, r in fleets.items():
         if r["rc"] not in (0, 2):  # 2: some host failed a task, which the baselines expect
             notes.append("%s exited %d: %s" % (FLEETS[kind][2], r["rc"], r["tail"][-600:]))

@@ -127,11 +127,13 @@ def test_time_to_green_oracle_rows_and_bound():
     # As many hosts as every step fixed (3), cheapest first: insider 0.5 + two no_cause 0.75.
     assert bound["host_hours_cheapest"] == pytest.approx(2.0)
     assert bound["cheapest_leaves_out"] == ["low_disk"]  # the dearest fixed host (1.0 h) is the one left broken
-    notes = time_to_green._oracle_notes(every, oracle, 0)
+    oracle["rc"] = 0
+    notes = time_to_green._oracle_notes(every, oracle)
     assert len(notes) == 1 and "lower bound" in notes[0] and "0.35 target" in notes[0]
     # A host with a cure the oracle did not fix, and a failed cure, are said.
     oracle["per_cause"]["low_disk"]["fixed"] = 0
-    notes = time_to_green._oracle_notes(every, oracle, 2)
+    oracle["rc"] = 2
+    notes = time_to_green._oracle_notes(every, oracle)
     assert any("low_disk 0/1" in n for n in notes) and any("exited 2" in n for n in notes)
     assert not any("storage_fault 0/1" in n for n in notes)  # no cure exists: not a miss
     result = {"benchmark": "1 time to green", "rows": rows, "notes": notes, "ok": True,
