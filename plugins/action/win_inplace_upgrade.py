@@ -12,7 +12,7 @@ rolled back) -> report the build before and after; on a failure, the key lines
 of the setup logs and the decoded result code.
 
 Opt-in: refuses to touch the host unless accept_reboots is true. The
-decisions live in plugin_utils/inplace_upgrade.py; this file is the plumbing.
+decisions live in plugin_utils/_rungs/inplace_upgrade.py; this file is the plumbing.
 """
 from __future__ import annotations
 
@@ -21,9 +21,10 @@ import time
 from ansible.plugins.action import ActionBase
 
 from ansible_collections.ansible.windows.plugins.plugin_utils._reboot import reboot_host
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session, isotime
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import inplace_upgrade as ipu
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, script_caller
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import isotime
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import inplace_upgrade as ipu
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import ScriptError, script_caller
 
 ARGUMENT_SPEC = {
     "image": {"type": "str", "required": True},

@@ -16,7 +16,7 @@
    it finds beside the target (windows-facts.md, checkpoint cumulative updates).
    wusa.exe is denied over WinRM and win_hotfix cannot read the 24H2 .msu
    format (windows-facts.md), hence DISM.
-Decisions live in plugin_utils/kb_install.py; this file is the plumbing.
+Decisions live in plugin_utils/_rungs/kb_install.py; this file is the plumbing.
 """
 from __future__ import annotations
 
@@ -24,23 +24,23 @@ import os
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import kb_install
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.client import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import kb_install
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.client import (
     DEFAULT_CATALOG_URL,
     CatalogClient,
 )
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.errors import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.errors import (
     CatalogError,
     CatalogNoResultsError,
     UnsafeUrlError,
 )
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.dism_output import parse_dism
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.download_cache import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.dism_output import parse_dism
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.download_cache import (
     CacheError,
     DownloadCache,
 )
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import (
     ScriptError,
     run_script,
     script_caller,

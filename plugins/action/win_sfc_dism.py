@@ -8,7 +8,7 @@ system files" (KB 929833) tells for Windows 10/11: sfc repairs files from the
 component store, so the store has to be sound first.
 
 Both tools run 10-30 minutes, longer than a WinRM operation should stay open,
-so each runs detached on the host (plugin_utils/detached.py) and is polled;
+so each runs detached on the host (plugin_utils/_host/detached.py) and is polled;
 the plumbing here is thin, the decisions live in plan_commands()/judge_*().
 """
 from __future__ import annotations
@@ -18,12 +18,12 @@ import time
 from ansible.errors import AnsibleError
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import detached, host_session
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.dism_output import parse_dism
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.script_runner import ScriptError, script_caller
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.sfc_output import parse_sfc, summarize_cbs_sr
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.wim_info import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.dism_output import parse_dism
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import ScriptError, script_caller
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import parse_sfc, summarize_cbs_sr
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.wim_info import (
     WimInfoError, merge_details, parse_wim_info, pick_index, source_argument)
 
 DISM_OPERATIONS = {"check": "CheckHealth", "scan": "ScanHealth", "restore": "RestoreHealth"}

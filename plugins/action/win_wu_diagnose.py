@@ -11,9 +11,9 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import diagnosis
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import ladder
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import diagnosis
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 
 ARGUMENT_SPEC = {
     "min_free_gb": {"type": "float", "default": diagnosis.DEFAULT_MIN_FREE_GB},

@@ -3,10 +3,10 @@
 """Action plugin of winrepair.windows_update.win_wu_journal.
 
 Read: one read-only script run (also in check mode). Write: read, merge the
-entry on the controller (plugin_utils/journal.py), write the whole text
+entry on the controller (plugin_utils/_ladder/journal.py), write the whole text
 atomically; nothing is written when the entry is unchanged or in check mode.
 Lock (lock=acquire|release): the run lock next to the journal
-(plugin_utils/run_lock.py, script wu_journal_lock); an acquire then reads the
+(plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
 journal, so the caller sees the entry as it is under the lock. Check mode
 takes no lock (it changes nothing).
 """
@@ -14,10 +14,10 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import journal
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import run_lock
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import journal
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import run_lock
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 
 ARGUMENT_SPEC = {
     "path": {"type": "str", "default": journal.DEFAULT_PATH},

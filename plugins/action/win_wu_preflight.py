@@ -13,7 +13,7 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 
 ARGUMENT_SPEC = {
     "restore_point": {"type": "bool", "default": False},

@@ -3,7 +3,7 @@
 """Action plugin of winrepair.windows_update.win_wu_reset.
 
 Thin plumbing: read the host (wu_reset_state.ps1), plan on the controller
-(plugin_utils/wu_reset_plan.py), then either show the plan (check mode) or
+(plugin_utils/_rungs/wu_reset_plan.py), then either show the plan (check mode) or
 carry it out in one round trip (wu_reset_apply.ps1, which rolls itself back on
 the host when a step fails) and turn its journal into the module's result.
 Why the work is split this way: see the docstring of wu_reset_plan.py.
@@ -12,8 +12,8 @@ from __future__ import annotations
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import script_runner
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import wu_reset_plan as planner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import wu_reset_plan as planner
 
 ARGUMENT_SPEC = {
     "level": {"type": "str", "default": "standard", "choices": list(planner.LEVELS)},

@@ -4,7 +4,7 @@
 
 Never talks to a host. Gathers each play host's ``wu_remediation`` and
 ``wu_diagnosis`` from hostvars (or takes ``hosts_data``), builds the summary
-with plugin_utils/fleet_report.py and writes the chosen renderings into
+with plugin_utils/_ladder/fleet_report.py and writes the chosen renderings into
 ``dest``. A file is rewritten only when its content differs, so ``changed``
 means "the report changed"; check mode writes nothing and says what would.
 """
@@ -16,7 +16,7 @@ from collections.abc import Mapping
 
 from ansible.plugins.action import ActionBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import fleet_report
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import fleet_report
 
 FORMATS = ("json", "markdown", "html")
 FACTS = ("wu_remediation", "wu_diagnosis")

@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The hresult filter: an error number in any spelling -> a dict of facts.
 
-The table lives in plugin_utils/hresult.py so the action plugins and this
+The table lives in plugin_utils/_parse/hresult.py so the action plugins and this
 filter agree; this file only adapts it to Jinja (errors as AnsibleFilterError).
 Documentation: hresult.yml next to this file.
 """
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.hresult import decode
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode
 
 
 def hresult(value):

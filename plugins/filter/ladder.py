@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Filters of the ladder driver (role wu_remediate): the decisions, in Python.
 
-The logic lives in plugin_utils/remediation.py (and the policy in ladder.py);
+The logic lives in plugin_utils/_ladder/remediation.py (and the policy in ladder.py);
 this file only adapts it to Jinja. Each filter returns a new value and never
 changes its input, so a role can `set_fact` the result. Documentation: the
 .yml file of each filter next to this file.
@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from ansible.errors import AnsibleFilterError
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 
 
 def _wrap(name, func):

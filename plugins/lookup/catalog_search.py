@@ -183,12 +183,12 @@ _raw:
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.client import CatalogClient
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.errors import (
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.client import CatalogClient
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.errors import (
     CatalogError,
     CatalogNoResultsError,
 )
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.selection import annotate
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.selection import annotate
 
 
 class LookupModule(LookupBase):

@@ -137,7 +137,7 @@ msg:
   type: str
 hresult:
   description: The decoded failure code of DISM (from its C(Error:) line or exit code), as
-    plugin_utils/hresult.py decode() gives it (hex, name, meaning, category, hint, ...).
+    plugin_utils/_parse/hresult.py decode() gives it (hex, name, meaning, category, hint, ...).
   returned: when DISM failed
   type: dict
   sample: {"hex": "0x800F081F", "name": "CBS_E_SOURCE_MISSING", "category": "source_missing"}

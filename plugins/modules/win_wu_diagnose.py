@@ -32,7 +32,7 @@ description:
   C(storage_fault), C(wu_services_disabled) (a Windows Update service is disabled or missing) and
   C(unknown_update_failure) (updates fail with no known signature)."
 - "Rungs, cheapest first: C(preflight), C(sfc_dism), C(reset), C(catalog_install), C(inplace_upgrade),
-  C(manual). The map from cause to rung is in the collection's C(plugin_utils/ladder.py)."
+  C(manual). The map from cause to rung is in the collection's C(plugin_utils/_ladder/ladder.py)."
 - A probe that fails on the host (for example remote COM access to the update history denied) does not
   fail the task; it is listed in RV(probe_errors) and the diagnosis uses the rest.
 - The module never changes the host and returns C(changed=false); it runs the same in check mode.

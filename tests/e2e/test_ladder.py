@@ -26,21 +26,17 @@ import copy
 import json
 import os
 import subprocess
-import sys
 import threading
 import time
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", ".."))
-if os.path.join(_ROOT, "tests") not in sys.path:
-    sys.path.insert(0, os.path.join(_ROOT, "tests"))
 
-from winsim import causes as causes_mod  # noqa: E402
-from winsim import fix_wu_run  # noqa: E402
-from winsim.detached import setup_exe  # noqa: E402
-from winsim.fake_catalog import FakeCatalog  # noqa: E402
-from winsim.fleet import Fleet  # noqa: E402
+from winsim import causes as causes_mod
+from winsim import fix_wu_run
+from winsim.detached import setup_exe
+from winsim.fake_catalog import FakeCatalog
+from winsim.fleet import Fleet
 
 KB = "KB5043080"
 ISO = "C:\\iso\\Win11_24H2_English_x64.iso"

@@ -26,7 +26,6 @@ from __future__ import annotations
 
 import datetime
 import os
-import sys
 import tempfile
 import traceback
 from dataclasses import dataclass, field
@@ -35,17 +34,13 @@ from typing import Callable, Optional
 _HERE = os.path.dirname(os.path.abspath(__file__))
 _TESTS = os.path.dirname(_HERE)
 _REPO = os.path.dirname(_TESTS)
-for _p in (_TESTS, os.path.join(_TESTS, "unit", "plugins", "action"),
-           os.path.join(_REPO, "build", "collections")):
-    if _p not in sys.path:
-        sys.path.insert(0, _p)
 
-from ansible.errors import AnsibleConnectionFailure  # noqa: E402
-from fake_host import FakeHost  # noqa: E402
+from ansible.errors import AnsibleConnectionFailure
+from winsim.fake_host import FakeHost
 
-from winsim import winpath  # noqa: E402
-from winsim.detached import setup_exe  # noqa: E402
-from winsim.model import Clock, Folder, HostModel  # noqa: E402
+from winsim import winpath
+from winsim.detached import setup_exe
+from winsim.model import Clock, Folder, HostModel
 
 SD = "C:\\Windows\\SoftwareDistribution"
 CR = "C:\\Windows\\System32\\catroot2"

@@ -25,10 +25,10 @@ from ansible.errors import AnsibleError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-import faultlib
+from reliability import faultlib
 from winsim import scripts as sim_scripts
 
-SCRIPT_DIR = os.path.join(faultlib._REPO, "plugins", "plugin_utils", "powershell")
+SCRIPT_DIR = os.path.join(faultlib._REPO, "plugins", "plugin_utils", "_host", "powershell")
 INT32 = (-2 ** 31, 2 ** 31 - 1)
 SETTINGS = settings(max_examples=12, deadline=None, suppress_health_check=list(HealthCheck), database=None)
 
@@ -112,7 +112,7 @@ def assert_sound(rung, result, before=None):
 
 
 def faultlib_state(host):
-    from test_check_mode import state
+    from reliability.test_check_mode import state
     return state(host)
 
 
@@ -151,7 +151,7 @@ def test_catalog_install_kb(kb):
 @example(kb="00000٠")
 @example(kb="KB" + "1" * 40)
 def test_journal_kb(kb):
-    from test_check_mode import _journal_rung
+    from reliability.test_check_mode import _journal_rung
     rung, result = run(lambda tmp: _journal_rung(tmp, None), {"kb": kb, "entry": {"verdict": "fixed"}})
     assert_sound(rung, result)
     if result.get("failed"):
@@ -181,7 +181,7 @@ def test_catalog_install_unknown_architecture_or_product(arch, product):
 @SETTINGS
 @given(path=PATH)
 def test_journal_path_reaches_the_host_unchanged(path):
-    from test_check_mode import _journal_rung
+    from reliability.test_check_mode import _journal_rung
     rung, result = run(lambda tmp: _journal_rung(tmp, None), {"path": path, "kb": "KB5043080",
                                                               "entry": {"note": path}})
     before = None
@@ -240,7 +240,7 @@ HUGE = st.one_of(st.integers(min_value=2 ** 31, max_value=10 ** 30), st.integers
 @SETTINGS
 @given(value=HUGE, option=st.sampled_from(["history_count", "event_count", "cbs_tail_lines", "since_days"]))
 def test_diagnose_huge_counts(value, option):
-    from test_check_mode import _diagnose_rung
+    from reliability.test_check_mode import _diagnose_rung
     rung, result = run(lambda tmp: _diagnose_rung(tmp, None), {option: value})
     assert_sound(rung, result)
     assert result.get("failed") and option in result["msg"] and rung.host.records == []

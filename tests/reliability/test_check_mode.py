@@ -19,7 +19,7 @@ import os
 
 import pytest
 
-import faultlib
+from reliability import faultlib
 from winsim.fake_catalog import FakeCatalog
 
 # Scripts that only read the host and so run outside -WhatIf too (their

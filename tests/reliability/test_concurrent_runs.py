@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-import fixwu
+from reliability import fixwu
 
 SCENARIO = {
     "fleet": {"time_scale": 600, "base_address": "127.0.93.1", "port": 0},

@@ -16,7 +16,7 @@ import os
 
 import pytest
 
-import faultlib
+from reliability import faultlib
 from winsim.fake_catalog import FakeCatalog
 
 

@@ -34,7 +34,7 @@ import time
 
 import pytest
 
-import fixwu
+from reliability import fixwu
 
 KB = fixwu.KB
 SUPERSEDING = "KB5048667"

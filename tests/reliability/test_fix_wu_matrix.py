@@ -49,7 +49,7 @@ import time
 
 import pytest
 
-import fixwu
+from reliability import fixwu
 from winsim.fake_catalog import FakeCatalog
 from winsim.model import Antivirus
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime
 
-import fixwu
+from reliability import fixwu
 from winsim.model import Folder, HostModel
 
 BOOT = datetime.datetime(2026, 11, 22, 3, 0, tzinfo=datetime.timezone.utc)

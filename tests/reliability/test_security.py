@@ -10,10 +10,10 @@ import os
 import pytest
 import yaml
 
-import faultlib
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import kb_install
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog import allowlist
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils.catalog.errors import UnsafeUrlError
+from reliability import faultlib
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import kb_install
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog import allowlist
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.errors import UnsafeUrlError
 from winsim.pytest_plugin import run_play, start_fleet
 
 REPO = faultlib._REPO

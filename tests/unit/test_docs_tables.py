@@ -20,7 +20,8 @@ import re
 import pytest
 import yaml
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import diagnosis, hresult, ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import diagnosis, ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import hresult
 
 TOP = pathlib.Path(__file__).resolve().parents[2]
 DOCS = TOP / "docs"

@@ -5,7 +5,7 @@
 No PowerShell runs here: tree-sitter-pwsh reads the files (winsim/pwsh_parse.py).
 1. Every *.ps1 / *.psm1 under plugins/ and roles/ parses without ERROR or
    MISSING nodes, except lines in KNOWN_MISSES.
-2. Every plugins/plugin_utils/powershell/NAME.ps1 has tests/winsim/scripts/NAME.py
+2. Every plugins/plugin_utils/_host/powershell/NAME.ps1 has tests/winsim/scripts/NAME.py
    and vice versa; the model's PARAMETERS equal the script's param() names and
    RESULT_KEYS equal the keys of the hashtable set to $Ansible.Result.
 The fixtures under tests/fixtures/ps/ test the checker itself, so this file
@@ -35,11 +35,11 @@ KNOWN_MISSES = (
     # A `default` clause on the same line right after another switch clause
     # (valid: PowerShell Language Specification 3.0, 8.6, statement terminators
     # between switch clauses are optional). Written on separate lines, it parses.
-    KnownMiss("plugins/plugin_utils/powershell/wu_reset_apply.ps1",
+    KnownMiss("plugins/plugin_utils/_host/powershell/wu_reset_apply.ps1",
               "$mode = switch ($svc.StartMode) { 'Auto' { 'auto' } 'Manual' { 'manual' } 'Disabled' { 'disabled' } "
               "default { \"$($svc.StartMode)\".ToLowerInvariant() } }",
               "switch default clause on one line"),
-    KnownMiss("plugins/plugin_utils/powershell/wu_reset_apply.ps1",
+    KnownMiss("plugins/plugin_utils/_host/powershell/wu_reset_apply.ps1",
               "$status = switch ($proc.ExitCode) { 0 { 'registered' } 4 { 'no_entry_point' } default { 'failed' } }",
               "switch default clause on one line"),
 )
@@ -86,7 +86,7 @@ def pairing_problems(script_dir: str) -> list:
     have_models = set(scripts.model_names())
     return (["script %s.ps1 has no model tests/winsim/scripts/%s.py" % (n, n)
              for n in sorted(have_scripts - have_models)]
-            + ["model %s has no script plugins/plugin_utils/powershell/%s.ps1" % (n, n)
+            + ["model %s has no script plugins/plugin_utils/_host/powershell/%s.ps1" % (n, n)
                for n in sorted(have_models - have_scripts)])
 
 
@@ -140,7 +140,7 @@ def test_known_miss_is_allowed_only_for_its_file():
     text = read(fixture("label.ps1"))
     assert pwsh_parse.syntax_problems(text, fixture("label.ps1"), KNOWN_MISSES) == []
     # The same line in another file is still an error.
-    assert pwsh_parse.syntax_problems(text, "plugins/plugin_utils/powershell/x.ps1", KNOWN_MISSES)
+    assert pwsh_parse.syntax_problems(text, "plugins/plugin_utils/_host/powershell/x.ps1", KNOWN_MISSES)
     assert pwsh_parse.syntax_problems(text, fixture("label.ps1"), ())
 
 

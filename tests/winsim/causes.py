@@ -173,7 +173,7 @@ CAUSES = {c.name: c for c in (
           "the catalog database in System32\\catroot2 is inconsistent; signatures cannot be checked",
           # CRYPT_E_FILE_ERROR 0x80092003 (winerror.h; KB 947821 table). 0x80092004 CRYPT_E_NOT_FOUND
           # is deliberately not used: KB 947821 lists it among the component-store codes and
-          # plugins/plugin_utils/diagnosis.py maps it there. Cure: rename catroot2 (reset steps,
+          # plugins/plugin_utils/_ladder/diagnosis.py maps it there. Cure: rename catroot2 (reset steps,
           # same Microsoft article). CryptSvc checks catalog signatures for DISM too (modelled:
           # the offline route is blocked as well; unverified).
           CRYPT_E_FILE_ERROR, "install", CRYPT_E_FILE_ERROR, None,

@@ -4,7 +4,7 @@
 
 What it serves:
   Search.aspx?q=KB4022233 / KB5000001 / Windows 11 Security Update
-      the real captures in ../shared/fixtures/catalog/ beside the repository (byte for byte);
+      the real captures in tests/fixtures/catalog/ (byte for byte; sources in its README);
   POST-back for page 2 of "Windows 11 Security Update"
       a SYNTHETIC last page built from page 1's markup with other guids;
   Search.aspx?q=<anything naming Windows 11 Version 24H2 / KB50xxxxx of the scenario>
@@ -40,9 +40,8 @@ from collections import Counter
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, quote_plus, unquote, urlsplit
 
-# The captures live in the shared/ folder beside the repository (../shared).
-FIXTURES = os.environ.get("WINREPAIR_CATALOG_FIXTURES") or os.path.normpath(os.path.join(
-    os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "shared", "fixtures", "catalog"))
+# Real catalog responses, kept in the repository with their sources (tests/fixtures/catalog/README.md).
+FIXTURES = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "fixtures", "catalog"))
 CAPTURE_W11 = "search_windows11_security_update_page1of40_2025.html"
 CAPTURE_NONE = "search_KB5000001_no_results_2025.html"
 CAPTURE_KB4022233 = "search_KB4022233_single_last_page_2019.html"

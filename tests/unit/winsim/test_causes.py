@@ -6,17 +6,12 @@ from __future__ import annotations
 
 import datetime
 import os
-import sys
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-for _path in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
-from winsim import causes, winpath  # noqa: E402
-from winsim.model import Clock, HostModel, NotModelled, PendingReboot, RunContext  # noqa: E402
+from winsim import causes, winpath
+from winsim.model import Clock, HostModel, NotModelled, PendingReboot, RunContext
 
 KB = "KB5043080"
 T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
@@ -297,7 +292,7 @@ def test_apply_scenario_causes_forms():
 @pytest.mark.parametrize("cause,variant", CASES, ids=CASE_IDS)
 def test_collection_diagnosis_names_the_seeded_cause(cause, variant):
     """The evidence is what win_wu_diagnose reads: its top cause is the seeded one."""
-    from ansible_collections.winrepair.windows_update.plugins.plugin_utils import diagnosis
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import diagnosis
     from winsim.scripts import wu_diagnose
 
     host, _blocker = seeded(cause, variant)

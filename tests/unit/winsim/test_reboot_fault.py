@@ -17,20 +17,15 @@ import datetime
 import hashlib
 import json
 import os
-import sys
 import time
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-for _path in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
-from winsim import detached, dispatch, power, winpath  # noqa: E402
-from winsim.model import Clock, HostModel, ProtocolFault  # noqa: E402
-from winsim.payload import Invocation  # noqa: E402
-from winsim.server import HostServer  # noqa: E402
+from winsim import detached, dispatch, power, winpath
+from winsim.model import Clock, HostModel, ProtocolFault
+from winsim.payload import Invocation
+from winsim.server import HostServer
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 ROOT = "C:\\ProgramData\\winrepair\\runs"

@@ -12,22 +12,17 @@ from __future__ import annotations
 import datetime
 import json
 import os
-import sys
 from unittest.mock import MagicMock
 
 import pytest
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", ".."))
-for _path in (os.path.join(_ROOT, "build", "collections"), os.path.join(_ROOT, "tests")):
-    if _path not in sys.path:
-        sys.path.insert(0, _path)
 
-from ansible_collections.ansible.windows.plugins.action.win_updates import ActionModule  # noqa: E402
+from ansible_collections.ansible.windows.plugins.action.win_updates import ActionModule
 
-from winsim import causes, dispatch  # noqa: E402
-from winsim.model import Clock, HostModel  # noqa: E402
-from winsim.modules import win_updates as model  # noqa: E402
-from winsim.payload import Invocation  # noqa: E402
+from winsim import causes, dispatch
+from winsim.model import Clock, HostModel
+from winsim.modules import win_updates as model
+from winsim.payload import Invocation
 
 KB = "KB5043080"
 OTHER = "KB5050300"

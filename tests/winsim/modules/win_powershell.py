@@ -2,7 +2,7 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Model of ansible.windows.win_powershell running the collection's own scripts.
 
-Only scripts whose exact text is one of plugins/plugin_utils/powershell/*.ps1
+Only scripts whose exact text is one of plugins/plugin_utils/_host/powershell/*.ps1
 run (see winsim/scripts/__init__.py); any other text is NotModelled, named by
 its first line. Behaviour after ansible.windows 3.3.0
 plugins/modules/win_powershell.ps1 / win_powershell.py:

@@ -2,8 +2,8 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Models of the collection's PowerShell scripts, and how win_powershell finds them.
 
-The collection sends the text of plugins/plugin_utils/powershell/NAME.ps1 as
-win_powershell's `script` (plugins/plugin_utils/script_runner.py load_script:
+The collection sends the text of plugins/plugin_utils/_host/powershell/NAME.ps1 as
+win_powershell's `script` (plugins/plugin_utils/_host/script_runner.py load_script:
 read as UTF-8 text, so universal newlines apply). The simulator recognises a
 script by the SHA-256 of that exact text and runs the model
 tests/winsim/scripts/NAME.py, which declares:
@@ -30,9 +30,9 @@ from typing import Optional
 
 from ..model import NotModelled
 
-# plugins/plugin_utils/powershell of the collection (tests/winsim/scripts -> repo root).
+# plugins/plugin_utils/_host/powershell of the collection (tests/winsim/scripts -> repo root).
 SCRIPT_DIR = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)),
-                                           "..", "..", "..", "plugins", "plugin_utils", "powershell"))
+                                           "..", "..", "..", "plugins", "plugin_utils", "_host", "powershell"))
 MODEL_DIR = os.path.dirname(os.path.abspath(__file__))
 # Tests may register a model object under a script name instead of a file here.
 MODEL_OVERRIDES: dict = {}

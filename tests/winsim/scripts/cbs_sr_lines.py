@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/cbs_sr_lines.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/cbs_sr_lines.ps1 (read-only).
 
 host.cbs_log holds the lines of %windir%\\Logs\\CBS\\CBS.log; sfc writes its
 lines there tagged [SR] (KB 929833, "Use the System File Checker tool").

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/detached_start.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/detached_start.ps1.
 
 Registers a scheduled task running as SYSTEM that runs the command with its
 output in C:\\ProgramData\\winrepair\\runs\\<RunId>; the same RunId again finds

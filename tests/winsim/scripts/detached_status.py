@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/detached_status.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/detached_status.ps1.
 
 The state of a detached run (running while its modelled duration has not
 passed on the fleet clock, then exited with the command's exit code), the

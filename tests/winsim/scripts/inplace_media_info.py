@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/inplace_media_info.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/inplace_media_info.ps1 (read-only).
 
 Reads the drive iso_mount's model filled from a simulated ISO
 (tests/winsim/detached/setup_exe.py make_media): setup.exe's ProductVersion and

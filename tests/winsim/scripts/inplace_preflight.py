@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/inplace_preflight.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/inplace_preflight.ps1 (read-only).
 
 The installed Windows from the host's OSInfo, free space from Disk, a pending
 restart from PendingReboot, the ISO from host.files and the mounts iso_mount's

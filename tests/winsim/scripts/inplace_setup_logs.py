@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/inplace_setup_logs.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/inplace_setup_logs.ps1 (read-only).
 
 The setup logs tests/winsim/detached/setup_exe.py wrote, filtered as the
 script filters them (lines with ", Error " / ", Fatal Error " or a 0x........

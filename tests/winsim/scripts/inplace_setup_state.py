@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/inplace_setup_state.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/inplace_setup_state.ps1 (read-only).
 
 First brings the host up to date with tests/winsim/detached/setup_exe.py
 (a finished downlevel run, the offline phases after the restart), then reports

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/iso_mount.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/iso_mount.ps1.
 
 Mount-DiskImage attaches the ISO read-only and Windows gives its volume the
 first free drive letter (learn.microsoft.com/powershell/module/storage/mount-diskimage);

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/kb_installed.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/kb_installed.ps1 (read-only).
 
 Values as the registry CurrentVersion key (DisplayVersion, CurrentBuildNumber,
 UBR, EditionID, InstallationType "Client"/"Server") and Win32_OperatingSystem

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/sfc_dism_preflight.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/sfc_dism_preflight.ps1 (read-only).
 
 Host facts as the registry's CurrentVersion key (EditionID, CurrentBuildNumber,
 UBR, InstallationType "Client"/"Server") and Win32_OperatingSystem.Caption

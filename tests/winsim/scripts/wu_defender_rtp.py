@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_defender_rtp.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_defender_rtp.ps1.
 
 host.defender_enabled stands for Defender's antivirus running in active mode
 with real-time protection on. With a third-party antivirus registered the

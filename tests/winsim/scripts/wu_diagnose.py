@@ -1,9 +1,9 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_diagnose.ps1 (read-only evidence gathering).
+"""Model of plugins/plugin_utils/_host/powershell/wu_diagnose.ps1 (read-only evidence gathering).
 
 Builds, from the HostModel, the raw values the script reads on Windows: no
-decisions (those are plugins/plugin_utils/diagnosis.py). Sources of what is
+decisions (those are plugins/plugin_utils/_ladder/diagnosis.py). Sources of what is
 imitated, probe by probe:
 - OS: HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion (ProductName,
   EditionID, DisplayVersion, CurrentBuild, UBR) and Win32_OperatingSystem

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_disk_cleanup.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_disk_cleanup.ps1.
 
 Removes the Windows Update folder backups (SoftwareDistribution.bak-*,
 System32\\catroot2.bak-*, Network\\Downloader.bak-*) whose name stamp is older

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_insider_leave.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_insider_leave.ps1.
 
 host.insider stands for HKLM\\SOFTWARE\\Microsoft\\WindowsSelfHost\\Applicability
 and `bcdedit /enum {current}` flightsigning (windows-facts.md). Leaving

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_journal_lock.ps1 (the ladder's run lock).
+"""Model of plugins/plugin_utils/_host/powershell/wu_journal_lock.ps1 (the ladder's run lock).
 
 - acquire: [System.IO.File]::Open with FileMode.CreateNew throws an
   IOException when the file exists (learn.microsoft.com dotnet/api/

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_journal_read.ps1 (read-only).
+"""Model of plugins/plugin_utils/_host/powershell/wu_journal_read.ps1 (read-only).
 
 The journal is a file in the host model (host.files), so it survives the
 modelled reboots like a file on disk. [System.IO.File]::ReadAllText with

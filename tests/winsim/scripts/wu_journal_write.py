@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_journal_write.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_journal_write.ps1.
 
 New-Item -ItemType Directory -Force creates the folder and its parents;
 [System.IO.File]::WriteAllText writes the temporary file; File.Replace

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_reset_apply.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_reset_apply.ps1.
 
 Follows the script step by step (same step ids, same journal and rollback
 entries) and changes the HostModel as the script would.

@@ -1,6 +1,6 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-"""Model of plugins/plugin_utils/powershell/wu_restore_point.ps1.
+"""Model of plugins/plugin_utils/_host/powershell/wu_restore_point.ps1.
 
 - host.os.supports_restore_points: client SKUs have System Restore, Server has
   not (Win32_OperatingSystem ProductType 1 = workstation).

@@ -13,7 +13,7 @@ from __future__ import annotations
 import datetime
 
 from ansible.errors import AnsibleConnectionFailure
-from fake_host import FakeHost as SimulatedHost
+from winsim.fake_host import FakeHost as SimulatedHost
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_inplace_upgrade import ActionModule
 from winsim.detached import setup_exe

@@ -21,11 +21,11 @@ import threading
 
 import pytest
 
-from fake_host import FakeHost  # noqa: E402
+from winsim.fake_host import FakeHost  # noqa: E402
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_kb_catalog_install import (  # noqa: E402
     ActionModule)
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation  # noqa: E402
 from winsim import winpath  # noqa: E402
 from winsim.detached import dism_packages  # noqa: E402
 from winsim.fake_catalog import fake_catalog, fake_catalog_server  # noqa: E402,F401 pylint: disable=unused-import

@@ -13,10 +13,10 @@ import datetime
 
 import pytest
 from ansible.errors import AnsibleConnectionFailure
-from fake_host import FakeHost as SimulatedHost
+from winsim.fake_host import FakeHost as SimulatedHost
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import remediation
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 from winsim.detached import tools
 from winsim.model import Clock, HostModel
 

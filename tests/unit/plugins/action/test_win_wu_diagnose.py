@@ -12,7 +12,7 @@ import datetime
 
 import pytest
 import yaml
-from fake_host import FakeHost  # noqa: E402
+from winsim.fake_host import FakeHost  # noqa: E402
 
 from ansible.errors import AnsibleActionFail  # noqa: E402
 

@@ -8,11 +8,11 @@ import threading
 
 import pytest
 
-from fake_host import FakeHost
+from winsim.fake_host import FakeHost
 from winsim.model import HostModel
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_wu_journal import ActionModule
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils import run_lock
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import run_lock
 
 JOURNAL = "C:\\ProgramData\\winrepair\\journal.json"
 LOCK = (JOURNAL + ".lock").lower()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from fake_host import FakeHost as SimulatedHost
+from winsim.fake_host import FakeHost as SimulatedHost
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_wu_reset import ActionModule
 from winsim import winpath

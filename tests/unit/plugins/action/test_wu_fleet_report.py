@@ -5,22 +5,17 @@ from __future__ import annotations
 
 import json
 import os
-import sys
 from unittest.mock import MagicMock
 
 import pytest
 import yaml
 
-_ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
-_COLLECTIONS = os.path.join(_ROOT, "build", "collections")
-if _COLLECTIONS not in sys.path:
-    sys.path.insert(0, _COLLECTIONS)
 
-from ansible.errors import AnsibleActionFail  # noqa: E402
-from ansible.utils.unsafe_proxy import wrap_var  # noqa: E402
+from ansible.errors import AnsibleActionFail
+from ansible.utils.unsafe_proxy import wrap_var
 
-from ansible_collections.winrepair.windows_update.plugins.action import wu_fleet_report as action  # noqa: E402
-from ansible_collections.winrepair.windows_update.plugins.modules import wu_fleet_report as doc  # noqa: E402
+from ansible_collections.winrepair.windows_update.plugins.action import wu_fleet_report as action
+from ansible_collections.winrepair.windows_update.plugins.modules import wu_fleet_report as doc
 
 
 def remediation(host, verdict="fixed", fixed_by="reset", seconds=600):

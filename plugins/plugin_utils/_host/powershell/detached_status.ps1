@@ -1,0 +1,159 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+#
+# The state of a run that detached_start.ps1 started: running, exited (with
+# its exit code), lost (its task stopped without an exit code: a reboot, the
+# execution time limit) or unknown (no such run). Returns the output written
+# since the caller's byte offsets, base64 encoded: the raw bytes, because sfc
+# writes UTF-16LE and DISM the OEM code page; the controller decodes them.
+#
+# boot_time is the host's last boot (Win32_OperatingSystem LastBootUpTime,
+# UTC): a run found lost that started before it was ended by a restart, and
+# the controller may start it again (plugin_utils/_host/detached.py).
+#
+# Once the run has ended and all its output was handed out, the run is marked
+# collected (collected.json) and its scheduled task unregistered; the run
+# folder stays as the record of the run. Those are the only changes this
+# script makes, and doing them twice is harmless, so a poll can be repeated.
+[CmdletBinding()]
+param (
+    [Parameter(Mandatory)][string]$RunId,
+    [string]$WorkRoot = 'C:\ProgramData\winrepair\runs',
+    [long]$StdoutOffset = 0,
+    [long]$StderrOffset = 0,
+    [int]$MaxBytes = 65536
+)
+
+$ErrorActionPreference = 'Stop'
+$TaskPath = '\winrepair\'
+$Ansible.Changed = $false
+
+if ($RunId -notmatch '^[A-Za-z0-9][A-Za-z0-9_.-]{0,79}$') {
+    throw "RunId '$RunId' is not a valid run id"
+}
+
+function Read-Chunk([string]$Path, [long]$Offset, [int]$Max) {
+    # The command still writes the file: open it sharing read and write.
+    $answer = @{ b64 = ''; offset = $Offset; more = $false }
+    if (-not (Test-Path -LiteralPath $Path)) { return $answer }
+    $stream = [System.IO.File]::Open($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::Read,
+        [System.IO.FileShare]::ReadWrite)
+    try {
+        $length = $stream.Length
+        if ($Offset -ge $length) { return $answer }
+        $count = [int][Math]::Min([long]$Max, $length - $Offset)
+        $buffer = New-Object byte[] $count
+        $null = $stream.Seek($Offset, [System.IO.SeekOrigin]::Begin)
+        $read = $stream.Read($buffer, 0, $count)
+        $answer.b64 = [Convert]::ToBase64String($buffer, 0, $read)
+        $answer.offset = $Offset + $read
+        $answer.more = ($Offset + $read) -lt $length
+    }
+    finally {
+        $stream.Dispose()
+    }
+    return $answer
+}
+
+function Read-Json([string]$Path) {
+    if (Test-Path -LiteralPath $Path) {
+        return Get-Content -LiteralPath $Path -Raw | ConvertFrom-Json
+    }
+    return $null
+}
+
+$bootTime = $null
+try {
+    $os = Get-CimInstance -ClassName Win32_OperatingSystem -Property LastBootUpTime
+    $bootTime = $os.LastBootUpTime.ToUniversalTime().ToString('o')
+}
+catch {
+    # Without it the controller treats a lost run as before: it does not restart it.
+    $bootTime = $null
+}
+
+$runDir = Join-Path $WorkRoot $RunId
+$result = @{
+    run_id = $RunId
+    state = 'unknown'
+    exit_code = $null
+    error = $null
+    file_path = $null
+    arguments = $null
+    start_time = $null
+    end_time = $null
+    duration_seconds = $null
+    task_state = $null
+    last_task_result = $null
+    stdout_b64 = ''
+    stdout_offset = $StdoutOffset
+    stdout_more = $false
+    stderr_b64 = ''
+    stderr_offset = $StderrOffset
+    stderr_more = $false
+    boot_time = $bootTime
+}
+
+$spec = Read-Json (Join-Path $runDir 'command.json')
+if ($null -eq $spec) {
+    $Ansible.Result = $result
+    return
+}
+$result.file_path = $spec.file_path
+$result.arguments = $spec.arguments
+$result.start_time = $spec.requested_time
+$started = Read-Json (Join-Path $runDir 'started.json')
+if ($started) { $result.start_time = $started.start_time }
+$exit = Read-Json (Join-Path $runDir 'exit.json')
+$task = Get-ScheduledTask -TaskPath $TaskPath -TaskName $RunId -ErrorAction SilentlyContinue
+if ($task) {
+    $result.task_state = [string]$task.State
+    $info = $task | Get-ScheduledTaskInfo -ErrorAction SilentlyContinue
+    if ($info) { $result.last_task_result = $info.LastTaskResult }
+}
+
+if ($exit) {
+    $result.state = 'exited'
+    $result.exit_code = $exit.exit_code
+    $result.error = $exit.error
+    $result.end_time = $exit.end_time
+}
+elseif ($task -and ($task.State -eq 'Running' -or $task.State -eq 'Queued' -or -not $started)) {
+    $result.state = 'running'
+}
+else {
+    # The wrapper never wrote its exit record: the host rebooted, the task hit
+    # its execution time limit, or someone ended it.
+    $result.state = 'lost'
+}
+
+$out = Read-Chunk (Join-Path $runDir 'stdout.txt') $StdoutOffset $MaxBytes
+$err = Read-Chunk (Join-Path $runDir 'stderr.txt') $StderrOffset $MaxBytes
+$result.stdout_b64 = $out.b64
+$result.stdout_offset = $out.offset
+$result.stdout_more = $out.more
+$result.stderr_b64 = $err.b64
+$result.stderr_offset = $err.offset
+$result.stderr_more = $err.more
+
+if ($result.start_time) {
+    $until = if ($result.end_time) { [datetime]$result.end_time } else { Get-Date }
+    $result.duration_seconds = [int](($until.ToUniversalTime() - ([datetime]$result.start_time).ToUniversalTime()).TotalSeconds)
+}
+
+if ($result.state -ne 'running' -and -not $out.more -and -not $err.more) {
+    # Everything is handed out: mark the run collected so a later start with
+    # the same RunId starts afresh, and drop its task.
+    $collected = Join-Path $runDir 'collected.json'
+    if (-not (Test-Path -LiteralPath $collected)) {
+        @{ collected_time = (Get-Date).ToUniversalTime().ToString('o') } | ConvertTo-Json -Compress |
+            Set-Content -LiteralPath $collected -Encoding UTF8
+        $Ansible.Changed = $true
+    }
+    if ($task) {
+        Unregister-ScheduledTask -TaskPath $TaskPath -TaskName $RunId -Confirm:$false
+        $Ansible.Changed = $true
+    }
+}
+
+$Ansible.Result = $result

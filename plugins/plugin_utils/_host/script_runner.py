@@ -1,0 +1,80 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Run one of the collection's PowerShell scripts on a host through ansible.windows.win_powershell.
+
+Each script in ./powershell/ does one concern in one round trip. Inputs go in
+as win_powershell `parameters` (never spliced into the script text) and the
+script answers one structured object in `$Ansible.Result`.
+
+A script that only reads the host declares
+`[CmdletBinding(SupportsShouldProcess)]`: win_powershell then runs it in
+check mode too, with -WhatIf, so the action plugins can plan in check mode.
+"""
+from __future__ import annotations
+
+import os
+
+SCRIPT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "powershell")
+
+# win_powershell serialises the result to depth 2 by default and turns deeper
+# values into strings; the scripts answer lists of hashtables (services,
+# history entries), so they need more.
+RESULT_DEPTH = 8
+
+
+class ScriptError(Exception):
+    """A collection script failed on the host; carries win_powershell's result."""
+
+    def __init__(self, name, message, module_result=None):
+        super(ScriptError, self).__init__("%s: %s" % (name, message))
+        self.name = name
+        self.message = message
+        self.module_result = module_result or {}
+
+
+def script_path(name):
+    return os.path.join(SCRIPT_DIR, name + ".ps1")
+
+
+def load_script(name):
+    """The text of plugins/plugin_utils/_host/powershell/NAME.ps1."""
+    with open(script_path(name), "r", encoding="utf-8") as handle:
+        return handle.read()
+
+
+def run_script(action, name, parameters, task_vars):
+    """Run script NAME with PARAMETERS; return its `$Ansible.Result` dict.
+
+    action: the calling ActionBase (its connection and task are used).
+    Check mode is the task's: ansible-core sets it in the module arguments.
+    Raises ScriptError when the module fails or the script wrote errors.
+    """
+    module_args = {
+        "script": load_script(name),
+        "parameters": dict(parameters or {}),
+        "depth": RESULT_DEPTH,
+    }
+    result = action._execute_module(
+        module_name="ansible.windows.win_powershell",
+        module_args=module_args,
+        task_vars=task_vars,
+    )
+    if result.get("failed"):
+        raise ScriptError(name, result.get("msg") or "win_powershell failed", result)
+    errors = result.get("error") or []
+    if errors:
+        first = errors[0]
+        text = first.get("output") or first.get("exception", {}).get("message") or str(first)
+        raise ScriptError(name, text.strip(), result)
+    return result.get("result") or {}
+
+
+def script_caller(action, task_vars):
+    """A `call(name, parameters)` function bound to ACTION and TASK_VARS.
+
+    The shape DetachedRunner's call_script takes, and what the action plugins
+    pass around instead of repeating action/task_vars at every call.
+    """
+    def call(name, parameters):
+        return run_script(action, name, parameters, task_vars)
+    return call

@@ -1,0 +1,695 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The decisions of the ladder driver (role wu_remediate), as pure functions.
+
+The role only runs what these functions decide; the host work is in the
+modules. The policy itself (rungs, cause -> rung map) is ladder.py; this
+module turns a diagnosis into a climbing plan, keeps the record of one
+remediation (the fact ``wu_remediation`` and the host journal), resumes an
+interrupted run from the journal, reads each rung's module result and names
+the verdict.
+
+The record (``new_record``) is a dict:
+
+  version, host, target_kb, run_id, started, finished, check_mode, resumed,
+  causes [{name, confidence, evidence}], plan {...}, rungs_run [step, ...],
+  fixed_by, installed_kb, verdict, reason, next_steps [str], last_resorts [...],
+  evidence {...}
+
+A step: {rung, started, finished, outcome, changed, reboot_required,
+elapsed_seconds, host_seconds, details, verify, resumed}. ``outcome`` is one
+of STEP_OUTCOMES; ``verify`` is null or {outcome, kb, hresult, message, via}.
+"""
+from __future__ import annotations
+
+import datetime
+import re
+import uuid
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import isotime
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import ladder
+
+RECORD_VERSION = 1
+
+# Rungs the driver may use without being asked: cheap and safe first. The
+# repair install (hours, several restarts) is opt-in.
+DEFAULT_ENABLED = ("preflight", "sfc_dism", "reset", "catalog_install")
+OPT_IN_RUNGS = ("inplace_upgrade",)
+AUTOMATED_RUNGS = tuple(r for r in ladder.RUNGS if r != "manual")
+
+# A rung interrupted (connection lost, host restarted) is run again only when
+# running it again is safe: its module attaches to the run still going on the
+# host (sfc_dism, catalog_install, inplace_upgrade keep detached runs keyed by
+# their command line) or only reads and re-checks (preflight). The component
+# reset renames folders each time it runs: an interrupted reset is treated as
+# done and verified instead of being repeated.
+REPEAT_SAFE = frozenset(("preflight", "sfc_dism", "catalog_install", "inplace_upgrade"))
+
+STEP_OUTCOMES = ("started", "done", "failed", "skipped", "interrupted", "planned")
+VERIFY_OUTCOMES = ("installed", "failed", "not_offered", "reboot_pending")
+VERDICTS = ("fixed", "installed", "already_installed", "needs_person", "skipped_failing_disk", "check_mode")
+
+# What a person does when the evidence or the ladder hands over.
+_PERSON_STEPS = {
+    "third_party_filter_driver": "pause or uninstall the third-party antivirus with its vendor's tool "
+                                 "for the update, then run the ladder again",
+    "forward_delta_hydration": "a repair install (in-place upgrade from an ISO of the installed edition, "
+                               "keeping files and apps) is the fix: set wu_remediate_allow_inplace_upgrade "
+                               "and wu_remediate_inplace_image, or do it by hand",
+    "insider_build_conflict": "leave the Windows Insider programme (set wu_remediate_leave_insider) and wait "
+                              "for the release channel to catch up, or install the next cumulative update",
+    "storage_fault": "back up the host's data first, then check or replace the disk; no repair was run",
+}
+
+
+def utc_now():
+    return datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def norm_kb(kb):
+    """'kb5043080' / '5043080' -> 'KB5043080'; ValueError for anything else."""
+    text = str(kb or "").strip().upper()
+    if text and not text.startswith("KB"):
+        text = "KB" + text
+    # ASCII digits only (str.isdigit() also takes "²" and other scripts' digits), 6 to 8 of them.
+    if not (8 <= len(text) <= 10 and all("0" <= ch <= "9" for ch in text[2:])):
+        raise ValueError("not a KB number: %r (expected KB followed by 6 to 8 digits)" % (kb,))
+    return text
+
+
+# ------------------------------------------------------------------ settings
+
+def enabled_rungs(enabled=None, allow_inplace_upgrade=False):
+    """The automated rungs the driver may climb: ENABLED (default DEFAULT_ENABLED),
+    plus inplace_upgrade only when ALLOW_INPLACE_UPGRADE. 'manual' is always there."""
+    chosen = list(DEFAULT_ENABLED if enabled is None else enabled)
+    for rung in chosen:
+        ladder.rung_index(rung)  # refuse typos
+    if allow_inplace_upgrade and "inplace_upgrade" not in chosen:
+        chosen.append("inplace_upgrade")
+    if not allow_inplace_upgrade:
+        chosen = [r for r in chosen if r != "inplace_upgrade"]
+    return [r for r in ladder.RUNGS if r in chosen or r == "manual"]
+
+
+def catalog_product(os_info):
+    """The catalog product and architecture for win_wu_diagnose's ``os`` value:
+    {"product": "Windows 11 Version 24H2", "architecture": "x64"}; ValueError when unknown."""
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import kb_install
+    os_info = os_info or {}
+    host = {"product_name": os_info.get("product_name"), "display_version": os_info.get("display_version"),
+            "build": os_info.get("build"), "architecture": os_info.get("architecture"),
+            "installation_type": "Client" if os_info.get("product_type") == "workstation" else "Server"}
+    try:
+        product, arch = kb_install.catalog_target(host)
+    except Exception as err:  # kb_install's own error classes
+        raise ValueError(str(err))
+    return {"product": product, "architecture": arch}
+
+
+# ---------------------------------------------------------------------- plan
+
+SFC_POLICIES = ("auto", "always")
+
+
+def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None,
+         sfc="auto"):
+    """Which rungs to climb for this host, in order.
+
+    diagnosis: the win_wu_diagnose result (causes, installed_kbs, ...).
+    sfc: 'auto' (sfc /scannow runs on the sfc_dism rung unless every cause that
+    rung was chosen for is cured by DISM alone: cause map "sfc": false) or
+    'always'.
+    Returns {target_kb, installed, causes, blocked, block_reason,
+    try_install_first, rungs, sfc, stop_for_person, person_reasons, recommended, enabled}.
+
+    - target installed: nothing to do (rungs []).
+    - storage_fault: blocked, no rung at all (every rung writes to the disk).
+    - no cause: try the plain install first, then climb every enabled rung.
+    - a cause routed to 'manual' (its rungs disabled or none automated): run only
+      the recommended automated rungs (preflight) and hand over to a person.
+    - otherwise: preflight, then from the lowest recommended repair rung up
+      through the enabled rungs; a cause whose fallback is 'manual' caps the climb
+      at its own rung (a higher rung cannot fix it).
+    """
+    kb = norm_kb(target_kb)
+    if sfc not in SFC_POLICIES:
+        raise ValueError("sfc must be one of %s, not %r" % (", ".join(SFC_POLICIES), sfc))
+    diagnosis = diagnosis or {}
+    causes = list(diagnosis.get("causes") or [])
+    names = [c.get("name") for c in causes]
+    have = {str(k).upper() for k in diagnosis.get("installed_kbs") or []}
+    installed = kb in have
+    satisfied_by = kb if installed else None
+    # An earlier run may have installed an update that supersedes the target
+    # (catalog rung for an Insider build): that counts while it is installed.
+    earlier = (journal_entry or {}).get("installed_kb")
+    if not installed and (journal_entry or {}).get("verdict") == "fixed" and earlier and earlier.upper() in have:
+        installed, satisfied_by = True, earlier.upper()
+    usable = enabled_rungs(enabled, allow_inplace_upgrade)
+    out = {
+        "target_kb": kb, "installed": installed, "satisfied_by": satisfied_by, "causes": names, "blocked": False, "block_reason": None,
+        "try_install_first": False, "rungs": [], "sfc": True, "stop_for_person": False, "person_reasons": [],
+        "recommended": [], "enabled": [r for r in usable if r != "manual"],
+        # Every automated rung in climbing order, the same for every host: the
+        # driver loops over it (and runs those in "rungs"), so that Ansible's
+        # include de-duplication across hosts cannot change the order.
+        "ladder": list(AUTOMATED_RUNGS),
+    }
+    if installed:
+        return out
+    merged = dict(ladder.DEFAULT_CAUSE_MAP)
+    merged.update(cause_map or {})
+    if "storage_fault" in names:
+        out["blocked"] = True
+        out["block_reason"] = merged["storage_fault"].get("why")
+        out["stop_for_person"] = True
+        out["person_reasons"] = [{"cause": "storage_fault", "why": out["block_reason"], "note": None}]
+        return out
+    automated = [r for r in usable if r != "manual"]
+    if not causes:
+        out["try_install_first"] = True
+        out["rungs"] = automated
+        return out
+
+    recommended = ladder.recommended_rungs(causes, merged, usable)
+    out["recommended"] = [{"rung": r["rung"], "causes": r["causes"], "blocking": r["blocking"]} for r in recommended]
+    out["sfc"] = sfc == "always" or _sfc_needed(recommended, merged)
+    chosen = [r["rung"] for r in recommended if r["rung"] != "manual"]
+    manual = [r for r in recommended if r["rung"] == "manual"]
+    if manual:
+        out["rungs"] = [r for r in automated if r in chosen]
+        out["stop_for_person"] = True
+        out["person_reasons"] = [{"cause": x["cause"], "why": x["why"], "note": x["note"]}
+                                 for x in manual[0]["reasons"]]
+        return out
+    repair = [r for r in chosen if r != "preflight"]
+    first = repair[0] if repair else None
+    cap = None
+    for entry in recommended:
+        for reason in entry["reasons"]:
+            if "manual" in (reason.get("fallbacks") or []):
+                idx = ladder.rung_index(entry["rung"])
+                cap = idx if cap is None else min(cap, idx)
+                out["stop_for_person"] = True
+                out["person_reasons"].append({"cause": reason["cause"], "why": reason["why"],
+                                              "note": reason.get("note")})
+    rungs = ["preflight"] if "preflight" in automated else []
+    if first is not None:
+        low = ladder.rung_index(first)
+        for rung in automated:
+            idx = ladder.rung_index(rung)
+            if rung != "preflight" and idx >= low and (cap is None or idx <= cap):
+                rungs.append(rung)
+    elif "preflight" not in rungs:
+        rungs = automated
+    out["rungs"] = rungs
+    return out
+
+
+def _sfc_needed(recommended, cause_map):
+    """False only when the sfc_dism rung was chosen for causes that DISM alone
+    cures (cause map "sfc": false): sfc /scannow then costs its run (10-15
+    minutes) and repairs nothing the install needs. Any other cause there, or a
+    cause that reached the rung as a fallback, keeps it."""
+    for entry in recommended:
+        if entry["rung"] == "sfc_dism":
+            names = entry["causes"]
+            return not names or any((cause_map.get(name) or {}).get("sfc", True) for name in names)
+    return True
+
+
+# -------------------------------------------------------------------- record
+
+def new_record(host, target_kb, diagnosis=None, plan_=None, check_mode=False, now=None):
+    """A fresh remediation record for HOST and TARGET_KB."""
+    diagnosis = diagnosis or {}
+    return {
+        "version": RECORD_VERSION,
+        "host": host,
+        "target_kb": norm_kb(target_kb),
+        "run_id": uuid.uuid4().hex[:12],
+        "started": now or utc_now(),
+        "finished": None,
+        "check_mode": bool(check_mode),
+        "resumed": False,
+        "causes": [{"name": c.get("name"), "confidence": c.get("confidence"),
+                    "evidence": list(c.get("evidence") or [])} for c in diagnosis.get("causes") or []],
+        "plan": plan_ or {},
+        "rungs_run": [],
+        "fixed_by": None,
+        "installed_kb": None,
+        "verdict": None,
+        "reason": None,
+        "next_steps": [],
+        "last_resorts": [],
+        "evidence": evidence_summary(diagnosis),
+    }
+
+
+def evidence_summary(diagnosis):
+    """The evidence a person (or the fleet report) needs, small enough for the journal."""
+    d = diagnosis or {}
+    failures = []
+    for f in (d.get("update_failures") or [])[:10]:
+        code = f.get("hresult") or {}
+        failures.append({"kb": f.get("kb"), "hresult": code.get("hex"), "name": code.get("name"),
+                         "count": f.get("count"), "last_seen": f.get("last_seen"),
+                         "resolved": f.get("resolved")})
+    osinfo = d.get("os") or {}
+    drive = d.get("system_drive") or {}
+    disk = d.get("disk_health") or {}
+    return {
+        "os": {k: osinfo.get(k) for k in ("product_name", "display_version", "full_build", "architecture",
+                                          "product_type", "edition_id")},
+        "free_gb": drive.get("free_gb"),
+        "pending_reboot": (d.get("pending_reboot") or {}).get("any"),
+        "update_failures": failures,
+        "cbs_signals": [s.get("name") for s in (d.get("cbs") or {}).get("signals") or []],
+        "forward_delta_lines": list(((d.get("cbs") or {}).get("forward_delta_lines") or [])[:3]),
+        "insider": d.get("insider"),
+        "third_party_antivirus": [a.get("name") for a in d.get("antivirus") or [] if a.get("third_party")],
+        "disk_healthy": disk.get("healthy"),
+        "storage_events": len(disk.get("storage_events") or []),
+        "probe_errors": [e.get("probe") for e in d.get("probe_errors") or []],
+    }
+
+
+def _step(record, rung):
+    for step in reversed(record.get("rungs_run") or []):
+        if step.get("rung") == rung:
+            return step
+    return None
+
+
+def _backup_paths(diagnosis):
+    return sorted(b.get("path") for b in (diagnosis or {}).get("backups") or [] if b.get("path"))
+
+
+def record_start(record, rung, now=None, resumed=False, diagnosis=None):
+    """A copy of RECORD with RUNG started (journal this before the rung's host work).
+
+    For the reset, the backups that exist before it are noted: after a lost
+    connection, a backup that was not there shows that the reset ran."""
+    rec = _copy(record)
+    details = {}
+    if rung == "reset":
+        details["backups_before"] = _backup_paths(diagnosis)
+    rec["rungs_run"].append({
+        "rung": rung, "started": now or utc_now(), "finished": None, "outcome": "started",
+        "changed": None, "reboot_required": False, "elapsed_seconds": None, "host_seconds": None,
+        "details": details, "verify": None, "resumed": bool(resumed),
+    })
+    return rec
+
+
+def record_finish(record, rung, outcome, now=None):
+    """A copy of RECORD with RUNG's step finished with OUTCOME (from rung_outcome())."""
+    rec = _copy(record)
+    step = _step(rec, rung)
+    if step is None:
+        rec = record_start(rec, rung, now)
+        step = _step(rec, rung)
+    step["finished"] = now or utc_now()
+    start, end = isotime.parse(step["started"]), isotime.parse(step["finished"])
+    step["elapsed_seconds"] = round((end - start).total_seconds(), 1) if start and end else None
+    for key in ("outcome", "changed", "reboot_required", "host_seconds", "details"):
+        if key in outcome:
+            step[key] = outcome[key]
+    if outcome.get("installed"):
+        # The rung installed the update itself (catalog_install): that is its verification.
+        step["verify"] = {"outcome": "installed", "kb": outcome.get("installed_kb") or rec["target_kb"],
+                          "hresult": None, "message": outcome.get("details", {}).get("msg"), "via": rung}
+        rec["fixed_by"] = rung
+        rec["installed_kb"] = step["verify"]["kb"]
+    return rec
+
+
+def record_verify(record, rung, verify):
+    """A copy of RECORD with VERIFY (from verify_outcome()) attached to RUNG's step
+    (rung None: the plain install tried before any rung, step 'install')."""
+    rec = _copy(record)
+    name = rung or "install"
+    step = _step(rec, name)
+    if step is None:
+        now = utc_now()
+        rec["rungs_run"].append({"rung": name, "started": now, "finished": now, "outcome": "done",
+                                 "changed": verify.get("outcome") == "installed", "reboot_required": False,
+                                 "elapsed_seconds": None, "host_seconds": verify.get("host_seconds"),
+                                 "details": {}, "verify": None, "resumed": False})
+        step = rec["rungs_run"][-1]
+    step["verify"] = {k: verify.get(k) for k in ("outcome", "kb", "hresult", "message", "via")}
+    if verify.get("outcome") == "installed":
+        rec["fixed_by"] = name
+        rec["installed_kb"] = verify.get("kb") or rec["target_kb"]
+    return rec
+
+
+def _copy(record):
+    rec = dict(record)
+    rec["rungs_run"] = [dict(s) for s in record.get("rungs_run") or []]
+    return rec
+
+
+# --------------------------------------------------------------------- resume
+
+def _ran_meanwhile(step, diagnosis):
+    """Whether an interrupted step shows on the host that it ran (reset: a new backup)."""
+    if step.get("rung") != "reset" or diagnosis is None:
+        return None
+    before = set((step.get("details") or {}).get("backups_before") or [])
+    return any(path not in before for path in _backup_paths(diagnosis))
+
+
+def resume(record, entry, diagnosis=None):
+    """Merge an unfinished journal ENTRY for the same target into RECORD.
+
+    An entry with a verdict belongs to a finished run: the new run starts fresh
+    (the entry stays in the journal as ``previous``). Otherwise its steps are
+    taken over: finished rungs are not run again; an interrupted rung is run
+    again only when that is safe (REPEAT_SAFE). An interrupted reset is run
+    again only when DIAGNOSIS (read now) shows it did not run (no backup it
+    would have made); otherwise it counts as done and is verified first.
+
+    Returns a copy of RECORD with keys resumed, rungs_run (taken over),
+    done_rungs [rungs not to run again], verify_pending (verify before climbing).
+    """
+    rec = _copy(record)
+    rec.setdefault("done_rungs", [])
+    rec.setdefault("verify_pending", False)
+    if entry and entry.get("verdict") == "needs_person" and any(
+            s.get("outcome") == "interrupted" for s in entry.get("rungs_run") or []):
+        # A rung was cut off (lost connection), so the ladder did not really
+        # run out: resume that run instead of letting its verdict stand.
+        entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
+    if entry and entry.get("verdict") == "needs_person" and any(
+            _retry_on_resume(s) for s in entry.get("rungs_run") or []):
+        # A rung failed for a reason outside the repair (the catalog, a download,
+        # space, a service that would not stop, missing media) and left the host
+        # as it was: once that is dealt with, a re-run tries that rung again and
+        # keeps what the other rungs did.
+        entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
+    if entry and entry.get("verdict") in SETTLED_VERDICTS and _same_plan(entry.get("plan"), rec.get("plan")):
+        # The last run ended needing a person, and the evidence has not changed:
+        # running the ladder again would only repeat it. The verdict stands
+        # (nothing runs, nothing is written) until the evidence changes.
+        out = dict(entry)
+        out["rungs_run"] = [dict(s) for s in entry.get("rungs_run") or []]
+        out["settled"] = True
+        out["done_rungs"] = list(AUTOMATED_RUNGS) + ["install"]
+        out["verify_pending"] = False
+        out["check_mode"] = rec.get("check_mode")
+        return out
+    if not entry or entry.get("verdict") or norm_kb(entry.get("target_kb") or "KB000000") != rec["target_kb"]:
+        if entry and entry.get("verdict"):
+            rec["previous"] = {k: entry.get(k) for k in ("run_id", "verdict", "fixed_by", "installed_kb", "finished")}
+        return rec
+    rec["resumed"] = True
+    rec["run_id"] = entry.get("run_id") or rec["run_id"]
+    rec["started"] = entry.get("started") or rec["started"]
+    steps, done, verify_pending = [], [], False
+    for old in entry.get("rungs_run") or []:
+        step = dict(old)
+        rung = step.get("rung")
+        if step.get("outcome") in ("started", "interrupted"):
+            if rung in REPEAT_SAFE or _ran_meanwhile(step, diagnosis) is False:
+                step["outcome"] = "interrupted"
+                step["details"] = dict(step.get("details") or {}, note="interrupted; run again on resume")
+                steps.append(step)
+                verify_pending = False  # the rung runs again and is verified then
+                continue
+            step["outcome"] = "interrupted"
+            step["details"] = dict(step.get("details") or {},
+                                   note="interrupted; not repeated on resume (it changed the host)")
+            verify_pending = True
+        elif _retry_on_resume(step):
+            step["details"] = dict(step.get("details") or {}, note="failed; run again on resume")
+            steps.append(step)
+            continue
+        elif step.get("verify"):
+            verify_pending = False
+        elif step.get("outcome") == "done" and rung != "install":
+            # A finished rung whose verification was lost (a pre-flight that cured nothing is never verified).
+            verify_pending = rung != "preflight" or bool((step.get("details") or {}).get("remedied"))
+        if rung and rung not in done:
+            done.append(rung)
+        steps.append(step)
+    rec["rungs_run"] = steps
+    rec["done_rungs"] = done
+    rec["verify_pending"] = verify_pending
+    return rec
+
+
+SETTLED_VERDICTS = ("needs_person", "skipped_failing_disk")
+
+
+def _retry_on_resume(step):
+    return step.get("outcome") == "failed" and bool((step.get("details") or {}).get("retry"))
+
+
+# Outcomes after which the repair itself ran to its end and did not work: trying
+# it again as it is would only repeat that (see retryable()). A repair install
+# has none: setup.exe puts the previous Windows back whenever it fails or rolls
+# back, and its message names what to change first (a blocking app or driver,
+# the media), so a re-run after that is the next step.
+_SETTLED_OUTCOMES = {
+    "catalog_install": ("failed", "not_applicable"),
+}
+
+
+def retryable(rung, result):
+    """Whether a failed RUNG (its module RESULT) is worth running again on a re-run.
+
+    Yes when the failure came before the repair did its work or was rolled
+    back, so the host is as it was: the catalog or a download failed, a file
+    did not match its hash, space ran out, a service would not stop, access
+    was denied, the media was missing, setup.exe was blocked or rolled back.
+    No when the repair ran to its end and failed (DISM or sfc finished with an
+    error, DISM /Add-Package failed or found the update not applicable): the
+    same run would fail the same way."""
+    result = result or {}
+    if rung in ("preflight", "reset"):
+        return True  # win_wu_reset rolls back what it changed before it fails
+    if rung == "sfc_dism":
+        return not any((result.get(tool) or {}).get("exit_code") is not None for tool in ("dism", "sfc"))
+    return result.get("outcome") not in _SETTLED_OUTCOMES.get(rung, ())
+
+
+def _same_plan(old, new):
+    old, new = old or {}, new or {}
+    keys = ("target_kb", "causes", "rungs", "blocked", "stop_for_person", "installed")
+    return all(sorted(old.get(k) or []) == sorted(new.get(k) or []) if k in ("causes",) else old.get(k) == new.get(k)
+               for k in keys)
+
+
+def should_run(record, rung, check_mode=False):
+    """Whether the driver runs RUNG now: nothing fixed or decided yet, not done before
+    (journal), and in check mode only the first rung (later ones depend on it)."""
+    if record.get("verdict") or record.get("fixed_by") or record.get("settled"):
+        return False
+    if rung in (record.get("done_rungs") or []):
+        return False
+    if check_mode:
+        # Later rungs depend on what the first repair rung does: plan the
+        # pre-flight and the first repair rung only.
+        return not any(s.get("outcome") == "planned" and s.get("rung") != "preflight"
+                       for s in record.get("rungs_run") or [])
+    return True
+
+
+def pending_verify_rung(record):
+    """The rung whose verification is pending after a resume (the last step), or None."""
+    if not record.get("verify_pending"):
+        return None
+    for step in reversed(record.get("rungs_run") or []):
+        if step.get("rung") != "install":
+            return step.get("rung")
+    return None
+
+
+# ------------------------------------------------------------- module results
+
+def _pick(result, keys):
+    return {k: result.get(k) for k in keys if result.get(k) not in (None, [], {}, "")}
+
+
+# How a lost WinRM connection shows in a failed result: pywinrm/requests and
+# ansible-core's winrm plugin words. Such a rung did not fail on the host: it
+# was cut off, and a re-run resumes it.
+_CONNECTION_LOST = re.compile(
+    r"connection (?:aborted|reset|refused|closed)|remotedisconnected|max retries exceeded|"
+    r"failed to connect|read timed out|connecttimeout|unreachable", re.IGNORECASE)
+
+
+def _connection_lost(result):
+    return bool(result.get("unreachable")) or bool(_CONNECTION_LOST.search(str(result.get("msg") or "")))
+
+
+def _host_restarted(result):
+    """The module gave up because the host restarted during its detached run twice
+    (detached.HostRestartedError): nothing failed on the host, it was cut off."""
+    return bool(detached.HOST_RESTARTED_TWICE.search(str(result.get("msg") or "")))
+
+
+def rung_outcome(rung, result, check_mode=False):
+    """A rung's module (or role) RESULT -> {outcome, changed, reboot_required,
+    host_seconds, details, installed, installed_kb}."""
+    result = result or {}
+    failed = bool(result.get("failed"))
+    out = {"outcome": "failed" if failed else "done", "changed": bool(result.get("changed")),
+           "reboot_required": bool(result.get("reboot_required")), "host_seconds": None,
+           "details": {}, "installed": False, "installed_kb": None}
+    if result.get("skipped"):
+        out["outcome"] = "skipped"
+    if rung == "preflight":
+        out["details"] = _pick(result, ("actions", "warnings", "restore_point", "cleanup", "insider",
+                                        "defender", "rebooted", "msg", "third_party_antivirus"))
+        # Only a step that can cure a cause is worth an install attempt afterwards:
+        # a restart, a clean-up, leaving Insider, fixed service start types (a
+        # restore point or pausing Defender cures nothing).
+        out["details"]["remedied"] = bool(result.get("remedied"))
+        out["reboot_required"] = False  # preflight reboots itself
+    elif rung == "sfc_dism":
+        out["details"] = _pick(result, ("msg", "commands", "repaired"))
+        out["details"]["dism"] = (result.get("dism") or {}).get("outcome")
+        out["details"]["sfc"] = (result.get("sfc") or {}).get("outcome")
+        if result.get("hresult"):
+            out["details"]["hresult"] = result["hresult"].get("hex")
+        out["host_seconds"] = (result.get("durations") or {}).get("total")
+    elif rung == "reset":
+        out["details"] = _pick(result, ("msg", "level", "backups"))
+        out["details"]["steps"] = len(result.get("steps") or [])
+    elif rung == "catalog_install":
+        outcome = result.get("outcome")
+        out["details"] = _pick(result, ("msg", "outcome", "target_path"))
+        update = result.get("update") or {}
+        if update:
+            out["details"]["update"] = {k: update.get(k) for k in ("kb", "title", "superseded")}
+        if not failed and outcome in ("installed", "reboot_required", "already_installed"):
+            out["installed"] = True
+            out["installed_kb"] = update.get("kb") or result.get("kb")
+        elif not failed and outcome == "would_install":
+            out["outcome"] = "planned"
+        elif not failed:
+            out["outcome"] = "failed"
+    elif rung == "inplace_upgrade":
+        outcome = result.get("outcome")
+        out["details"] = _pick(result, ("msg", "outcome", "before", "after", "commands"))
+        out["host_seconds"] = result.get("elapsed_seconds")
+        if outcome == "refused":
+            out["outcome"] = "skipped"
+        elif outcome == "check_mode":
+            out["outcome"] = "planned"
+        elif outcome != "completed":
+            out["outcome"] = "failed"
+        out["reboot_required"] = False  # the module restarts the host itself
+    else:
+        out["details"] = _pick(result, ("msg",))
+    if check_mode and out["outcome"] in ("done", "skipped"):
+        out["outcome"] = "planned"
+    if failed and (_connection_lost(result) or _host_restarted(result)):
+        # Cut off (a lost connection, restarts of the host), not failed: a resume
+        # runs the rung again when REPEAT_SAFE says it may.
+        out["outcome"] = "interrupted"
+    elif out["outcome"] == "failed" and failed and not check_mode and retryable(rung, result):
+        out["details"]["retry"] = True
+    if failed and result.get("msg"):
+        out["details"]["msg"] = result["msg"]
+    return out
+
+
+def verify_outcome(result, target_kb, accepted=None):
+    """ansible.windows.win_updates RESULT (accept_list = the KB) -> {outcome, kb, hresult, message, via,
+    reboot_required}. ACCEPTED: KBs that count (default the target)."""
+    result = result or {}
+    wanted = {norm_kb(k) for k in (accepted or [target_kb])}
+    out = {"outcome": "failed", "kb": norm_kb(target_kb), "hresult": None, "message": result.get("msg"),
+           "via": "windows_update", "reboot_required": bool(result.get("reboot_required"))}
+    updates = result.get("updates") or {}
+    for update in updates.values():
+        kbs = {("KB" + str(k)).upper().replace("KBKB", "KB") for k in update.get("kb") or []}
+        if not kbs & wanted:
+            continue
+        out["kb"] = sorted(kbs & wanted)[0]
+        if update.get("installed"):
+            out["outcome"] = "installed"
+            return out
+        code = update.get("failure_hresult_code")
+        if code is not None:
+            out["hresult"] = "0x%08X" % (int(code) & 0xFFFFFFFF)
+        return out
+    msg = str(result.get("msg") or "")
+    if "reboot is required" in msg.lower():
+        out["outcome"] = "reboot_pending"
+    elif not result.get("failed") and not updates:
+        out["outcome"] = "not_offered"
+    return out
+
+
+# -------------------------------------------------------------------- verdict
+
+def verdict(record, check_mode=False, now=None):
+    """A copy of RECORD with verdict, reason, next_steps, last_resorts and finished."""
+    if record.get("settled"):
+        return _copy(record)
+    rec = _copy(record)
+    p = rec.get("plan") or {}
+    rec["finished"] = now or utc_now()
+    rec["next_steps"] = []
+    rec["last_resorts"] = []
+    if p.get("installed") and not rec.get("fixed_by"):
+        rec["verdict"] = "already_installed"
+        if p.get("satisfied_by") and p["satisfied_by"] != rec["target_kb"]:
+            rec["reason"] = "%s, which supersedes %s, is installed: nothing to do" % (p["satisfied_by"], rec["target_kb"])
+            rec["installed_kb"] = p["satisfied_by"]
+        else:
+            rec["reason"] = "%s is installed: nothing to do" % rec["target_kb"]
+        return rec
+    if rec.get("fixed_by"):
+        if rec["fixed_by"] == "install":
+            rec["verdict"] = "installed"
+            rec["reason"] = "%s installed through Windows Update; no repair was needed" % rec["target_kb"]
+        else:
+            rec["verdict"] = "fixed"
+            rec["reason"] = "%s installed after the %s rung" % (rec.get("installed_kb") or rec["target_kb"],
+                                                                rec["fixed_by"])
+        return rec
+    if check_mode:
+        rec["verdict"] = "check_mode"
+        rec["reason"] = "check mode: the plan is %s; nothing was changed" % (
+            ", ".join(p.get("rungs") or []) or "no automated rung")
+        return rec
+    if p.get("blocked"):
+        rec["verdict"] = "skipped_failing_disk"
+        rec["reason"] = "the system disk reports errors: back up the host's data first; no repair rung was run"
+        rec["next_steps"] = [_PERSON_STEPS["storage_fault"]]
+        rec["last_resorts"] = ladder.last_resorts()
+        return rec
+    rec["verdict"] = "needs_person"
+    ran = [s["rung"] for s in rec.get("rungs_run") or [] if s.get("rung") != "install"]
+    steps = []
+    for reason in p.get("person_reasons") or []:
+        text = _PERSON_STEPS.get(reason.get("cause"))
+        if reason.get("cause") == "third_party_filter_driver":
+            products = (rec.get("evidence") or {}).get("third_party_antivirus") or []
+            if products:
+                text = "%s (%s)" % (text, ", ".join(products))
+        if text and text not in steps:
+            steps.append(text)
+        elif not text and reason.get("why"):
+            steps.append(reason["why"])
+    if p.get("stop_for_person") and steps:
+        rec["reason"] = "the evidence needs a person after %s: %s" % (
+            ", ".join(ran) or "no automated rung", "; ".join(steps))
+    else:
+        rec["reason"] = "every automated rung ran (%s) and %s still does not install" % (
+            ", ".join(ran) or "none", rec["target_kb"])
+    rec["next_steps"] = steps
+    rec["last_resorts"] = ladder.last_resorts()
+    return rec
+
+
+def journal_entry(record):
+    """What goes into the host journal for this record (no transient keys)."""
+    return {k: v for k, v in record.items() if k not in ("done_rungs", "verify_pending", "settled")}
