@@ -21,7 +21,7 @@ setup-e2e-newest:
 setup-e2e-oldest:
 	@bash tools/setup_oldest.sh
 
-# docs/modules.md from the modules' DOCUMENTATION and the roles' argument specs.
+# docs/modules.md and the roles' README variables, from the modules' DOCUMENTATION and the roles' argument specs.
 docs: setup
 	@$(VENV)/bin/python tools/gen_docs.py
 

@@ -15,7 +15,7 @@ A case "survived" when every check of faultlib.run_case held (consistent host,
 clear message, rerun finishes, no destructive step repeated after a cut-off
 run); "data lost" counts cases after which SoftwareDistribution or catroot2
 was gone with no backup. Exit status 0 when every case survived, 1 otherwise.
-Needs the environment of docs/dev/HELPERS.md (PYTHONPATH=tests, the built
+Needs the environment of CONTRIBUTING.md (PYTHONPATH=tests, the built
 collections); sets what it can itself.
 """
 from __future__ import annotations

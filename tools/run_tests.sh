@@ -8,8 +8,11 @@
 #                   built here by tools/setup_newest.sh; skipped without Python 3.13
 #   e2e-core2.17    a representative subset of tests/e2e (E2E_OLDEST below) on
 #                   .venv-core217 (ansible-core 2.17, the oldest meta/runtime.yml
-#                   allows, Python 3.11), built here by tools/setup_oldest.sh;
+#                   allows, Python 3.11) with build/collections-core217 (the
+#                   lowest ansible.windows galaxy.yml admits; the other stages
+#                   run the highest), built here by tools/setup_oldest.sh;
 #                   skipped without Python 3.11
+#   powershell      tests/pwsh with PowerShell 7 (tools/find_pwsh.sh); skipped without pwsh
 #   sanity          tools/sanity.sh (ansible-test sanity)
 #   ansible-lint    tools/lint.sh
 #   changelog       antsibull-changelog lint (fragments and changelog.yaml)
@@ -74,10 +77,14 @@ stage_e2e_newest() {
 # The oldest controller gets the tests that cover each layer once, not every
 # module's cases: WinRM and the payload format of ansible-core <= 2.18 (fleet
 # basics), a read-only module (diagnose), a module that changes the host with
-# check/diff mode (reset), and the built artifact installed and run. About a
-# minute on 2 workers here.
+# check/diff mode (reset), the built artifact installed and run, and what the
+# lowest ansible.windows must take: its private reboot helper (the signature
+# test, and a repair install riding through restarts) and galaxy.yml's range.
+# About a minute on 2 workers here.
 E2E_OLDEST=(tests/e2e/test_fleet_basics.py tests/e2e/test_win_wu_diagnose.py
-            tests/e2e/test_win_wu_reset.py tests/e2e/test_galaxy_build.py)
+            tests/e2e/test_win_wu_reset.py tests/e2e/test_galaxy_build.py
+            tests/e2e/test_win_inplace_upgrade.py tests/unit/plugins/plugin_utils/_host/test_reboot.py
+            tests/unit/test_dependency_range.py)
 
 stage_e2e_oldest() {
     local log rc f
@@ -92,7 +99,38 @@ stage_e2e_oldest() {
     done
     # The e2e tests start the ansible commands of the venv they run in
     # (winsim.pytest_plugin.VENV); PATH too, for anything found through it.
-    PATH="$top/.venv-core217/bin:$PATH" run_pytest .venv-core217/bin/python "${E2E_OLDEST[@]}"
+    # The collections tree is the stage's own (winsim.pytest_plugin.COLLECTIONS).
+    ANSIBLE_COLLECTIONS_PATH="$top/build/collections-core217" PATH="$top/.venv-core217/bin:$PATH" \
+        run_pytest .venv-core217/bin/python "${E2E_OLDEST[@]}"
+}
+
+# The real host scripts in PowerShell 7 (tests/pwsh): Windows PowerShell 5.1
+# syntax, the scripts against their Python models on many host states, the
+# culture matrix, and the Pester tests of tests/pwsh/scripts. pwsh is found by
+# tools/find_pwsh.sh; without one the stage is skipped and says why. Two
+# xdist workers, one pwsh process each.
+stage_powershell() {
+    local pwsh stats rc
+    if ! pwsh=$(bash tools/find_pwsh.sh); then
+        echo "skipped: no pwsh on PATH or beside the repository (install PowerShell 7 to run this stage)"
+        return "$SKIPPED"
+    fi
+    echo "pwsh: $pwsh"
+    stats=$(mktemp)
+    WINREPAIR_REQUIRE_PWSH=1 WINREPAIR_PWSH_STATS="$stats" run_pytest .venv/bin/python tests/pwsh
+    rc=$?
+    .venv/bin/python - "$stats" <<'PY'
+import json, sys
+totals = {}
+for line in open(sys.argv[1], encoding="utf-8"):
+    for key, value in json.loads(line).items():
+        totals[key] = totals.get(key, 0) + value
+print("powershell: %d script runs in pwsh, %d differential cases matched, %d culture cases matched, "
+      "%d Pester tests passed" % (totals.get("script_runs", 0), totals.get("differential_cases", 0),
+                                  totals.get("culture_cases", 0), totals.get("pester_passed", 0)))
+PY
+    rm -f "$stats"
+    return "$rc"
 }
 
 stage_sanity() { bash tools/sanity.sh; }
@@ -138,6 +176,7 @@ total_start=$EPOCHREALTIME
 run_stage "pytest (core 2.19, py3.11)" stage_pytest
 run_stage "e2e (core 2.21, py3.13)" stage_e2e_newest
 run_stage "e2e (core 2.17, py3.11)" stage_e2e_oldest
+run_stage "powershell (pwsh 7)" stage_powershell
 run_stage "sanity (ansible-test)" stage_sanity
 run_stage "ansible-lint" stage_lint
 run_stage "changelog lint" stage_changelog

@@ -7,7 +7,7 @@
 # build/sanity/ansible_collections/winrepair/windows_update/ and runs there,
 # with ansible.windows and community.windows linked beside it (ansible-test only
 # sees collections inside that same ansible_collections tree).
-# Works that this machine needs (see /work/shared/windows-facts.md):
+# Workarounds for a machine without internet access:
 # - per-test venvs bootstrap pip from a get-pip.py on a host that cannot be
 #   reached: the cache file ansible-test looks for is seeded with
 #   tools/getpip_standin.py (ensurepip + pip);

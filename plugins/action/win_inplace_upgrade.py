@@ -18,13 +18,13 @@ from __future__ import annotations
 
 import time
 
-from ansible.plugins.action import ActionBase
-
-from ansible_collections.ansible.windows.plugins.plugin_utils._reboot import reboot_host
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import isotime
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import inplace_upgrade as ipu
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import ScriptError, script_caller
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.reboot import reboot_host
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import script_caller
 
 ARGUMENT_SPEC = {
     "image": {"type": "str", "required": True},
@@ -39,49 +39,37 @@ ARGUMENT_SPEC = {
     "reboot_timeout": {"type": "int", "default": 7200},
     "poll_interval": {"type": "float", "default": 30.0},
 }
+RANGES = {
+    "min_free_gb": at_least(0),
+    "scan_timeout": at_least(1),
+    "setup_timeout": at_least(1),
+    "reboot_timeout": at_least(1),
+    "poll_interval": above(0),
+}
 
 
-class InplaceFailure(Exception):
-    """Stop the run with this msg (the result already carries the details)."""
-
-
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    ranges = RANGES
 
     def _reboot(self, options):
         return reboot_host(self._task.action, self._connection, reboot_timeout=options["reboot_timeout"],
                            msg="winrepair: Windows Setup repair install continues after this restart")
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _valid, options = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        for name in ("scan_timeout", "setup_timeout", "reboot_timeout", "poll_interval"):
-            if options[name] <= 0:
-                result.update(failed=True, msg="%s must be positive" % name)
-                return result
+    def act(self, result, options, task_vars):
         result.update(changed=False, outcome=None, before=None, after=None, media=None, compat_scan=None,
                       setup=None, rebooted=False, reboot=None, logs=None, commands=[], warnings=[],
                       elapsed_seconds=None)
         began = time.monotonic()
         if not options["accept_reboots"]:
             # Refuse before any host call: nothing is read or changed.
-            result.update(failed=True, outcome="refused",
-                          msg="refusing to start: %s. Set accept_reboots: true to accept that" % ipu.COST)
-            return result
+            raise ActionFailure("refusing to start: %s. Set accept_reboots: true to accept that" % ipu.COST,
+                                outcome="refused")
         call = script_caller(self, task_vars)
         host = task_vars.get("inventory_hostname", "host")
         mount = {}
         try:
             self._upgrade(result, options, call, bool(self._task.check_mode), host, mount)
-        except InplaceFailure as exc:
-            result["failed"] = True
-            result["msg"] = str(exc)
-        except (ScriptError, detached.DetachedError) as exc:
-            result["failed"] = True
-            result["msg"] = getattr(exc, "message", None) or str(exc)
         finally:
             if mount.get("mounted"):
                 try:
@@ -91,7 +79,6 @@ class ActionModule(ActionBase):
             result["elapsed_seconds"] = round(time.monotonic() - began, 1)
             if not result["warnings"]:
                 result.pop("warnings")
-        return result
 
     # -- the steps ----------------------------------------------------------------------------
     def _upgrade(self, result, options, call, check_mode, host, mount):
@@ -101,12 +88,12 @@ class ActionModule(ActionBase):
         problems = ipu.preflight_problems(pre, options["min_free_gb"])
         if problems:
             result["outcome"] = "preflight_failed"
-            raise InplaceFailure("cannot start the repair install: %s. The host was not changed"
-                                 % "; ".join(problems))
+            raise ActionFailure("cannot start the repair install: %s. The host was not changed"
+                                % "; ".join(problems))
         if pre.get("setup_in_progress"):
             result["outcome"] = "preflight_failed"
-            raise InplaceFailure("Windows Setup is already running on the host (SetupProgress %s%%); wait for it "
-                                 "to finish or restart the host" % pre.get("setup_progress"))
+            raise ActionFailure("Windows Setup is already running on the host (SetupProgress %s%%); wait for it "
+                                "to finish or restart the host" % pre.get("setup_progress"))
         scan_args = ipu.scan_arguments(options["copy_logs"], options["dynamic_update"])
         setup_args = ipu.upgrade_arguments(options["copy_logs"], options["dynamic_update"])
         drive = pre.get("image_drive_letter") or "<drive of the mounted ISO>"
@@ -139,7 +126,7 @@ class ActionModule(ActionBase):
             result["logs"] = logs
             result["changed"] = False  # setup gave up before the restart: the installed Windows is as it was
             result["outcome"] = "setup_failed"
-            raise InplaceFailure(ipu.downlevel_message(run.exit_code, info, logs["result_pairs"]))
+            raise ActionFailure(ipu.downlevel_message(run.exit_code, info, logs["result_pairs"]))
 
         host_session.progress(host)("Windows Setup downlevel phase done; restarting (setup restarts the host "
                                     "several more times, up to reboot_timeout=%ss)" % options["reboot_timeout"])
@@ -148,9 +135,9 @@ class ActionModule(ActionBase):
         result["reboot"] = {"elapsed": reboot.get("elapsed"), "failed": bool(reboot.get("failed"))}
         if reboot.get("failed"):
             result["outcome"] = "not_back"
-            raise InplaceFailure("the host did not come back after the restart within reboot_timeout=%ss (%s); Windows "
-                                 "Setup may still be working through its phases: check the host's console, then "
-                                 "run this task again" % (options["reboot_timeout"], reboot.get("msg")))
+            raise ActionFailure("the host did not come back after the restart within reboot_timeout=%ss (%s); Windows "
+                                "Setup may still be working through its phases: check the host's console, then "
+                                "run this task again" % (options["reboot_timeout"], reboot.get("msg")))
         started = isotime.parse(run.start_time)
         state, outcome = self._settled_state(options, call, pre, started)
         result["after"] = ipu.os_report(state)
@@ -160,15 +147,15 @@ class ActionModule(ActionBase):
             result["logs"] = logs
             pair = logs["result_pairs"][0] if logs["result_pairs"] else None
             result["setup"]["rollback"] = pair
-            raise InplaceFailure(ipu.rollback_message(pair, pre.get("antivirus")))
+            raise ActionFailure(ipu.rollback_message(pair, pre.get("antivirus")))
         if outcome != "completed":
-            raise InplaceFailure("the host is back but Windows Setup's outcome is unclear (%s): InstallDate did not "
-                                 "change and there is no rollback log; read C:\\Windows\\Panther\\setupact.log"
-                                 % outcome)
+            raise ActionFailure("the host is back but Windows Setup's outcome is unclear (%s): InstallDate did not "
+                                "change and there is no rollback log; read C:\\Windows\\Panther\\setupact.log"
+                                % outcome)
         media_image = (result.get("media") or {}).get("image") or {}
         if state.get("build") != media_image.get("build", state.get("build")):
-            raise InplaceFailure("setup completed but the host reports build %s, not the ISO's %s"
-                                 % (state.get("build"), media_image.get("build")))
+            raise ActionFailure("setup completed but the host reports build %s, not the ISO's %s"
+                                % (state.get("build"), media_image.get("build")))
         ubr_note = ""
         if (pre.get("ubr") or 0) > (state.get("ubr") or 0):
             ubr_note = (" The UBR dropped from %s to the ISO's %s: run Windows Update to get the latest cumulative "
@@ -203,15 +190,15 @@ class ActionModule(ActionBase):
             result["warnings"].append(text)
         if not media.get("setup_exists"):
             result["outcome"] = "media_mismatch"
-            raise InplaceFailure("the ISO %s has no setup.exe at its root: not Windows installation media"
-                                 % options["image"])
+            raise ActionFailure("the ISO %s has no setup.exe at its root: not Windows installation media"
+                                % options["image"])
         if not match["ok"]:
             result["outcome"] = "media_mismatch"
-            raise InplaceFailure("the ISO does not fit the installed Windows: %s. Setup would refuse to keep apps "
-                                 "and files (it offers only a clean install), so nothing was started; use an ISO "
-                                 "of %s %s %s, build %s" % ("; ".join(match["problems"]), pre.get("edition_id"),
-                                                            pre.get("architecture"), pre.get("install_language"),
-                                                            pre.get("build")))
+            raise ActionFailure("the ISO does not fit the installed Windows: %s. Setup would refuse to keep apps "
+                                "and files (it offers only a clean install), so nothing was started; use an ISO "
+                                "of %s %s %s, build %s" % ("; ".join(match["problems"]), pre.get("edition_id"),
+                                                           pre.get("architecture"), pre.get("install_language"),
+                                                           pre.get("build")))
 
     def _scan(self, result, options, call, runner, setup_path, args):
         run_id = detached.make_key("win_inplace_upgrade-scan", setup_path, detached.command_line(args),
@@ -225,7 +212,7 @@ class ActionModule(ActionBase):
         if not ok:
             result["logs"] = ipu.summarize_logs(call("inplace_setup_logs", {"MaxLines": 40}))
             result["outcome"] = "compat_blocked"
-            raise InplaceFailure(ipu.scan_message(run.exit_code, info))
+            raise ActionFailure(ipu.scan_message(run.exit_code, info))
 
     def _downlevel(self, result, options, call, runner, setup_path, args, host):
         """Start setup.exe detached and wait for its downlevel phase, showing SetupProgress."""
@@ -256,8 +243,8 @@ class ActionModule(ActionBase):
         result["setup"].update(duration_seconds=run.duration_seconds, start_time=run.start_time,
                                end_time=run.end_time, state=run.state, connection_errors=run.connection_errors)
         if run.state == detached.LOST:
-            raise InplaceFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
-                                 "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
+            raise ActionFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
+                                "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
         return run
 
     def _settled_state(self, options, call, pre, started):

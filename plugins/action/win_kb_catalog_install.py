@@ -13,17 +13,18 @@
    no SHA-256); a file that does not match is removed and nothing installs;
 5. host: DISM /Online /Add-Package /PackagePath:<target .msu> /NoRestart run
    detached and polled (detached.py); DISM applies the checkpoint .msu files
-   it finds beside the target (windows-facts.md, checkpoint cumulative updates).
-   wusa.exe is denied over WinRM and win_hotfix cannot read the 24H2 .msu
-   format (windows-facts.md), hence DISM.
+   it finds beside the target (Microsoft Learn "Checkpoint cumulative updates and
+   Microsoft Update Catalog usage"). wusa.exe is denied over WinRM
+   (ansible/ansible#26385) and win_hotfix cannot read the WIM/PSF .msu format of
+   24H2 (ansible-collections/ansible.windows#942), hence DISM.
 Decisions live in plugin_utils/_rungs/kb_install.py; this file is the plumbing.
 """
 from __future__ import annotations
 
 import os
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import kb_install
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.client import (
@@ -41,7 +42,6 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.
     DownloadCache,
 )
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import (
-    ScriptError,
     run_script,
     script_caller,
 )
@@ -71,15 +71,23 @@ ARGUMENT_SPEC = {
     "poll_interval": {"type": "float", "default": 15.0},
 }
 REQUIRED_IF = [("download_mode", "mirror", ("mirror_dir", "mirror_url"))]
+RANGES = {
+    "timeout": at_least(1),
+    "poll_interval": above(0),
+    "catalog_cache_ttl": at_least(0),
+    "catalog_timeout": above(0),
+    "catalog_retries": at_least(0),
+}
 
 
-class StagingError(Exception):
+class StagingError(ActionFailure):
     """A file could not be put on the host, or it does not match its hash."""
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    validation = {"required_if": REQUIRED_IF}
+    ranges = RANGES
 
     # -- host calls (small methods: unit tests replace _copy_to_host) ------------------------
     def _module(self, name, args, task_vars):
@@ -95,35 +103,25 @@ class ActionModule(ActionBase):
         return action.run(task_vars=task_vars)
 
     # -- entry point -----------------------------------------------------------------------------
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _valid, options = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC, required_if=REQUIRED_IF)
+    def act(self, result, options, task_vars):
         result.update(changed=False, kb=None, update=None, catalog_product=None, catalog_architecture=None,
                       download_mode=options["download_mode"], outcome=None, already_installed=False,
                       installed=False, reboot_required=False, not_applicable=False, files=[], files_removed=False,
                       target_path=None,
                       exit_code=None, hresult=None, dism=None, catalog={"from_cache": None, "requests": 0})
+        result["kb"] = kb_install.validate_kb(options["kb"])
         try:
-            result["kb"] = kb_install.validate_kb(options["kb"])
-            if options["timeout"] <= 0 or options["poll_interval"] <= 0 or options["catalog_cache_ttl"] < 0:
-                raise kb_install.KbInstallError("timeout and poll_interval must be positive, catalog_cache_ttl >= 0")
             self._install(result, options, task_vars)
-        except (kb_install.KbInstallError, StagingError, CacheError, ScriptError, detached.DetachedError) as exc:
-            result["failed"] = True
-            result["msg"] = getattr(exc, "message", None) or str(exc)
-        except CatalogNoResultsError:
-            result["failed"] = True
-            result["msg"] = ("%s is not in the Microsoft Update Catalog (%s): check the KB number"
-                             % (result["kb"], options["catalog_url"]))
+        except CacheError as exc:
+            raise ActionFailure(str(exc)) from exc
+        except CatalogNoResultsError as exc:
+            raise ActionFailure("%s is not in the Microsoft Update Catalog (%s): check the KB number"
+                                % (result["kb"], options["catalog_url"])) from exc
         except UnsafeUrlError as exc:
-            result["failed"] = True
-            result["msg"] = "%s; nothing was downloaded. Add a trusted mirror host to download_hosts if it is one" % exc
+            raise ActionFailure("%s; nothing was downloaded. Add a trusted mirror host to download_hosts if it is "
+                                "one" % exc) from exc
         except (CatalogError, ValueError) as exc:
-            result["failed"] = True
-            result["msg"] = "catalog lookup of %s failed: %s" % (result["kb"], exc)
-        return result
+            raise ActionFailure("catalog lookup of %s failed: %s" % (result["kb"], exc)) from exc
 
     def _install(self, result, options, task_vars):
         kb = result["kb"]
@@ -318,19 +316,15 @@ class ActionModule(ActionBase):
                     % (target_kb, kb_install.describe_hresult(verdict["hresult"]), result["catalog_product"],
                        result["catalog_architecture"]))
             if not options["allow_not_applicable"]:
-                result.update(failed=True, msg=text + "; set allow_not_applicable=true to accept that")
-                return
+                raise ActionFailure(text + "; set allow_not_applicable=true to accept that")
             result["msg"] = text
         elif outcome == "lost":
-            result.update(failed=True, msg="%s ended without an exit code (the host restarted or the task was "
-                                           "stopped); run the task again" % label)
-            return
+            raise ActionFailure("%s ended without an exit code (the host restarted or the task was stopped); run the "
+                                "task again" % label)
         else:
-            result.update(failed=True, msg="DISM could not install %s: %s. Details: %%windir%%\\Logs\\CBS\\CBS.log "
-                                           "and %%windir%%\\Logs\\DISM\\dism.log; the files stay in %s for a retry"
-                                           % (target_kb, kb_install.describe_hresult(verdict["hresult"]),
-                                              plan["folder"]))
-            return
+            raise ActionFailure("DISM could not install %s: %s. Details: %%windir%%\\Logs\\CBS\\CBS.log and "
+                                "%%windir%%\\Logs\\DISM\\dism.log; the files stay in %s for a retry"
+                                % (target_kb, kb_install.describe_hresult(verdict["hresult"]), plan["folder"]))
         if not options["keep_files"]:
             res = self._module("ansible.windows.win_file", {"path": plan["folder"], "state": "absent"}, task_vars)
             if res.get("failed"):

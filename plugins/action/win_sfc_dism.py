@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import time
 
-from ansible.errors import AnsibleError
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.dism_output import parse_dism
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import ScriptError, script_caller
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import parse_sfc, summarize_cbs_sr
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.script_runner import script_caller
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import (
+    parse_sfc, resolve, run_lines, summarize_cbs_sr)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.wim_info import (
     WimInfoError, merge_details, parse_wim_info, pick_index, source_argument)
 
@@ -37,6 +37,11 @@ ARGUMENT_SPEC = {
     "timeout": {"type": "int", "default": 3600},
     "poll_interval": {"type": "float", "default": 15.0},
 }
+RANGES = {"timeout": at_least(1), "poll_interval": above(0)}
+
+# RV(error) of a repair source the task cannot use (plugins/modules/win_sfc_dism.py RETURN error).
+SOURCE_NOT_FOUND = "source_not_found"  # no file or folder at O(source) on the host
+SOURCE_NOT_IMAGE = "source_not_image"  # not a .wim/.esd/.iso, or an ISO without sources\install.wim/.esd
 
 NEXT_SOURCE = ("give a repair source matching the installed build and edition (source: an install.wim/.esd "
                "or a Windows ISO of build %s) and run again")
@@ -129,17 +134,22 @@ def last_sfc_transaction(lines):
     return lines[start:]
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class RepairSourceError(ActionFailure):
+    """O(source) cannot be used; CODE (SOURCE_NOT_FOUND, SOURCE_NOT_IMAGE) goes into the result's error.
 
-    def run(self, tmp=None, task_vars=None):
-        task_vars = task_vars or {}
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, options = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if options["timeout"] <= 0 or options["poll_interval"] <= 0:
-            raise AnsibleError("timeout and poll_interval must be positive")
+    Raised before DISM runs, so the ladder tells it from a repair that ran and
+    failed: the host is as it was, and a re-run with a usable source can repair.
+    """
+
+    def __init__(self, code, msg):
+        super(RepairSourceError, self).__init__(msg, error=code)
+
+
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    ranges = RANGES
+
+    def act(self, result, options, task_vars):
         host = task_vars.get("inventory_hostname", "host")
         call = script_caller(self, task_vars)
         check_mode = bool(self._task.check_mode)
@@ -147,12 +157,10 @@ class ActionModule(ActionBase):
         result.update(changed=False, repaired=False, reboot_required=False, dism=None, sfc=None,
                       check_health=None, source=None, cbs_sr=None, commands=[], check_mode_ran=[],
                       durations={"dism": None, "sfc": None, "total": None})
-        mount = None
         try:
             self._repair(result, options, call, check_mode, host)
-        except (ScriptError, detached.DetachedError, WimInfoError) as exc:
-            result["failed"] = True
-            result["msg"] = getattr(exc, "message", None) or str(exc)
+        except WimInfoError as exc:
+            raise ActionFailure(str(exc)) from exc
         finally:
             mount = result.pop("_mount", None)
             if mount and not mount.get("attached_before"):
@@ -162,29 +170,22 @@ class ActionModule(ActionBase):
                     result.setdefault("warnings", []).append(
                         "could not dismount %s: %s" % (mount["image_path"], exc))
             result["durations"]["total"] = round(time.monotonic() - began, 1)
-        return result
 
     # -- the repair ---------------------------------------------------------------------------
     def _repair(self, result, options, call, check_mode, host):
         source = options.get("source")
-        wim_path = source
         is_iso = bool(source) and source.lower().endswith(".iso")
         wants_source = bool(source) and options["dism"] == "restore"
-        if is_iso and wants_source and not check_mode:
-            # Mount the ISO now: DISM reads the image for its whole run; dismounted in run()'s finally.
-            mount = call("iso_mount", {"ImagePath": source, "Action": "mount"})
-            result["_mount"] = mount
-            if not mount.get("wim_path"):
-                raise detached.DetachedError("the ISO %s has no sources\\install.wim or install.esd" % source)
-            wim_path = mount["wim_path"]
+        choose = wants_source and not options.get("source_index")
 
         # CheckHealth (read-only, seconds) before a restore tells whether the
         # store was flagged corrupt, so `repaired` can be told truthfully.
+        # The same round trip says whether the source exists (an ISO before it is mounted).
         run_check = options["dism"] != "none" and (check_mode or options["dism"] == "restore")
         preflight = call("sfc_dism_preflight", {
-            "Source": wim_path if wants_source else "",
+            "Source": source if wants_source else "",
             "CheckHealth": run_check,
-            "WimInfo": wants_source and not options.get("source_index"),
+            "WimInfo": choose and not is_iso,
         })
         build = preflight.get("build")
         before = None
@@ -198,21 +199,7 @@ class ActionModule(ActionBase):
 
         source_arg = None
         if wants_source:
-            info = {"path": source, "image_path": wim_path, "kind": preflight.get("source_kind") or (
-                "iso" if is_iso else None), "index": None, "index_reason": None, "argument": None,
-                "mounted_drive": (result.get("_mount") or {}).get("drive_letter")}
-            result["source"] = info
-            if is_iso and check_mode:
-                info["index_reason"] = "not chosen: the ISO is not mounted in check mode"
-            elif not preflight.get("source_exists"):
-                raise detached.DetachedError("repair source %s does not exist on the host: give an existing "
-                                             "install.wim/.esd or ISO path" % wim_path)
-            elif info["kind"] not in ("wim", "esd"):
-                raise detached.DetachedError("repair source %s is not a .wim, .esd or .iso file" % source)
-            else:
-                info["index"], info["index_reason"] = choose_index(preflight, options)
-                source_arg = source_argument(wim_path, info["index"])
-                info["argument"] = source_arg
+            source_arg = self._source(result, options, call, check_mode, preflight, is_iso, choose)
 
         plan = plan_commands(options, source_arg)
         result["commands"] = [command_text(f, a) for _label, f, a in plan]
@@ -222,6 +209,7 @@ class ActionModule(ActionBase):
 
         runner = host_session.detached_runner(self, call, host)
         store_sound = None  # unknown until DISM says
+        sr_before = None
         for tool, file_path, arguments in plan:
             if tool == "dism":
                 operation = options["dism"]
@@ -229,6 +217,9 @@ class ActionModule(ActionBase):
             else:
                 label = "sfc /scannow"
             run_id = detached.make_key("win_sfc_dism-" + tool, file_path, detached.command_line(arguments))
+            if tool == "sfc":
+                # CBS.log's [SR] lines before the run: the lines after them are this run's (run_lines).
+                sr_before = call("cbs_sr_lines", {"MaxLines": 2000}).get("lines") or []
             # A restart of the host in the middle ends the run; it is started once more (detached.py).
             run = runner.run_restarting(run_id, file_path, arguments, timeout=options["timeout"],
                                         interval=options["poll_interval"], label=label,
@@ -238,15 +229,43 @@ class ActionModule(ActionBase):
                                              "stopped); run the task again" % label, run.run_id, run.status)
             result["durations"][tool] = run.duration_seconds
             if tool == "dism":
-                carry_on, store_sound = self._after_dism(result, run, operation, before, wants_source, build,
-                                                         command_text(file_path, arguments))
-                if not carry_on:
-                    return
+                store_sound = self._after_dism(result, run, operation, before, wants_source, build,
+                                               command_text(file_path, arguments))
             else:
-                self._after_sfc(result, run, store_sound, call)
+                self._after_sfc(result, run, store_sound, call, sr_before, preflight.get("cbs_reboot_pending"))
+
+    def _source(self, result, options, call, check_mode, preflight, is_iso, choose):
+        """Check O(source) and pick its image; the /Source: argument (None in check mode for an ISO)."""
+        source = options["source"]
+        info = {"path": source, "image_path": source, "kind": preflight.get("source_kind") or (
+            "iso" if is_iso else None), "index": None, "index_reason": None, "argument": None, "mounted_drive": None}
+        result["source"] = info
+        if not preflight.get("source_exists"):
+            raise RepairSourceError(SOURCE_NOT_FOUND, "repair source %s does not exist on the host: give an existing "
+                                                      "install.wim/.esd or ISO path as source" % source)
+        if is_iso:
+            if check_mode:
+                info["index_reason"] = "not chosen: the ISO is not mounted in check mode"
+                return None
+            # Mount the ISO now: DISM reads the image for its whole run; dismounted in act()'s finally.
+            mount = call("iso_mount", {"ImagePath": source, "Action": "mount"})
+            result["_mount"] = mount
+            info["mounted_drive"] = mount.get("drive_letter")
+            if not mount.get("wim_path"):
+                raise RepairSourceError(SOURCE_NOT_IMAGE, "the ISO %s has no sources\\install.wim or install.esd: "
+                                                          "give Windows installation media as source" % source)
+            info["image_path"] = mount["wim_path"]
+            if choose:
+                preflight = call("sfc_dism_preflight", {"Source": info["image_path"], "CheckHealth": False,
+                                                        "WimInfo": True})
+        elif info["kind"] not in ("wim", "esd"):
+            raise RepairSourceError(SOURCE_NOT_IMAGE, "repair source %s is not a .wim, .esd or .iso file" % source)
+        info["index"], info["index_reason"] = choose_index(preflight, options)
+        info["argument"] = source_argument(info["image_path"], info["index"])
+        return info["argument"]
 
     def _after_dism(self, result, run, operation, before, source_given, build, command):
-        """Record DISM's outcome; (go on with sfc?, is the store sound?)."""
+        """Record DISM's outcome; is the store sound? ActionFailure when DISM failed (sfc does not run then)."""
         parsed = parse_dism(run.stdout, run.exit_code, DISM_OPERATIONS[operation])
         info = decode(run.exit_code) if run.exit_code is not None else None
         flagged = bool(before and before["outcome"] in ("repairable", "not_repairable"))
@@ -264,18 +283,18 @@ class ActionModule(ActionBase):
         result["reboot_required"] = result["reboot_required"] or bool(parsed["reboot_required"])
         failed, msg = judge_dism(parsed, operation, source_given, build)
         if failed:
-            result["failed"] = True
-            result["msg"] = msg
-            result["hresult"] = parsed.get("error") or info
-            return False, False
+            raise ActionFailure(msg, hresult=parsed.get("error") or info)
         if msg:
             result["msg"] = msg
-        return True, parsed["outcome"] in ("no_corruption", "repaired", "completed")
+        return parsed["outcome"] in ("no_corruption", "repaired", "completed")
 
-    def _after_sfc(self, result, run, store_sound, call):
-        parsed = parse_sfc(run.stdout, run.exit_code)
+    def _after_sfc(self, result, run, store_sound, call, sr_before=None, reboot_pending=None):
         sr = call("cbs_sr_lines", {"MaxLines": 2000})
         summary = summarize_cbs_sr(last_sfc_transaction(sr.get("lines") or []))
+        # sfc prints in the host's language (it has no /English): a text no table reads is decided
+        # by the [SR] lines this run wrote to CBS.log (English on every language) or the pending-repair flag.
+        parsed = resolve(parse_sfc(run.stdout, run.exit_code),
+                         summarize_cbs_sr(run_lines(sr_before, sr.get("lines") or [])), reboot_pending)
         result["cbs_sr"] = summary
         result["sfc"] = {
             "command": "sfc.exe /scannow", "outcome": parsed["outcome"], "message": parsed["message"],
@@ -289,8 +308,7 @@ class ActionModule(ActionBase):
         result["reboot_required"] = result["reboot_required"] or parsed["reboot_required"]
         failed, msg = judge_sfc(parsed, store_sound)
         if failed:
-            result["failed"] = True
-            result["msg"] = msg
+            raise ActionFailure(msg)
 
     @staticmethod
     def _check_mode_answer(result, options, before):

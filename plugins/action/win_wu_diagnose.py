@@ -9,8 +9,8 @@ and the repair rungs they call for (ladder.recommended_rungs).
 """
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    WinRepairAction, at_least, between, failing)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import diagnosis
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import ladder
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
@@ -25,10 +25,11 @@ ARGUMENT_SPEC = {
 
 # The script's [ValidateRange] limits, checked here so the message names the option.
 RANGES = {
-    "history_count": (0, 1000),
-    "event_count": (0, 1000),
-    "cbs_tail_lines": (0, 100000),
-    "since_days": (1, 3650),
+    "min_free_gb": at_least(0),
+    "history_count": between(0, 1000),
+    "event_count": between(0, 1000),
+    "cbs_tail_lines": between(0, 100000),
+    "since_days": between(1, 3650),
 }
 
 # Evidence keys returned as they come from diagnosis.normalise().
@@ -62,36 +63,19 @@ def build_result(raw, min_free_gb):
     return out
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    ranges = RANGES
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        for name, (low, high) in RANGES.items():
-            if not low <= args[name] <= high:
-                return self._fail(result, "%s must be between %d and %d, got %d" % (name, low, high, args[name]))
-        if args["min_free_gb"] < 0:
-            return self._fail(result, "min_free_gb must be 0 or more, got %s" % args["min_free_gb"])
+    def act(self, result, options, task_vars):
+        with failing("Could not read the Windows Update evidence from the host",
+                     "Nothing was changed. The WinRM account must be a local administrator "
+                     "(elevated token); rerun with -vvv to see win_powershell's output."):
+            raw = script_runner.run_script(self, "wu_diagnose", script_parameters(options), task_vars)
 
-        try:
-            raw = script_runner.run_script(self, "wu_diagnose", script_parameters(args), task_vars)
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not read the Windows Update evidence from the host: %s. "
-                              "Nothing was changed. The WinRM account must be a local administrator "
-                              "(elevated token); rerun with -vvv to see win_powershell's output." % exc.message)
-
-        result.update(build_result(raw, args["min_free_gb"]))
+        result.update(build_result(raw, options["min_free_gb"]))
         result["changed"] = False
         if result["probe_errors"]:
             result.setdefault("warnings", []).append(
                 "some evidence could not be read: %s (see probe_errors)"
                 % ", ".join(sorted({e.get("probe", "?") for e in result["probe_errors"]})))
-        return result
-
-    @staticmethod
-    def _fail(result, msg):
-        result.update({"failed": True, "changed": False, "msg": msg})
-        return result

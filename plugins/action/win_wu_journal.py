@@ -12,8 +12,8 @@ takes no lock (it changes nothing).
 """
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    ActionFailure, WinRepairAction, at_least, failing)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import journal
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import run_lock
@@ -29,126 +29,109 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+VALIDATION = {
+    "required_by": {"entry": ["kb"]},
+    "required_if": [("lock", "acquire", ["run_id"]), ("lock", "release", ["run_id"])],
+    "mutually_exclusive": [("lock", "entry")],
+}
+RANGES = {"stale_after": at_least(0, "seconds after which a lock counts as stale")}
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
-                                                        required_by={"entry": ["kb"]},
-                                                        required_if=[("lock", "acquire", ["run_id"]),
-                                                                     ("lock", "release", ["run_id"])],
-                                                        mutually_exclusive=[("lock", "entry")])
+
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    validation = VALIDATION
+    ranges = RANGES
+
+    def act(self, result, options, task_vars):
         kb = None
-        if args["kb"] is not None:  # kb: '' is a bad KB, not "no kb" (entry needs one)
+        if options["kb"] is not None:  # kb: '' is a bad KB, not "no kb" (entry needs one)
             try:
-                kb = remediation.norm_kb(args["kb"])
+                kb = remediation.norm_kb(options["kb"])
             except ValueError as err:
-                return self._fail(result, str(err))
-        if args["lock"] is not None:
-            if not args["run_id"].strip():
-                return self._fail(result, "run_id must not be empty: it names the run that holds the lock.")
-            if args["stale_after"] < 0:
-                return self._fail(result, "stale_after must be 0 or more seconds, not %d." % args["stale_after"])
-            result["lock"] = {"path": run_lock.lock_path(args["path"]), "run_id": args["run_id"],
+                raise ActionFailure(str(err)) from err
+        if options["lock"] is not None:
+            if not options["run_id"].strip():
+                raise ActionFailure("run_id must not be empty: it names the run that holds the lock.")
+            result["lock"] = {"path": run_lock.lock_path(options["path"]), "run_id": options["run_id"],
                               "state": None, "holder": None}
             if self._task.check_mode:
                 # Check mode reads only: it neither takes nor needs the lock.
                 result["lock"]["state"] = "check_mode"
-                if args["lock"] == "release":
-                    return result
-            elif args["lock"] == "release":
-                return self._release(result, args, task_vars)
+                if options["lock"] == "release":
+                    return
+            elif options["lock"] == "release":
+                self._release(result, options, task_vars)
+                return
             else:
-                failed = self._acquire(result, args, task_vars)
-                if failed:
-                    return failed
-        try:
-            raw = script_runner.run_script(self, "wu_journal_read", {"Path": args["path"]}, task_vars)
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not read the journal %s: %s. Nothing was changed." % (args["path"], exc.message))
+                self._acquire(result, options, task_vars)
+        with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
+            raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
         current, warning = journal.load(raw.get("content"), raw.get("backup_content"))
         if warning:
             result.setdefault("warnings", []).append(warning)
-        result.update(path=args["path"], exists=bool(raw.get("exists")), kb=kb,
+        result.update(path=options["path"], exists=bool(raw.get("exists")), kb=kb,
                       changed=result.get("changed", False), entries=current.get("entries") or {})
         result["entry"] = (current.get("entries") or {}).get(kb) if kb else None
-        if args["entry"] is None:
-            return result
+        if options["entry"] is None:
+            return
 
-        entry = args["entry"]
+        entry = options["entry"]
         if journal.same_entry(current, kb, entry):
-            return result
+            return
         result["changed"] = True
         result["entry"] = entry
         result["entries"] = dict(result["entries"], **{kb: entry})
         if self._task.check_mode:
-            return result
+            return
         text = journal.dump(journal.merge(current, kb, entry))
-        try:
-            script_runner.run_script(self, "wu_journal_write", {"Path": args["path"], "Content": text}, task_vars)
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not write the journal %s: %s. The previous journal is unchanged "
-                              "(or kept as %s.bak); check free space and the account's rights on its folder."
-                              % (args["path"], exc.message, args["path"]))
-        return result
+        with failing("Could not write the journal %s" % options["path"],
+                     "The previous journal is unchanged (or kept as %s.bak); check free space and the account's "
+                     "rights on its folder." % options["path"], changed=False):
+            script_runner.run_script(self, "wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
 
-    def _lock_script(self, args, task_vars, **params):
-        params = dict(Path=run_lock.lock_path(args["path"]), RunId=args["run_id"], **params)
+    def _lock_script(self, options, task_vars, **params):
+        params = dict(Path=run_lock.lock_path(options["path"]), RunId=options["run_id"], **params)
         return script_runner.run_script(self, "wu_journal_lock", params, task_vars)
 
-    def _acquire(self, result, args, task_vars):
-        """Take the lock (result['lock'] filled, changed set); a failed result when it cannot."""
+    def _acquire(self, result, options, task_vars):
+        """Take the lock (result['lock'] filled, changed set); ActionFailure when it cannot."""
         lock = result["lock"]
         controller, pid, user = run_lock.controller_identity()
-        content = run_lock.dump(run_lock.holder(args["run_id"], controller, pid, user))
-        try:
-            raw = self._lock_script(args, task_vars, Action="acquire", Content=content)
+        content = run_lock.dump(run_lock.holder(options["run_id"], controller, pid, user))
+        with failing("Could not take the run lock %s" % lock["path"],
+                     "Nothing was changed; check free space and the account's rights on its folder."):
+            raw = self._lock_script(options, task_vars, Action="acquire", Content=content)
             state = raw.get("state")
             if state == "held":
-                found = run_lock.parse(raw.get("holder"))
-                verdict, why = run_lock.decide(found, args["run_id"], args["stale_after"], controller)
+                found = run_lock.parse(raw.get("holder"), raw)
+                verdict, why = run_lock.decide(found, options["run_id"], options["stale_after"], controller)
                 lock["holder"] = found
                 if verdict == "ours":
                     state = "acquired"  # this run took it before (the role included twice): nothing to do
                 elif verdict in ("stale", "abandoned"):
-                    raw = self._lock_script(args, task_vars, Action="acquire", Content=content,
+                    raw = self._lock_script(options, task_vars, Action="acquire", Content=content,
                                             Replace=raw.get("holder"))
                     state = raw.get("state")
                     if state == "taken_over":
                         result.setdefault("warnings", []).append(
                             "Took over the run lock %s from %s: %s." % (lock["path"], run_lock.describe(found), why))
                     elif state == "held":  # someone else changed it meanwhile
-                        lock["holder"] = found = run_lock.parse(raw.get("holder"))
+                        lock["holder"] = found = run_lock.parse(raw.get("holder"), raw)
                 if state == "held":
                     lock["state"] = "held"
-                    return self._fail(result, run_lock.refusal(lock["path"], found, args["stale_after"]))
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not take the run lock %s: %s. Nothing was changed; check free "
-                              "space and the account's rights on its folder." % (lock["path"], exc.message))
+                    raise ActionFailure(run_lock.refusal(lock["path"], found, options["stale_after"]))
         lock["state"] = state
         result["changed"] = state in ("acquired", "taken_over") and raw.get("state") != "held"
-        return None
 
-    def _release(self, result, args, task_vars):
+    def _release(self, result, options, task_vars):
         lock = result["lock"]
-        try:
-            raw = self._lock_script(args, task_vars, Action="release")
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not release the run lock %s: %s. Delete it on the host once no run "
-                              "of the ladder works on it (or let it go stale)." % (lock["path"], exc.message))
+        with failing("Could not release the run lock %s" % lock["path"],
+                     "Delete it on the host once no run of the ladder works on it (or let it go stale)."):
+            raw = self._lock_script(options, task_vars, Action="release")
         lock["state"] = raw.get("state")
         if raw.get("holder") is not None and raw.get("state") != "released":
-            lock["holder"] = run_lock.parse(raw.get("holder"))
+            lock["holder"] = run_lock.parse(raw.get("holder"), raw)
             result.setdefault("warnings", []).append(
                 "The run lock %s is held by %s, not by run %s: left as it is."
-                % (lock["path"], run_lock.describe(lock["holder"]), args["run_id"]))
+                % (lock["path"], run_lock.describe(lock["holder"]), options["run_id"]))
         result["changed"] = raw.get("state") == "released"
-        return result
-
-    @staticmethod
-    def _fail(result, msg):
-        result.update({"failed": True, "changed": False, "msg": msg})
-        return result

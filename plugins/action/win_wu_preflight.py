@@ -11,8 +11,8 @@ are not run in check mode, only predicted.
 """
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    WinRepairAction, between, failing)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 
 ARGUMENT_SPEC = {
@@ -29,38 +29,36 @@ ARGUMENT_SPEC = {
 }
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+# The scripts take these as [int] (Int32): out of range, a real host fails with a binding error.
+RANGES = {
+    "restore_point_max_age_minutes": between(0, 525600),
+    "cleanup_older_than_days": between(0, 36500),
+}
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
+
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    ranges = RANGES
+
+    def act(self, result, options, task_vars):
         check = bool(self._task.check_mode)
-        # The scripts take these as [int] (Int32): out of range, a real host fails with a binding error.
-        for name, low, high in (("restore_point_max_age_minutes", 0, 525600), ("cleanup_older_than_days", 0, 36500)):
-            if not low <= args[name] <= high:
-                result.update(failed=True, changed=False,
-                              msg="%s must be between %d and %d; got %d" % (name, low, high, args[name]))
-                return result
         result.update(changed=False, actions=[], reboot_required=False, restore_point=None, cleanup=None,
                       insider=None, defender=None)
         steps = []
-        if args["restore_point"]:
+        if options["restore_point"]:
             steps.append(("restore_point", "wu_restore_point", {
-                "Description": args["restore_point_description"],
-                "MaxAgeMinutes": args["restore_point_max_age_minutes"]}, True))
-        if args["cleanup"]:
+                "Description": options["restore_point_description"],
+                "MaxAgeMinutes": options["restore_point_max_age_minutes"]}, True))
+        if options["cleanup"]:
             steps.append(("cleanup", "wu_disk_cleanup", {
-                "OlderThanDays": args["cleanup_older_than_days"],
-                "ComponentCleanup": args["component_cleanup"]}, True))
-        if args["leave_insider"]:
+                "OlderThanDays": options["cleanup_older_than_days"],
+                "ComponentCleanup": options["component_cleanup"]}, True))
+        if options["leave_insider"]:
             steps.append(("insider", "wu_insider_leave", {
-                "BackupFolder": args["insider_backup_folder"],
-                "BlockPreviewBuilds": args["block_preview_builds"]}, False))
-        if args["defender"] != "keep":
-            steps.append(("defender", "wu_defender_rtp", {"Disable": args["defender"] == "pause"}, False))
+                "BackupFolder": options["insider_backup_folder"],
+                "BlockPreviewBuilds": options["block_preview_builds"]}, False))
+        if options["defender"] != "keep":
+            steps.append(("defender", "wu_defender_rtp", {"Disable": options["defender"] == "pause"}, False))
 
         for key, script, params, runs_in_check in steps:
             if check and not runs_in_check:
@@ -68,13 +66,9 @@ class ActionModule(ActionBase):
                 result["actions"].append("%s (planned)" % key)
                 result["changed"] = True
                 continue
-            try:
+            with failing("pre-flight step %s failed" % key, "The steps before it stay done (%s); nothing after "
+                         "it ran." % (", ".join(result["actions"]) or "none")):
                 answer = script_runner.run_script(self, script, params, task_vars)
-            except script_runner.ScriptError as exc:
-                result.update(failed=True, msg="pre-flight step %s failed: %s. The steps before it stay done "
-                                               "(%s); nothing after it ran." % (key, exc.message,
-                                                                                ", ".join(result["actions"]) or "none"))
-                return result
             result[key] = answer
             if self._step_changed(key, answer):
                 result["changed"] = True
@@ -87,7 +81,6 @@ class ActionModule(ActionBase):
         if result["defender"] and result["defender"].get("tamper_protected") and not result["defender"].get("applied"):
             result.setdefault("warnings", []).append(
                 "Defender real-time protection was not changed: Tamper Protection is on")
-        return result
 
     @staticmethod
     def _step_changed(key, answer):

@@ -10,8 +10,8 @@ Why the work is split this way: see the docstring of wu_reset_plan.py.
 """
 from __future__ import annotations
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
+    ActionFailure, WinRepairAction, at_least, failing)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import wu_reset_plan as planner
 
@@ -24,44 +24,30 @@ ARGUMENT_SPEC = {
 }
 
 
-def _error_text(exc):
-    """The host's own error text of a failed script (win_powershell's first error record)."""
-    for record in (exc.module_result or {}).get("error") or []:
-        text = (record.get("exception") or {}).get("message") or record.get("output")
-        if text:
-            return text.strip()
-    return exc.message
+RANGES = {
+    "keep_backups": at_least(1, "the backup this run makes is always kept"),
+    "stop_timeout": at_least(1, "seconds to wait for a service to stop"),
+}
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    ranges = RANGES
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC)
-        if args["keep_backups"] < 1:
-            return self._fail(result, "keep_backups must be 1 or more: the backup this run makes is always kept")
-        if args["stop_timeout"] < 1:
-            return self._fail(result, "stop_timeout must be 1 second or more")
-
-        try:
+    def act(self, result, options, task_vars):
+        with failing("Could not read the Windows Update services and folders",
+                     "The account must be a local administrator (elevated token)."):
             state = script_runner.run_script(self, "wu_reset_state", {
                 "ServiceNames": list(planner.STOP_ORDER),
-                "DllNames": list(planner.DEFAULT_DLLS if args["dlls"] is None else args["dlls"]),
+                "DllNames": list(planner.DEFAULT_DLLS if options["dlls"] is None else options["dlls"]),
             }, task_vars)
-        except script_runner.ScriptError as exc:
-            return self._fail(result, "Could not read the Windows Update services and folders: %s. "
-                              "The account must be a local administrator (elevated token)."
-                              % _error_text(exc))
 
         try:
-            plan = planner.build_plan(state, level=args["level"], keep_backups=args["keep_backups"],
-                                      stop_timeout=args["stop_timeout"],
-                                      kill_stuck_services=args["kill_stuck_services"], dlls=args["dlls"])
+            plan = planner.build_plan(state, level=options["level"], keep_backups=options["keep_backups"],
+                                      stop_timeout=options["stop_timeout"],
+                                      kill_stuck_services=options["kill_stuck_services"], dlls=options["dlls"])
         except planner.PlanError as exc:
-            return self._fail(result, "Cannot plan the reset: %s" % exc)
+            raise ActionFailure("Cannot plan the reset: %s" % exc) from exc
 
         before = planner.services_summary(state["services"])
         if self._task.check_mode:
@@ -84,17 +70,15 @@ class ActionModule(ActionBase):
             if self._task.diff:
                 result["diff"] = {"before": planner.diff_before(state, plan),
                                   "after": planner.diff_after_planned(state, plan)}
-            return result
+            return
 
-        try:
+        # The script itself failing (not one of its steps) means its own rollback may not have run.
+        with failing("The reset script failed on the host",
+                     "Check the services %s and the folders %s on the host: they may be stopped or renamed "
+                     "(backup suffix %s)." % (", ".join(plan["stop"]), ", ".join(r["path"] for r in plan["renames"]),
+                                              plan["suffix"]),
+                     services_before=before):
             applied = script_runner.run_script(self, "wu_reset_apply", planner.apply_parameters(plan), task_vars)
-        except script_runner.ScriptError as exc:
-            # The script itself failed (not one of its steps): its own rollback may not have run.
-            return self._fail(result, "The reset script failed on the host: %s. Check the services %s and the "
-                              "folders %s on the host: they may be stopped or renamed (backup suffix %s)."
-                              % (_error_text(exc), ", ".join(plan["stop"]),
-                                 ", ".join(r["path"] for r in plan["renames"]), plan["suffix"]),
-                              services_before=before)
 
         out = planner.interpret(plan, state, applied)
         warnings = out.pop("warnings")
@@ -103,15 +87,8 @@ class ActionModule(ActionBase):
         if self._task.diff:
             result["diff"] = {"before": planner.diff_before(state, plan),
                               "after": planner.diff_after_result(plan, applied)}
-        return result
 
     @staticmethod
     def _add_warnings(result, warnings):
         if warnings:
             result.setdefault("warnings", []).extend(warnings)
-
-    @staticmethod
-    def _fail(result, msg, **extra):
-        result.update(extra)
-        result.update({"failed": True, "changed": False, "msg": msg})
-        return result

@@ -14,8 +14,7 @@ import os
 import tempfile
 from collections.abc import Mapping
 
-from ansible.plugins.action import ActionBase
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import ActionFailure, WinRepairAction
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import fleet_report
 
 FORMATS = ("json", "markdown", "html")
@@ -101,39 +100,34 @@ def write_atomically(path, text):
         raise
 
 
-class ActionModule(ActionBase):
-    _supports_check_mode = True
-    _supports_async = False
+class ActionModule(WinRepairAction):
+    argument_spec = ARGUMENT_SPEC
+    validation = {"mutually_exclusive": MUTUALLY_EXCLUSIVE}
     # Works on the controller only: no connection, no module transfer.
     TRANSFERS_FILES = False
 
-    def run(self, tmp=None, task_vars=None):
-        result = super(ActionModule, self).run(tmp, task_vars)
-        del tmp
-        task_vars = task_vars or {}
-        _validation, args = self.validate_argument_spec(argument_spec=ARGUMENT_SPEC,
-                                                        mutually_exclusive=MUTUALLY_EXCLUSIVE)
+    def act(self, result, options, task_vars):
         result.update(changed=False, paths={}, written=[], summary={}, table=[])
 
-        basename = args["basename"]
+        basename = options["basename"]
         if not basename or basename in (".", "..") or "/" in basename or os.sep in basename:
-            return self._fail(result, "basename must be a plain file name without a directory, got %r" % basename)
-        if not args["formats"]:
-            return self._fail(result, "formats is empty: choose at least one of %s" % ", ".join(FORMATS))
-        dest = os.path.abspath(args["dest"])
+            raise ActionFailure("basename must be a plain file name without a directory, got %r" % basename)
+        if not options["formats"]:
+            raise ActionFailure("formats is empty: choose at least one of %s" % ", ".join(FORMATS))
+        dest = os.path.abspath(options["dest"])
         if os.path.exists(dest) and not os.path.isdir(dest):
-            return self._fail(result, "dest %s exists and is not a directory: give a directory for the report" % dest)
+            raise ActionFailure("dest %s exists and is not a directory: give a directory for the report" % dest)
 
-        if args["hosts_data"] is not None:
-            records = plain(args["hosts_data"])
+        if options["hosts_data"] is not None:
+            records = plain(options["hosts_data"])
         else:
-            records = records_from_hostvars(task_vars, args["host_names"])
+            records = records_from_hostvars(task_vars, options["host_names"])
         try:
-            summary = fleet_report.build_summary(records, title=args["title"])
+            summary = fleet_report.build_summary(records, title=options["title"])
         except ValueError as exc:
-            return self._fail(result, "hosts_data: %s" % exc)
+            raise ActionFailure("hosts_data: %s" % exc) from exc
 
-        files = plan_files(dest, basename, args["formats"], summary)
+        files = plan_files(dest, basename, options["formats"], summary)
         changed = [path for _fmt, path, text in files if differs(path, text)]
         if changed and not self._task.check_mode:
             try:
@@ -142,13 +136,7 @@ class ActionModule(ActionBase):
                     if path in changed:
                         write_atomically(path, text)
             except OSError as exc:
-                return self._fail(result, "could not write the report to %s: %s. Give a dest directory "
-                                  "the controller user can write." % (dest, exc))
+                raise ActionFailure("could not write the report to %s: %s. Give a dest directory the controller "
+                                    "user can write." % (dest, exc)) from exc
         result.update(changed=bool(changed), paths={fmt: path for fmt, path, _text in files}, written=changed,
                       summary=summary, table=fleet_report.render_text(summary))
-        return result
-
-    @staticmethod
-    def _fail(result, msg):
-        result.update({"failed": True, "changed": False, "msg": msg})
-        return result

@@ -34,8 +34,8 @@ def wu_catalog_product(os_info):
     return remediation.catalog_product(os_info)
 
 
-def wu_record(diagnosis, host, target_kb, plan=None, check_mode=False):
-    return remediation.new_record(host, target_kb, diagnosis, plan, check_mode)
+def wu_record(diagnosis, host, target_kb, plan=None, check_mode=False, settings=None):
+    return remediation.new_record(host, target_kb, diagnosis, plan, check_mode, settings=settings)
 
 
 def wu_resume(record, journal_entry, diagnosis=None):
@@ -55,11 +55,19 @@ def wu_step_start(record, rung, diagnosis=None):
 
 
 def wu_step_finish(record, rung, result, check_mode=False):
-    return remediation.record_finish(record, rung, remediation.rung_outcome(rung, result, check_mode))
+    return remediation.record_finish(record, rung, remediation.rung_outcome(rung, result, check_mode, record))
 
 
 def wu_step_verify(record, rung, result, accepted=None):
     return remediation.record_verify(record, rung, remediation.verify_outcome(result, record["target_kb"], accepted))
+
+
+def wu_step_restart(record, rung, message, answered=None):
+    return remediation.record_restart(record, rung, message, answered)
+
+
+def wu_verify_transient(result):
+    return remediation.verify_transient(result)
 
 
 def wu_verdict(record, check_mode=False):
@@ -75,5 +83,5 @@ class FilterModule:
 
     def filters(self):
         funcs = (wu_plan, wu_catalog_product, wu_record, wu_resume, wu_should_run, wu_pending_verify, wu_step_start,
-                 wu_step_finish, wu_step_verify, wu_verdict, wu_journal_entry)
+                 wu_step_finish, wu_step_verify, wu_step_restart, wu_verify_transient, wu_verdict, wu_journal_entry)
         return {f.__name__: _wrap(f.__name__, f) for f in funcs}

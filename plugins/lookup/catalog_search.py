@@ -14,7 +14,7 @@ description:
     instead (kind O(kind), no preview and no dynamic updates unless asked), optionally with its files.
   - With O(include_files), the files are those of the update's download dialog in install order.
     For Windows 11 24H2 and later, earlier checkpoint cumulative updates come before the target.
-    Every file URL is checked against an allow-list of Microsoft download hosts (plus O(mirror_hosts))
+    Every file URL is checked against an allow-list of Microsoft download hosts (plus O(download_hosts))
     and must be https (old C(http://download.windowsupdate.com) links are upgraded to https).
   - The catalog is often briefly unavailable (its error 8DDD0010, HTTP 5xx, timeouts); requests are
     retried with exponential backoff. Error 8DDD0024 (update removed) and pages whose layout is not
@@ -67,12 +67,17 @@ options:
     description: Add the update's files (download dialog), in install order, to each picked update.
     type: bool
     default: false
-  mirror_hosts:
+  download_hosts:
     description:
       - Extra download hosts allowed besides Microsoft's, as C(host) (port 443) or C(host:port); https only.
+      - The same allow-list as the option C(download_hosts) of M(winrepair.windows_update.win_kb_catalog_install)
+        and the variable C(wu_catalog_install_download_hosts) of the role C(wu_catalog_install).
+      - The alias C(mirror_hosts) is deprecated and will be removed in 2.0.0.
     type: list
     elements: str
     default: []
+    aliases: [mirror_hosts]
+    version_added: 0.1.0
   ca_path:
     description: CA bundle to trust for https, instead of the system's.
     type: path
@@ -182,6 +187,7 @@ _raw:
 
 from ansible.errors import AnsibleLookupError
 from ansible.plugins.lookup import LookupBase
+from ansible.utils.display import Display
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.client import CatalogClient
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.errors import (
@@ -190,10 +196,17 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.
 )
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.selection import annotate
 
+display = Display()
+
 
 class LookupModule(LookupBase):
 
     def run(self, terms, variables=None, **kwargs):
+        if "mirror_hosts" in kwargs:
+            display.deprecated(
+                "catalog_search: the option mirror_hosts is now download_hosts (the name the module "
+                "win_kb_catalog_install and the role wu_catalog_install use)",
+                version="2.0.0", collection_name="winrepair.windows_update")
         self.set_options(var_options=variables, direct=kwargs)
         product = self.get_option("product")
         architecture = self.get_option("architecture")
@@ -210,7 +223,7 @@ class LookupModule(LookupBase):
             ca_path=self.get_option("ca_path"),
             timeout=self.get_option("timeout"),
             retries=self.get_option("retries"),
-            mirror_hosts=self.get_option("mirror_hosts"),
+            mirror_hosts=self.get_option("download_hosts"),
             max_pages=self.get_option("max_pages"),
         )
         results = []

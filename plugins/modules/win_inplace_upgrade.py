@@ -8,39 +8,16 @@ DOCUMENTATION = r"""
 module: win_inplace_upgrade
 short_description: Repair Windows with an in-place upgrade (repair install) from an ISO, keeping apps and files
 description:
-  - The last rung of Windows Update repair, for damage that DISM and sfc cannot fix (a component store
-    beyond repair, files that cannot be rebuilt from deltas, 0x80070306 during a cumulative update). Runs
-    Windows Setup from an ISO of the installed edition, build, language and architecture with
-    C(/auto upgrade), which reinstalls Windows and keeps apps, files and settings.
-  - B(What it costs.) An hour or more (the compatibility scan and the downlevel phase while Windows
-    runs, then the offline SafeOS, first boot and second boot phases); the host restarts three or more times and cannot be
-    reached for most of that time; about 20 GB free on the system drive. Therefore the module does nothing
-    unless O(accept_reboots=true). Schedule it like any outage.
-  - 'Steps: read-only preflight (installed build, UBR, edition, architecture, language, free space, pending
-    restart, the ISO exists); mount the ISO read-only (C(Mount-DiskImage)); read its C(sources\install.wim)
-    or C(install.esd) with C(Get-WindowsImage) and refuse media that does not fit, because setup would then
-    refuse to keep apps and files; optionally the compatibility scan C(setup.exe /auto upgrade /quiet
-    /compat scanonly); then C(setup.exe /auto upgrade /quiet /eula accept /dynamicupdate disable /compat
-    ignorewarning /showoobe none /noreboot /copylogs <copy_logs>).'
-  - setup.exe runs detached on the host (a scheduled task running as SYSTEM, polled, surviving dropped
-    connections). Its progress is the undocumented C(SetupProgress) value under
-    C(HKLM\SYSTEM\Setup\MoSetup\Volatile), shown every ten polls.
-  - C(/noreboot) is used on purpose. Setup then stops after the downlevel phase with exit code 0x3
-    (C(CONX_SETUP_EXITCODE_CONTINUE_REBOOT)), so a failure of that phase is known before anything restarts,
-    and the first restart is done by ansible.windows' reboot helper, which waits up to O(reboot_timeout)
-    for the logon screen. C(/noreboot) suppresses only the first restart (Microsoft "Windows Setup
-    Command-Line Options"); setup's own restarts between the SafeOS, first boot and second boot phases
-    happen while the helper waits.
-  - Afterwards the module reads where setup ended. A completed repair install sets the installation date
-    anew; a rollback leaves C(C:\$WINDOWS.~BT\Sources\Rollback\setupact.log). The build and UBR before
-    and after are returned. A repair install keeps the build; the UBR becomes the ISO's, which can be
-    older than what was installed, so run Windows Update afterwards.
-  - On a failure the key lines of C(setupact.log)/C(setuperr.log) (C(C:\$WINDOWS.~BT\Sources\Panther),
-    C(...\Rollback), C(C:\Windows\Panther)) are returned and the result code is decoded (for example
-    C(0xC1900101 - 0x4000D) is a rollback in the second boot phase during MIGRATE_DATA, usually a driver).
-  - In check mode only the read-only preflight runs (and the media check when the ISO is already mounted);
-    nothing is mounted or started. RV(changed) is then the prediction that a real run would change the host.
-version_added: 1.0.0
+  - The last rung of Windows Update repair, for damage DISM and sfc cannot fix (a component store beyond
+    repair, 0x80070306 with files that cannot be rebuilt from deltas). Runs Windows Setup C(/auto upgrade)
+    from an ISO of the installed edition, build, language and architecture, which reinstalls Windows and keeps
+    apps, files and settings.
+  - An hour or more, three or more restarts, about 20 GB free - so it does nothing unless
+    O(accept_reboots=true).
+  - Checks the media first, runs setup detached as SYSTEM with C(/noreboot), restarts the host itself, and on
+    a failure returns the key lines of the setup logs with the decoded result code. Details -
+    C(docs/ladder.md) of the collection, section "Inside the rungs".
+version_added: 0.1.0
 author:
   - winrepair.windows_update contributors (@winrepair)
 options:
@@ -111,16 +88,18 @@ options:
     type: float
     default: 30
 notes:
-  - Sources. Microsoft Learn "Windows Setup Command-Line Options" (C(/auto), C(/compat), C(/noreboot),
-    C(/copylogs), exit codes 0x3, 0x5, 0x7); windows-itpro-docs C(windows/deployment/upgrade/upgrade-error-codes.md)
-    (phases, result and extend codes), C(resolution-procedures.md) (0xC1900101 and its supplemental rollback
-    logs), C(log-files.md) (log locations).
-  - Decode codes seen elsewhere with the C(winrepair.windows_update.hresult) filter.
+  - Check mode runs only the read-only preflight (and the media check when the ISO is mounted already);
+    nothing is mounted or started.
+  - Sources - Microsoft Learn "Windows Setup Command-Line Options"; windows-itpro-docs
+    C(windows/deployment/upgrade/upgrade-error-codes.md), C(resolution-procedures.md), C(log-files.md).
   - Does not support C(async).
 seealso:
   - module: winrepair.windows_update.win_sfc_dism
   - module: winrepair.windows_update.win_wu_diagnose
   - module: ansible.windows.win_reboot
+  - name: Inside the inplace_upgrade rung
+    description: What it costs, the steps, /noreboot, progress, what it reads afterwards.
+    link: https://github.com/winrepair/windows_update/blob/main/docs/ladder.md#inplace_upgrade-win_inplace_upgrade
 """
 
 EXAMPLES = r"""

@@ -8,35 +8,16 @@ DOCUMENTATION = r"""
 module: win_kb_catalog_install
 short_description: Install one update (KB) from the Microsoft Update Catalog with DISM, checkpoints included
 description:
-  - Installs the update O(kb) on a Windows host without Windows Update, for hosts whose Windows Update
-    is broken or that must get one update now.
-  - First reads the host in one read-only round trip (caption, C(DisplayVersion), build, architecture,
-    the KBs C(Get-HotFix) lists). When O(kb) is already installed the task reports C(ok) and downloads
-    nothing.
-  - The controller then finds the update in the Microsoft Update Catalog for the host's product (for
-    example C(Windows 11 Version 24H2)) and architecture, reads its download dialog (file names, URLs,
-    SHA-1 and SHA-256) and checks every download URL against an allow-list of Microsoft download hosts,
-    over https (plus O(download_hosts)).
-  - For Windows 11 24H2 and later, a cumulative update may need earlier "checkpoint" cumulative updates;
-    the catalog lists their C(.msu) files beside the target. All files go into one host folder and
-    C(DISM /Online /Add-Package /PackagePath:<target .msu> /NoRestart) applies the missing checkpoints
-    from that folder in order.
-  - DISM is used because C(wusa.exe) is denied over WinRM and M(ansible.windows.win_hotfix) cannot read
-    the C(.msu) format of Windows 11 24H2 and Windows Server 2025. DISM runs detached on the host as a
-    scheduled task running as SYSTEM and is polled, so a dropped connection or a 60-minute install does
-    not lose its result; running the task again while that run goes on waits for it.
-  - A restart of the host ends DISM (the scheduled task is not started again at boot) and servicing rolls
-    back an install that did not complete. When the host restarted while DISM ran, the task starts DISM
-    once more and reports it in RV(dism.restarts); when a restart ends that run too, the task fails and
-    says so, with nothing installed.
-  - Every file is checked on the host with M(ansible.windows.win_stat) against the catalog's SHA-256
-    (SHA-1 when the catalog gives no SHA-256) before DISM runs. A file that does not match is removed,
-    what this run put on the host is removed, nothing is installed and the task fails.
-  - Catalog answers are cached on the controller in O(cache_dir) per catalog, KB, product, architecture
-    and O(supersede), behind file locks, so a play on 100 hosts sends one search and one download-dialog
-    request per distinct update; in V(controller) and V(mirror) modes each file is downloaded once per
-    controller, into a content-addressed cache (files named by their SHA-256).
-version_added: 1.0.0
+  - Installs the update O(kb) on a Windows host without Windows Update - for hosts whose Windows Update is
+    broken or that must get one update now. When O(kb) is installed already the task reports C(ok) and
+    downloads nothing.
+  - The controller finds the update for the host's product and architecture in the Microsoft Update Catalog,
+    with the earlier checkpoint updates Windows 11 24H2 and later may need, and allows only https downloads
+    from Microsoft's download hosts (plus O(download_hosts)).
+  - Every file is checked on the host against the catalog's SHA-256 (else SHA-1), then C(DISM /Online
+    /Add-Package) installs the target and its checkpoints, detached as SYSTEM and polled. Details -
+    C(docs/ladder.md) of the collection, section "Inside the rungs".
+version_added: 0.1.0
 author:
   - winrepair.windows_update contributors (@winrepair)
 options:
@@ -157,13 +138,12 @@ options:
     type: float
     default: 15
 notes:
-  - The catalog, the allow-list check and the controller downloads run on the controller, which needs https
-    access to the catalog (the usual C(https_proxy) variables apply). In V(host) mode the hosts need
-    access to Microsoft's download hosts.
-  - Check mode reads the host and the catalog (controller side, read-only) and reports the files that
-    would be installed in RV(files); nothing is downloaded or copied, nothing runs on the host.
-  - Installing a cumulative update usually needs a restart; the task reports RV(reboot_required) and does
-    not restart. Use M(ansible.windows.win_reboot).
+  - DISM is used because C(wusa.exe) is denied over WinRM and M(ansible.windows.win_hotfix) cannot read the
+    C(.msu) format of Windows 11 24H2 and Windows Server 2025.
+  - Check mode reads the host and the catalog and lists in RV(files) what would be installed; nothing is
+    downloaded, copied or run.
+  - Does not restart; a cumulative update usually needs it (RV(reboot_required)). Use
+    M(ansible.windows.win_reboot).
 seealso:
   - module: ansible.windows.win_updates
   - module: winrepair.windows_update.win_sfc_dism
@@ -173,6 +153,9 @@ seealso:
   - name: DISM operating system package servicing command-line options
     description: C(/Add-Package), C(/PackagePath), C(/NoRestart).
     link: https://learn.microsoft.com/windows-hardware/manufacture/desktop/dism-operating-system-package-servicing-command-line-options
+  - name: Inside the catalog_install rung
+    description: The steps, the allow-list, the hash checks, the caches, restarts.
+    link: https://github.com/winrepair/windows_update/blob/main/docs/ladder.md#catalog_install-win_kb_catalog_install
 """
 
 EXAMPLES = r"""

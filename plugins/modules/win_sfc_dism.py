@@ -8,28 +8,15 @@ DOCUMENTATION = r"""
 module: win_sfc_dism
 short_description: Repair the component store with DISM, then system files with sfc
 description:
-  - Runs C(DISM /Online /Cleanup-Image /RestoreHealth) (or C(/CheckHealth), C(/ScanHealth)) and then
-    C(sfc /scannow), in that order, as Microsoft's support article "Use the System File Checker tool to
-    repair missing or corrupted system files" tells for Windows 10 and 11. sfc takes its good copies from
-    the component store, so the store is repaired first.
-  - Each tool runs 10 to 30 minutes. They run detached on the host as a scheduled task running as SYSTEM
-    (elevated, outside the WinRM shell), with their output in C(C:\ProgramData\winrepair\runs\<run id>);
-    the controller polls them every O(poll_interval) seconds and shows their progress at least once a
-    minute. A dropped connection or a WinRM operation timeout between polls is retried; the run goes on.
-  - A restart of the host ends the running tool (the scheduled task is not started again at boot) without
-    a repair. When the host restarted while DISM or sfc ran, that tool is started once more, with its own
-    O(timeout), and RV(dism.restarts) / RV(sfc.restarts) say so; when a restart ends that run too, the
-    task fails saying the host restarted twice and nothing was completed.
-  - Runs are keyed by their command line. Running the task again while a run with the same command is
-    still going (or ended and was not collected, within O(timeout) seconds) waits for that run instead of
-    starting a second one.
-  - A repair source is an C(install.wim)/C(install.esd) file or a Windows ISO (mounted read-only with
-    C(Mount-DiskImage) for the run and dismounted afterwards unless it was mounted already). Its image
-    index is chosen by matching the installed edition, build and architecture to C(dism /Get-WimInfo),
-    unless O(source_index) is given.
-  - Before a restore the module runs the read-only C(DISM /CheckHealth) to learn whether the store was
-    flagged corrupt; C(changed) and RV(repaired) are true only when DISM or sfc repaired something.
-version_added: 1.0.0
+  - Runs C(DISM /Online /Cleanup-Image /RestoreHealth) (or C(/CheckHealth), C(/ScanHealth)) and then C(sfc
+    /scannow), in that order (KB 929833) - sfc takes its good copies from the component store, so the store is
+    repaired first.
+  - Each tool runs detached on the host as a scheduled task running as SYSTEM and is polled, so a dropped
+    connection or a 30-minute run loses nothing; a run ended by a restart of the host is started once more.
+  - DISM can repair from an C(install.wim), C(install.esd) or ISO of the installed edition (O(source));
+    C(changed) is true only when something was repaired. Details - C(docs/ladder.md) of the collection,
+    section "Inside the rungs".
+version_added: 0.1.0
 author:
   - winrepair.windows_update contributors (@winrepair)
 options:
@@ -75,13 +62,9 @@ options:
     type: float
     default: 15
 notes:
-  - Check mode runs only the read-only C(DISM /Online /Cleanup-Image /CheckHealth) (when O(dism) is not
-    V(none)) and reports in RV(commands) what would run. It mounts no ISO and starts nothing.
-    RV(changed) then predicts a repair when the store is flagged corrupt and O(dism=restore).
-  - Failures end with a msg naming the next step - a repair source when DISM finds no source
-    (C(0x800F081F) CBS_E_SOURCE_MISSING), or a repair (in-place) upgrade when the store cannot be repaired.
-  - sfc's outcome is read from its text (it has no documented exit codes); RV(cbs_sr) summarises the
-    lines tagged C([SR]) that sfc wrote to C(%windir%\Logs\CBS\CBS.log).
+  - Check mode runs only the read-only C(DISM /CheckHealth) and reports in RV(commands) what would run.
+  - A failure names the next step - a repair source for C(0x800F081F) (CBS_E_SOURCE_MISSING), a repair install
+    when the store cannot be repaired.
 seealso:
   - name: Use the System File Checker tool to repair missing or corrupted system files
     description: Microsoft support article (KB 929833).
@@ -89,6 +72,9 @@ seealso:
   - name: Repair a Windows Image
     description: DISM /CheckHealth, /ScanHealth, /RestoreHealth, /Source and /LimitAccess.
     link: https://learn.microsoft.com/windows-hardware/manufacture/desktop/repair-a-windows-image
+  - name: Inside the sfc_dism rung
+    description: Detached runs, restarts, repair sources, check mode.
+    link: https://github.com/winrepair/windows_update/blob/main/docs/ladder.md#sfc_dism-win_sfc_dism
 """
 
 EXAMPLES = r"""
@@ -135,6 +121,16 @@ msg:
   description: On failure what happened and the next step; otherwise a note (check mode plan, scan result).
   returned: when failed, in check mode, or when DISM found corruption it was not asked to repair
   type: str
+error:
+  description:
+    - Why O(source) could not be used; neither DISM nor sfc ran and the host is as it was.
+    - V(source_not_found) nothing exists at O(source) on the host (a DISM run that cannot find the files it
+      needs in an existing source is RV(dism.outcome=source_missing) instead).
+    - V(source_not_image) O(source) is not a C(.wim), C(.esd) or C(.iso) file, or the ISO has no
+      C(sources\install.wim) or C(install.esd).
+  returned: when the task failed on O(source)
+  type: str
+  sample: source_not_found
 hresult:
   description: The decoded failure code of DISM (from its C(Error:) line or exit code), as
     plugin_utils/_parse/hresult.py decode() gives it (hex, name, meaning, category, hint, ...).

@@ -12,31 +12,15 @@ DOCUMENTATION = r'''
 module: win_wu_diagnose
 short_description: Find out why Windows Update fails on a Windows host, and which repair to try first
 description:
-- Reads, in one round trip and without changing anything, the evidence that explains a broken Windows
-  Update, and names the likely causes and the repair rungs they call for.
-- "Evidence read on the host: OS edition, version, build and UBR, architecture; free space on the
-  system drive; the pending-reboot flags; state and start type of the Windows Update services; sizes
-  of C(SoftwareDistribution) and C(catroot2) and their backups (C(SoftwareDistribution.bak-*),
-  C(catroot2.bak-*), C(*.old)); Windows Insider enrolment; antivirus products registered with
-  Security Center (client editions only; Server has none) and Microsoft Defender's state; the loaded
-  file system minifilters; the update history (Windows Update Agent C(QueryHistory)) and the
-  C(Microsoft-Windows-WindowsUpdateClient) installation failure events (id 20); the installed
-  updates; C(CBS.log) (its tail and the lines matching known failure signatures); storage errors in
-  the System log (disk, Ntfs, storahci, stornvme events 7, 11, 51, 55, 153, 157) and the disks'
-  C(HealthStatus)."
-- Every failure code is decoded (hex, facility, symbolic name, meaning).
-- "Causes it can name: C(corrupt_download_cache), C(inconsistent_catroot2), C(insider_build_conflict),
-  C(third_party_filter_driver), C(corrupt_system_files), C(corrupt_component_store),
-  C(forward_delta_hydration) (0x80070306 ERROR_ERRORS_ENCOUNTERED with C(Hydration failed ... Forward
-  Delta) in C(CBS.log): only a repair install fixes it), C(low_disk), C(pending_reboot),
-  C(storage_fault), C(wu_services_disabled) (a Windows Update service is disabled or missing) and
-  C(unknown_update_failure) (updates fail with no known signature)."
-- "Rungs, cheapest first: C(preflight), C(sfc_dism), C(reset), C(catalog_install), C(inplace_upgrade),
-  C(manual). The map from cause to rung is in the collection's C(plugin_utils/_ladder/ladder.py)."
-- A probe that fails on the host (for example remote COM access to the update history denied) does not
-  fail the task; it is listed in RV(probe_errors) and the diagnosis uses the rest.
-- The module never changes the host and returns C(changed=false); it runs the same in check mode.
-version_added: 1.0.0
+- Reads, in one round trip and without changing anything, the evidence that explains a broken Windows Update
+  (update history and failure events, C(CBS.log), services, free space, pending restarts, Insider state,
+  antivirus and filter drivers, disk health), decodes every failure code, and names the likely causes with
+  their evidence and the repair rungs they call for.
+- A probe that fails on the host is listed in RV(probe_errors) and the diagnosis uses the rest. The module
+  returns C(changed=false) and runs the same in check mode.
+- What it reads and how confident each cause is - C(docs/ladder.md) of the collection; causes and rungs -
+  C(docs/troubleshooting.md).
+version_added: 0.1.0
 options:
   min_free_gb:
     description:
@@ -66,14 +50,15 @@ options:
     type: int
     default: 30
 notes:
-- Needs a WinRM account that is a local administrator with an elevated token (C(bcdedit), C(fltmc) and
-  reading CBS.log need it).
+- Needs a WinRM account that is a local administrator with an elevated token (C(bcdedit), C(fltmc) and reading
+  C(CBS.log) need it).
 - The module runs one collection script through M(ansible.windows.win_powershell).
-- Confidence of a cause is C(high) when two independent kinds of evidence agree (for example a failure
-  code and a C(CBS.log) line), C(medium) for one kind, C(low) for circumstantial evidence.
 seealso:
 - module: winrepair.windows_update.win_wu_reset
 - module: ansible.windows.win_updates
+- name: From an error code to its cause and rung
+  description: Every code the diagnosis knows, the causes and the rung each starts at.
+  link: https://github.com/winrepair/windows_update/blob/main/docs/troubleshooting.md
 author:
 - winrepair.windows_update contributors (@winrepair)
 '''

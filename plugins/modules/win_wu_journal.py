@@ -8,26 +8,15 @@ DOCUMENTATION = r"""
 module: win_wu_journal
 short_description: Read or write the repair ladder's journal on a Windows host
 description:
-  - The journal is a JSON file on the host (by default C(C:\ProgramData\winrepair\journal.json)) with one
-    entry per target update - the record of the repair ladder's run for it (the rungs started and finished,
-    their outcomes, the verification, the verdict). The role C(winrepair.windows_update.wu_remediate) writes it
-    before and after each rung, so a run interrupted by a lost connection or a restart resumes where it was
-    instead of repeating a step that changes the host.
-  - Without O(entry) the journal is read (read-only, also in check mode).
-  - With O(entry) the entry of O(kb) is replaced by it. The file is written atomically (a temporary file
-    replaces it with C(File.Replace)), the previous version is kept as C(<path>.bak) and is read when the
-    journal itself cannot be parsed. Nothing is written when the entry is already the same.
-  - With O(lock=acquire) the run lock C(<path>.lock) is taken for O(run_id), so two runs of the ladder never
-    change one host at the same time. The lock file is created with create-new semantics (C(FileMode.CreateNew)),
-    so of two runs exactly one gets it; it names its holder (run id, controller, ansible-playbook process id,
-    user, time). When another run holds it the task fails and names that run, unless the lock is stale (taken
-    more than O(stale_after) seconds ago) or abandoned (taken from this same controller by an ansible-playbook
-    process that no longer runs, e.g. a run cut off by a lost connection); then it is taken over with a warning.
-    After taking the lock the journal is read again (RV(entry), RV(entries)), so the caller sees what another run
-    may have written meanwhile.
-  - With O(lock=release) the lock is removed when it is held by O(run_id); a lock of another run is left alone
-    (with a warning).
-version_added: 1.0.0
+  - Reads or writes the repair ladder's journal, a JSON file on the host (by default
+    C(C:\ProgramData\winrepair\journal.json)) with one entry per target update, so that a run interrupted by a
+    lost connection or a restart resumes instead of repeating a step that changes the host.
+  - Without O(entry) it reads; with O(entry) it replaces the entry of O(kb), atomically, keeping the previous
+    file as C(<path>.bak).
+  - O(lock=acquire) and O(lock=release) take and give back the run lock C(<path>.lock), so two runs of the
+    ladder never change one host at the same time; a stale or abandoned lock is taken over with a warning.
+    Details - C(docs/ladder.md) of the collection.
+version_added: 0.1.0
 author:
   - winrepair.windows_update contributors (@winrepair)
 options:
@@ -64,13 +53,15 @@ options:
     default: 14400
 notes:
   - In check mode nothing is written; C(changed) says whether a write would change the journal.
-  - The abandoned-lock test (the holder's process is gone) works only from the controller that took the lock;
-    from another controller (or another container of an automation platform) only O(stale_after) frees it.
-  - The journal's folder inherits the ACL of C(C:\ProgramData); a journal is only a record and never a
-    reason to skip a check, but a person who can write it can make the ladder skip a rung it already
-    recorded as done. Restrict the folder if that matters to you.
+  - The abandoned-lock test works only from the controller that took the lock; elsewhere only O(stale_after)
+    frees it.
+  - A person who can write the journal's folder (it inherits the ACL of C(C:\ProgramData)) can make the ladder
+    skip a rung it recorded as done. Restrict the folder if that matters to you.
 seealso:
   - module: winrepair.windows_update.win_wu_diagnose
+  - name: The journal and the run lock
+    description: Atomic writes, the lock's holder, stale and abandoned locks.
+    link: https://github.com/winrepair/windows_update/blob/main/docs/ladder.md#the-journal-and-the-run-lock-win_wu_journal
 """
 
 EXAMPLES = r"""

@@ -8,25 +8,14 @@ DOCUMENTATION = r"""
 module: win_wu_preflight
 short_description: Pre-flight steps before repairing Windows Update - restore point, clean-up, leaving Insider, Defender
 description:
-  - Runs the chosen steps, in this order, each in one round trip.
-  - O(restore_point) creates a System Restore point with C(Checkpoint-Computer) on client editions (Server has no
-    System Restore). Windows creates at most one restore point per 24 hours by default
-    (C(SystemRestorePointCreationFrequency) under C(HKLM\Software\Microsoft\Windows NT\CurrentVersion\SystemRestore),
-    Microsoft Learn "Calling SRSetRestorePoint"); a restore point newer than O(restore_point_max_age_minutes)
-    is reported as C(recent) and none is created. A restore point that cannot be created (System Restore off)
-    is a warning, not a failure.
-  - O(cleanup) frees space on the system drive, never touching user data - backups of the Windows Update folders
-    left by earlier component resets (C(SoftwareDistribution.bak-*), C(catroot2.bak-*), C(Downloader.bak-*)) older
-    than O(cleanup_older_than_days), files in C(%windir%\Temp) older than that, and with O(component_cleanup)
-    superseded components (C(DISM /Online /Cleanup-Image /StartComponentCleanup)).
-  - O(leave_insider) leaves the Windows Insider programme - exports and deletes C(HKLM\SOFTWARE\Microsoft\WindowsSelfHost)
-    and the Insider rings under C(...\WindowsUpdate\SLS\Programs), removes C(flightsigning) with C(bcdedit), and with
-    O(block_preview_builds) sets the policy C(ManagePreviewBuilds=1), C(ManagePreviewBuildsPolicyValue=0). A restart
-    is needed (RV(reboot_required)). Leaving does not roll back a build that is ahead of the release channel.
-  - O(defender) pauses or resumes Microsoft Defender Antivirus real-time protection (C(Set-MpPreference
-    -DisableRealtimeMonitoring)). With Tamper Protection on, the change is not applied (a warning says so).
-    Whoever pauses must resume, also on failure (the role C(wu_remediate) does it in an C(always) section).
-version_added: 1.0.0
+  - Runs the chosen pre-flight steps before a Windows Update repair, in this order, each in one round trip - a
+    System Restore point (O(restore_point), client editions), freeing space on the system drive without
+    touching user data (O(cleanup)), leaving the Windows Insider programme (O(leave_insider)), and pausing or
+    resuming Defender real-time protection (O(defender)).
+  - Leaving Insider needs a restart (RV(reboot_required)) and does not roll back a build that is ahead of the
+    release channel. Whoever pauses Defender must resume it, also on failure.
+  - What each step does exactly - C(docs/ladder.md) of the collection, section "Inside the rungs".
+version_added: 0.1.0
 author:
   - winrepair.windows_update contributors (@winrepair)
 options:
@@ -72,12 +61,15 @@ options:
     choices: [keep, pause, resume]
     default: keep
 notes:
-  - In check mode the restore point and clean-up steps only report what they would do; leaving Insider and Defender
-    are not run and are reported as C(planned).
+  - In check mode the restore point and clean-up steps only report what they would do; leaving Insider and
+    Defender are not run and are reported as C(planned).
   - Needs a local administrator with an elevated token.
 seealso:
   - module: winrepair.windows_update.win_wu_diagnose
   - module: ansible.windows.win_reboot
+  - name: Inside the preflight rung
+    description: Restore point frequency, what the clean-up removes, the Insider keys and policy, Tamper Protection.
+    link: https://github.com/winrepair/windows_update/blob/main/docs/ladder.md#preflight-win_wu_preflight
 """
 
 EXAMPLES = r"""

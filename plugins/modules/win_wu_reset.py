@@ -12,57 +12,17 @@ DOCUMENTATION = r'''
 module: win_wu_reset
 short_description: Reset the Windows Update components of a Windows host, with backups and rollback
 description:
-- Resets the Windows Update components the way Microsoft's support article "Additional resources for
-  Windows Update" describes it, but keeps what it moves away, undoes itself when a step fails, and
-  reports every step.
-- "C(standard) level, in this order:
-  1. bits, wuauserv, appidsvc, cryptsvc and msiserver are stopped (dependants first), each within
-  O(stop_timeout). While the reset runs their start type is set to Disabled so that Windows cannot
-  start one of them again by a trigger (wuauserv and bits are trigger-start services); the start types
-  are restored afterwards, also when the reset fails.
-  2. A service still in STOP_PENDING after O(stop_timeout) has its process ended (see
-  O(kill_stuck_services)).
-  3. The BITS queue files C(qmgr*.dat) in C(%ALLUSERSPROFILE%\\Microsoft\\Network\\Downloader) are
-  moved into a backup folder C(Downloader.bak-<timestamp>) next to it (the known tools delete them).
-  4. C(%windir%\\SoftwareDistribution) and C(%windir%\\System32\\catroot2) are renamed to
-  C(SoftwareDistribution.bak-<timestamp>) and C(catroot2.bak-<timestamp>); Windows creates them
-  again when wuauserv and cryptsvc start.
-  5. The start types are restored, then cryptsvc, bits and wuauserv are started (even if they were
-  stopped before: starting them checks that the reset worked), appidsvc and msiserver only if they
-  were running before; each must reach Running.
-  6. Old backups are pruned (see O(keep_backups))."
-- "C(aggressive) level adds, after the renames: the security descriptors of bits and wuauserv are set
-  to the default the Microsoft article gives (the previous ones are returned in
-  RV(previous_security_descriptors) so they can be set back with C(sc.exe sdset)); C(netsh winhttp
-  reset proxy); C(netsh winsock reset) (needs a reboot: RV(reboot_required)); the WU DLLs of
-  O(dlls) that exist in System32 are registered again with C(regsvr32 /s <full path>); and the
-  Windows 10+ BITS database (C(qmgr.db), C(qmgr.jfm), C(edb.chk), C(edb*.log), C(edb*.jrs)) is moved
-  into the queue backup with the C(qmgr*.dat) files. That database holds the BITS jobs of every
-  application, not only Windows Update's, so it is only moved at this level. On Windows 10 and later
-  C(qmgr*.dat) matches nothing (BITS keeps its queue in C(qmgr.db) since then), so at C(standard)
-  level that step usually has nothing to move."
-- "Why the DLL lists of the known tools are wrong: the list in the Microsoft article and the scripts
-  copied from it date from Windows XP to 7. On Windows 10/11 and Server 2016+ about a third of its names
-  (wuaueng1.dll, wucltui.dll, wups2.dll, wuweb.dll, muweb.dll, wucltux.dll, wuwebv.dll, gpkcsp.dll,
-  sccbase.dll, slbcsp.dll, msxml.dll) no longer exist, so regsvr32 fails on them; other scripts run
-  regsvr32 with bare names from whatever the current directory is (PSWindowsUpdate's
-  Reset-WUComponents), and several listed DLLs export no DllRegisterServer at all (regsvr32 exit code 4),
-  which is not an error. This module asks the host which names exist in System32, registers only those
-  by full path, returns the names it skipped, and reports each regsvr32 exit code in RV(dll_results);
-  exit code 4 counts as C(no_entry_point), any other non-zero code as a warning."
-- "If a step fails, the host is put back: security descriptors set back, folders renamed back (only where
-  Windows has not created a new folder of that name meanwhile; otherwise the backup stays and the
-  message says where), queue files moved back, start types restored, the services that were running
-  started again and those this run started stopped again. C(netsh) resets and DLL registrations
-  cannot be undone; the rollback lists them as C(not_reverted). Old backups are never pruned when the
-  reset failed."
-- A service that will not stop, or access denied (the account is not an elevated administrator, or a
-  security product protects a service or folder) ends in a failure whose message names the step and
-  says what to do; the host is left as it was.
-- "The reset is an action, not a state: every run that is not in check mode stops the services and
-  renames the folders again, and reports C(changed=true). Decide in the play (or the role) when to
-  call it, for example only after a diagnosis found the update components broken."
-version_added: 1.0.0
+- Resets the Windows Update components as Microsoft's support article "Additional resources for Windows
+  Update" describes, in one round trip, but renames instead of deleting
+  (C(SoftwareDistribution.bak-<timestamp>), C(catroot2.bak-<timestamp>), the BITS queue moved aside), undoes
+  itself when a step fails, and reports every step.
+- C(standard) stops the update services, renames the folders and starts the services again; C(aggressive)
+  (opt-in) also resets the service security descriptors, WinHTTP proxy and winsock, registers the update DLLs
+  that exist again and moves the BITS database aside.
+- The reset is an action, not a state - every run outside check mode resets again and reports C(changed). The
+  steps, the rollback and why the DLL lists of other tools are wrong are in the collection's
+  C(docs/reset-guide.md).
+version_added: 0.1.0
 options:
   level:
     description:
@@ -104,15 +64,16 @@ options:
     type: list
     elements: str
 notes:
-- Check mode reads the host and returns the planned steps in RV(steps) (status C(planned)); nothing
-  is changed. Diff mode shows the services and folders before and after (in check mode, as planned).
-- The reset itself runs in one WinRM round trip, so that Windows cannot restart a service between two
-  steps and a lost connection cannot leave the host half reset.
-- Needs a local administrator with an elevated token. Does not reboot; reboot when
-  RV(reboot_required) is true (for example with M(ansible.windows.win_reboot)).
+- Check mode returns the planned steps in RV(steps); diff mode shows the services and folders before and
+  after.
+- Needs a local administrator with an elevated token. Does not reboot; reboot when RV(reboot_required) is
+  true.
 seealso:
 - module: ansible.windows.win_service
 - module: ansible.windows.win_reboot
+- name: Resetting the Windows Update components
+  description: The steps of both levels, the rollback, the DLL lists.
+  link: https://github.com/winrepair/windows_update/blob/main/docs/reset-guide.md
 author:
 - winrepair.windows_update contributors (@winrepair)
 '''

@@ -12,24 +12,16 @@ DOCUMENTATION = r'''
 module: wu_fleet_report
 short_description: Write the fleet report of a Windows Update repair run (JSON, Markdown, HTML)
 description:
-- Builds, on the controller, one report over every host of the play from what the collection's roles
-  left on each host, and writes it as JSON (for pipelines), Markdown and one self-contained HTML page.
-- "Per host: the causes, the rungs run with their outcome and duration, the rung that fixed it, the
-  verdict, the last resorts left for a person, and the evidence. For the fleet: how many hosts each
-  rung fixed, how many are left for a person and which last resorts they face, the fix rate (hosts
-  fixed among the hosts that needed a repair, that is all remediated hosts but those whose update was
-  already installed) and the host-hours spent."
-- Durations are labelled C(modelled) (the test simulator's modelled clock, from C(modelled_seconds)),
-  C(real) (measured, from C(seconds), C(real_seconds), C(duration_seconds) or C(elapsed_seconds)) or
-  C(timestamps) (from C(started) and C(finished)); sums are kept per label and never added across labels.
-- The HTML page has inline CSS and inline SVG charts (hosts fixed per rung; per-host duration by rung),
-  no script and no external reference, and a Content-Security-Policy that forbids both. Every string
-  that comes from a host is escaped.
-- The report holds no time of its own, so the same data gives the same files. A file is rewritten only
-  when its content differs; RV(ignore:changed) is true when at least one file changed.
-- Hosts of the play with neither fact are listed with the verdict C(no_data) (for example a host that
-  was unreachable), hosts with only a diagnosis with C(diagnosed) (or C(diagnose_failed)).
-version_added: 1.0.0
+- Builds, on the controller, one report over every host of the play from what the collection's roles left on
+  each host (the facts C(wu_remediation) and C(wu_diagnosis)), and writes it as JSON (for pipelines), Markdown
+  and one self-contained HTML page.
+- Per host - the causes, the rungs run with outcome and duration, the rung that fixed it, the verdict and the
+  last resorts left for a person. For the fleet - hosts fixed per rung, the fix rate, the hosts left for a
+  person and the host-hours, summed per duration label (C(modelled), C(real), C(timestamps)) and never across
+  labels.
+- The same data gives the same files, so a file is rewritten only when its content differs. The README of the
+  role C(wu_report) describes the report.
+version_added: 0.1.0
 options:
   hosts_data:
     description:
@@ -80,9 +72,8 @@ options:
 notes:
 - Check mode is supported - nothing is written, the summary is returned and RV(written) lists the files that
   would change. Diff mode is not supported.
-- The module runs on the controller only and never connects to the hosts.
-- Run it once for the play, on the controller (C(run_once) and C(delegate_to=localhost)), after the
-  repair or diagnosis tasks; the role C(winrepair.windows_update.wu_report) does that.
+- Runs on the controller only; run it once for the play (C(run_once), C(delegate_to=localhost)) as the role
+  C(winrepair.windows_update.wu_report) does.
 - The JSON file follows a schema with a C(schema_version) (now 1); a change that breaks readers raises it.
 seealso:
 - module: winrepair.windows_update.win_wu_diagnose

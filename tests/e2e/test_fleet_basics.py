@@ -3,7 +3,7 @@
 """Real ansible / ansible-playbook against a simulated five-host fleet.
 
 The fleet runs in this process (winsim.pytest_plugin), ansible in a
-subprocess with the environment docs/dev/HELPERS.md prescribes. Results are
+subprocess with the environment CONTRIBUTING.md gives. Results are
 read from `ansible --tree` JSON files and from the hosts' records.
 """
 from __future__ import annotations

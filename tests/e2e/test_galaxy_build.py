@@ -7,8 +7,8 @@ of plugins/, roles/ and playbooks/ plus the collection's metadata, and nothing
 of the development material (tests, simulator, benchmarks, venvs, caches,
 docs/dev, molecule). The artifact is then installed with `ansible-galaxy
 collection install --offline` into a temporary collections path that holds only
-it and its dependency ansible.windows (linked from build/collections, as Galaxy
-cannot be reached from here), and the installed copy is used: ansible-doc on a
+it and its dependency ansible.windows (linked from the stage's collections tree,
+winsim.pytest_plugin.COLLECTIONS, as Galaxy cannot be reached from here), and the installed copy is used: ansible-doc on a
 module and a role, the hresult filter on localhost, and the read-only playbook
 diagnose_wu against a simulated fleet. The ansible commands are those of the
 venv running the test (winsim.pytest_plugin.VENV), so each CI stage checks its
@@ -25,7 +25,7 @@ import tarfile
 import pytest
 import yaml
 
-from winsim.pytest_plugin import REPO, VENV, running_fleet
+from winsim.pytest_plugin import COLLECTIONS, REPO, VENV, running_fleet
 
 TOP = pathlib.Path(REPO)
 GALAXY = yaml.safe_load((TOP / "galaxy.yml").read_text(encoding="utf-8"))
@@ -92,7 +92,7 @@ def installed(built):
     target = tmp / "collections"
     deps = tmp / "deps" / "ansible_collections" / "ansible"
     deps.mkdir(parents=True)
-    (deps / "windows").symlink_to(TOP / "build" / "collections" / "ansible_collections" / "ansible" / "windows")
+    (deps / "windows").symlink_to(pathlib.Path(COLLECTIONS) / "ansible_collections" / "ansible" / "windows")
     path = "%s:%s" % (target, tmp / "deps")
     # --offline: the dependency ansible.windows must be found in the path, not on Galaxy.
     _run([_tool("ansible-galaxy"), "collection", "install", "--offline", "-p", str(target), str(tarball)],

@@ -13,7 +13,11 @@ traceback, nothing sent to the host) or works; in every case:
     parameters as the script model bound them), never spliced into script text;
   - an integer sent to a script fits PowerShell's [int] (Int32), else the
     binding would fail on a real host with a .NET error instead of a message;
-  - in check mode nothing on the host changes.
+  - in check mode nothing on the host changes: a deep snapshot of the host
+    model (hoststate.py: services, folders, files with the journal, disk,
+    component store, restore points, ...) taken before the task equals the one
+    taken after it. test_the_snapshot_sees_every_kind_of_change and
+    test_a_real_run_fails_the_comparison show that comparison can fail.
 """
 from __future__ import annotations
 
@@ -21,12 +25,14 @@ import hashlib
 import os
 import re
 
+import pytest
 from ansible.errors import AnsibleError
 from hypothesis import HealthCheck, example, given, settings
 from hypothesis import strategies as st
 
-from reliability import faultlib
+from reliability import faultlib, hoststate
 from winsim import scripts as sim_scripts
+from winsim.model import Antivirus
 
 SCRIPT_DIR = os.path.join(faultlib._REPO, "plugins", "plugin_utils", "_host", "powershell")
 INT32 = (-2 ** 31, 2 ** 31 - 1)
@@ -82,6 +88,8 @@ def run(rung_class, args, check_mode=True, prepare=None):
     action = rung.fake.action(rung.action_class(), args, check_mode=check_mode,
                               task_action="winrepair.windows_update.win_" + rung.name)
     action._reboot = rung.fake.reboot
+    rung.check_mode = check_mode
+    rung.before = hoststate.snapshot(rung.host)
     try:
         result = action.run(task_vars={"inventory_hostname": "win11"})
     except AnsibleError as exc:  # argument spec validation and the like: ansible shows a task failure
@@ -89,8 +97,14 @@ def run(rung_class, args, check_mode=True, prepare=None):
     return rung, result
 
 
-def assert_sound(rung, result, before=None):
-    """The invariants every case holds, whatever the input."""
+def assert_unchanged(rung):
+    """The host is exactly as it was before the task (hoststate.snapshot)."""
+    changed = hoststate.differences(rung.before, hoststate.snapshot(rung.host))
+    assert not changed, "the host changed: %s" % changed
+
+
+def assert_sound(rung, result):
+    """The invariants every case holds, whatever the input (check mode: the host is unchanged)."""
     msg = str(result.get("msg") or "")
     assert "Traceback" not in msg and "winsim internal error" not in msg, msg
     if result.get("failed"):
@@ -107,13 +121,8 @@ def assert_sound(rung, result, before=None):
     # What the models bound is what was sent (JSON round trip, nothing rewritten).
     recs = [r for r in rung.host.records if r.kind == "script"]
     assert [r.args for r in recs] == [p for _t, p in rung.fake.sent][:len(recs)]
-    if before is not None:
-        assert faultlib_state(rung.host) == before
-
-
-def faultlib_state(host):
-    from reliability.test_check_mode import state
-    return state(host)
+    if rung.check_mode:
+        assert_unchanged(rung)
 
 
 def sent_params(rung, script):
@@ -184,8 +193,7 @@ def test_journal_path_reaches_the_host_unchanged(path):
     from reliability.test_check_mode import _journal_rung
     rung, result = run(lambda tmp: _journal_rung(tmp, None), {"path": path, "kb": "KB5043080",
                                                               "entry": {"note": path}})
-    before = None
-    assert_sound(rung, result, before)
+    assert_sound(rung, result)
     assert [p["Path"] for p in sent_params(rung, "wu_journal_read")] == [path]
     assert sent_params(rung, "wu_journal_write") == []  # check mode
 
@@ -272,3 +280,79 @@ def test_sfc_dism_huge_values(value, option):
 def test_inplace_huge_values(value, option):
     rung, result = run(faultlib.InplaceRung, dict(faultlib.InplaceRung.args(None), **{option: value}))
     assert_sound(rung, result)
+
+
+# ------------------------------------------------------ the comparison can fail
+
+JOURNAL = "c:\\programdata\\winrepair\\journal.json"
+
+
+def _host():
+    host = faultlib.new_host()
+    host.files[JOURNAL] = b'{"entries": {"KB5043080": {"verdict": null}}}'
+    return host
+
+
+def _detached_run(host):
+    host.detached_runs["c:\\programdata\\winrepair\\runs\\x"] = {"run_id": "x", "done": False, "label": "DISM"}
+
+
+MUTATIONS = {
+    "service state": lambda h: setattr(h.services["wuauserv"], "state", "stopped"),
+    "service start mode": lambda h: setattr(h.services["bits"], "start_mode", "disabled"),
+    "service stuck in STOP_PENDING": lambda h: setattr(h.services["cryptsvc"], "stuck_stop_pending", True),
+    "folder renamed": lambda h: setattr(h.folders[faultlib.SD.lower()], "path", faultlib.SD + ".bak-1"),
+    "folder added": lambda h: h.folders.update({"c:\\x": faultlib.Folder(path="C:\\x")}),
+    "journal rewritten": lambda h: h.files.update({JOURNAL: b'{"entries": {}}'}),
+    "lock file left": lambda h: h.files.update({JOURNAL + ".lock": b"{}"}),
+    "file removed": lambda h: h.files.pop(JOURNAL),
+    "free space": lambda h: setattr(h.disk, "free_bytes", h.disk.free_bytes - 1),
+    "restore point": lambda h: h.restore_points.append({"description": "x"}),
+    "installed update": lambda h: h.installed_kbs.append("KB5043080"),
+    "pending reboot flag (registry)": lambda h: setattr(h.pending_reboot, "cbs_reboot_pending", True),
+    "insider settings (registry)": lambda h: setattr(h.insider, "flightsigning", True),
+    "component store": lambda h: setattr(h.component_store, "health", "repairable"),
+    "antivirus": lambda h: h.antivirus.append(Antivirus(name="Contoso Endpoint")),
+    "defender real-time protection": lambda h: setattr(h, "defender_rtp_paused", True),
+    "boot time": lambda h: setattr(h, "boot_time", faultlib.START),
+    "update history": lambda h: h.update_history.append("entry"),
+    "event log": lambda h: h.events.append("event"),
+    "CBS.log": lambda h: h.cbs_log.append("line"),
+    "setup state": lambda h: h.setup.update({"_state": {"pending": {}}}),
+    "mounted image": lambda h: h.mounted_images.update({"c:\\iso\\x.iso": "E:"}),
+    "detached run": _detached_run,
+    "detached run ended": lambda h: (_detached_run(h), h.detached_runs["c:\\programdata\\winrepair\\runs\\x"]
+                                     .update({"done": True})),
+}
+
+
+def test_every_field_of_the_host_is_in_the_snapshot():
+    import dataclasses
+    snap = hoststate.snapshot(_host())
+    fields = {f.name for f in dataclasses.fields(_host())}
+    assert fields - set(hoststate.NOT_STATE) == set(snap)
+
+
+@pytest.mark.parametrize("what", sorted(MUTATIONS))
+def test_the_snapshot_sees_every_kind_of_change(what):
+    host = _host()
+    if what == "detached run ended":
+        _detached_run(host)
+    before = hoststate.snapshot(host)
+    assert hoststate.differences(before, hoststate.snapshot(host)) == []  # taking it changes nothing
+    MUTATIONS[what](host)
+    assert hoststate.differences(before, hoststate.snapshot(host)), what
+
+
+def test_a_real_run_fails_the_comparison():
+    # The reset for real renames folders and restarts services: the check-mode assertion catches it.
+    rung, result = run(faultlib.ResetRung, {"stop_timeout": 5}, check_mode=False)
+    assert not result.get("failed"), result.get("msg")
+    with pytest.raises(AssertionError, match="the host changed"):
+        assert_unchanged(rung)
+    # And a check-mode run whose host is changed behind its back fails assert_sound.
+    rung, result = run(faultlib.ResetRung, {"stop_timeout": 5})
+    assert_sound(rung, result)
+    rung.host.services["wuauserv"].state = "stopped"
+    with pytest.raises(AssertionError, match="services.wuauserv.state"):
+        assert_sound(rung, result)

@@ -8,7 +8,11 @@
   to a cause is in the table; the cause table is ladder.DEFAULT_CAUSE_MAP.
 - docs/modules.md is what tools/gen_docs.py writes from the modules' and roles'
   own documentation, and names every option.
+- each roles/*/README.md ends with the variables tools/gen_docs.py writes from
+  the role's meta/argument_specs.yml, below the hand-written introduction.
 - docs/ladder.md names every rung of ladder.RUNGS and every opt-in variable.
+- the README's hresult examples show what the filter returns.
+- every plugin's version_added is the version galaxy.yml prepares or a released one.
 """
 from __future__ import annotations
 
@@ -144,3 +148,80 @@ def test_modules_page_names_every_option():
         for entry in specs.values():
             for option in (entry or {}).get("options") or {}:
                 assert "| `%s` |" % option in text, "%s: %s" % (spec_file.parent.parent.name, option)
+
+
+ROLES = sorted(p.parents[1] for p in (TOP / "roles").glob("*/meta/argument_specs.yml"))
+
+
+@pytest.mark.parametrize("role", ROLES, ids=[r.name for r in ROLES])
+def test_role_readme_lists_the_variables_of_its_argument_specs(role):
+    gen = _gen_docs()
+    committed = (role / "README.md").read_text(encoding="utf-8")
+    assert committed == gen.role_readme(role), \
+        "roles/%s/README.md is stale: run .venv/bin/python tools/gen_docs.py" % role.name
+    generated = committed.split(gen.README_MARKER, 1)[1]
+    specs = yaml.safe_load((role / "meta" / "argument_specs.yml").read_text(encoding="utf-8"))["argument_specs"]
+    for entry in specs.values():
+        for option, spec in ((entry or {}).get("options") or {}).items():
+            row = next((line for line in generated.splitlines() if line.startswith("| `%s` |" % option)), None)
+            assert row, "roles/%s/README.md: no row for %s" % (role.name, option)
+            assert "| %s |" % spec.get("type", "str") in row or "| %s of " % spec.get("type", "str") in row, row
+
+
+def test_role_readme_keeps_the_introduction_and_regenerates_the_rest(tmp_path):
+    gen = _gen_docs()
+    role = tmp_path / "wu_example"
+    (role / "meta").mkdir(parents=True)
+    (role / "meta" / "argument_specs.yml").write_text(
+        "argument_specs:\n  main:\n    short_description: An example\n    options:\n"
+        "      wu_example_level:\n        description: How far to go.\n        type: int\n        default: 3\n",
+        encoding="utf-8")
+    (role / "README.md").write_text("# Example\n\nWritten by hand.\n\n%s\n\n## Variables\n\n| `wu_example_gone` |\n"
+                                    % gen.README_MARKER, encoding="utf-8")
+    text = gen.role_readme(role)
+    assert text.startswith("# Example\n\nWritten by hand.\n\n%s\n" % gen.README_MARKER)
+    assert "| `wu_example_level` | int |  | `3` |  | How far to go. |" in text
+    assert "wu_example_gone" not in text
+    # A README without the marker keeps all its text as the introduction.
+    (role / "README.md").write_text("# Example\n\nOnly prose.\n", encoding="utf-8")
+    assert gen.role_readme(role).startswith("# Example\n\nOnly prose.\n\n%s\n" % gen.README_MARKER)
+
+
+_HRESULT_EXAMPLE = re.compile(r"`\{\{\s*(\(?)\s*([^|`]+?)\s*\|\s*winrepair\.windows_update\.hresult\s*(\)\.(\w+))?\s*\}\}`"
+                              r"\s*→\s*`([^`]+)`")
+
+
+def test_readme_hresult_examples_show_what_the_filter_returns():
+    text = " ".join((TOP / "README.md").read_text(encoding="utf-8").split())
+    examples = _HRESULT_EXAMPLE.findall(text)
+    assert examples, "README.md: no `{{ ... | winrepair.windows_update.hresult ... }}` → `...` example"
+    for _paren, value, _attr, key, claimed in examples:
+        result = hresult.decode(ast.literal_eval(value))
+        shown = result[key] if key else result
+        assert str(shown) == claimed, "README.md claims %r, the filter returns %r" % (claimed, shown)
+
+
+def _plugin_docs():
+    """(file, DOCUMENTATION mapping) of every documented plugin: modules, lookups, filters."""
+    for folder in ("modules", "lookup", "filter", "action"):
+        for path in sorted((TOP / "plugins" / folder).glob("*.py")):
+            tree = ast.parse(path.read_text(encoding="utf-8"))
+            for node in tree.body:
+                if isinstance(node, ast.Assign) and any(getattr(t, "id", None) == "DOCUMENTATION"
+                                                        for t in node.targets):
+                    yield path, yaml.safe_load(node.value.value)
+        for path in sorted((TOP / "plugins" / folder).glob("*.yml")):
+            data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+            if "DOCUMENTATION" in data:
+                yield path, data["DOCUMENTATION"]
+
+
+def test_version_added_is_a_version_of_this_collection():
+    galaxy = yaml.safe_load((TOP / "galaxy.yml").read_text(encoding="utf-8"))
+    changelog = yaml.safe_load((TOP / "changelogs" / "changelog.yaml").read_text(encoding="utf-8"))
+    known = {str(galaxy["version"])} | {str(v) for v in (changelog.get("releases") or {})}
+    docs = list(_plugin_docs())
+    assert len(docs) >= 10, [str(path) for path, _doc in docs]
+    wrong = ["%s: %s" % (path.relative_to(TOP), doc.get("version_added")) for path, doc in docs
+             if str(doc.get("version_added")) not in known]
+    assert not wrong, "version_added must be galaxy.yml's version %s or a released one: %s" % (galaxy["version"], wrong)

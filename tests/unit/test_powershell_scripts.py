@@ -24,8 +24,8 @@ from winsim.pwsh_parse import KnownMiss
 ROOT = os.path.normpath(os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", ".."))
 FIXTURES = os.path.join(ROOT, "tests", "fixtures", "ps")
 
-# tree-sitter-pwsh 0.38 misreads a few valid constructs (windows-facts.md: loop
-# labels; nested generic type arguments in older grammars). Each entry names the
+# tree-sitter-pwsh 0.38 misreads a few valid constructs (loop labels, shown by
+# tests/fixtures/ps/label.ps1; nested generic type arguments in older grammars). Each entry names the
 # file (glob, relative to the repo root) and the exact stripped line.
 KNOWN_MISSES = (
     # A loop label with `break <label>`: the grammar has no labelled break target.

@@ -50,8 +50,11 @@ Public sources for the codes (each also next to its row):
 - Microsoft Learn "Windows upgrade error codes"
   (windows/deployment/upgrade/upgrade-error-codes.md): 0xC1900101 (+ extend code,
   a driver rollback), 0xC190020E (not enough disk), 0xC1900204 (migration choice).
-- /work/shared/windows-facts.md: 0x80070306 + CBS.log "Hydration failed ... Forward
-  Delta" on a 26100 cumulative update, cured only by a repair install.
+- 0x80070306 ERROR_ERRORS_ENCOUNTERED (winerror.h) + CBS.log "Hydration failed ...
+  Forward Delta" on a 26100 cumulative update: public reports of 24H2/25H2
+  cumulative updates failing with that code and CBS hydration failures (e.g.
+  https://www.windowstechit.com/57966/fix-0x80070306-windows-11-update-error/).
+  ASSUMPTION: only a repair install cures it (the reports' last resort).
 - Event 19 / 20 of Microsoft-Windows-WindowsUpdateClient in the System log
   (installation successful / failure with the error code); message texts as
   Event Viewer shows them: "Installation Failure: Windows failed to install the
@@ -183,7 +186,9 @@ CAUSES = {c.name: c for c in (
           # WU_E_NOT_APPLICABLE (wuerror.h); DISM: CBS_E_NOT_APPLICABLE 0x800F081E. A repair install
           # from release media older than the installed build cannot keep apps and files:
           # 0xC1900204 MOSETUP_E_COMPAT_MIGCHOICE_BLOCK (upgrade-error-codes.md; unverified for
-          # this case). Leaving the program does not roll the build back (windows-facts.md): the
+          # this case). Leaving the program does not roll the build back (Ars Technica, "Now's the
+          # time to get in or out of the Windows Insider Program": out only by reinstalling or
+          # waiting for the release): the
           # host gets release updates again once the release catches up (blocker "catch_up_days").
           WU_E_NOT_APPLICABLE, "install", CBS_E_NOT_APPLICABLE, MOSETUP_E_COMPAT_MIGCHOICE_BLOCK,
           fixed_by=(("catalog_install:{superseding_kb}",), ("insider_left", "+{catch_up_days}d")),
@@ -209,8 +214,9 @@ CAUSES = {c.name: c for c in (
           }),
     Cause("forward_delta_hydration",
           "the cumulative update cannot rebuild files from forward deltas",
-          # windows-facts.md: 0x80070306 ERROR_ERRORS_ENCOUNTERED with CBS.log "Hydration failed
-          # ... Forward Delta" on 26100, fixed only by a repair (in-place) install.
+          # 0x80070306 ERROR_ERRORS_ENCOUNTERED with CBS.log "Hydration failed ... Forward Delta"
+          # on 26100 (public reports, see the module docstring); fixed only by a repair (in-place)
+          # install (ASSUMPTION).
           ERROR_ERRORS_ENCOUNTERED, "install", ERROR_ERRORS_ENCOUNTERED, None,
           fixed_by=(("inplace_upgrade",),)),
     Cause("corrupt_system_files",
@@ -469,7 +475,7 @@ def seed(host: HostModel, cause: str, kb: Optional[str] = None, clock=None, **op
         blocker["catch_up_days"] = int(options.pop("catch_up_days", 30))
         blocker["left_at"] = None
         # HKLM\SOFTWARE\Microsoft\WindowsSelfHost\Applicability BranchName / Ring, bcdedit
-        # flightsigning (windows-facts.md). Beta channel builds of 24H2 are 26120.x
+        # flightsigning (abbodi1406/offlineinsiderenroll sets them). Beta channel builds of 24H2 are 26120.x
         # (Windows Insider blog "Windows 11 Insider Preview Build 26120.xxxx (Beta Channel)").
         host.insider.enrolled = True
         host.insider.branch_name = options.pop("branch_name", "Beta")
@@ -498,7 +504,7 @@ def seed(host: HostModel, cause: str, kb: Optional[str] = None, clock=None, **op
         _add_failure_evidence(host, cause, kb, code, now, attempts)
     elif cause == "forward_delta_hydration":
         blocker["repaired"] = False
-        # The runbook's signature (windows-facts.md); layout of the line modelled on CSI lines.
+        # The reported signature (module docstring); layout of the line modelled on CSI lines.
         host.cbs_log.append(_cbs(cbs_at, "Error", "CSI", "00000a2f (F) Hydration failed for component "
                                  "Microsoft-Windows-Shell-Setup, version 10.0.26100.%s, arch amd64, nonSxS, "
                                  "pkt {l:8 b:31bf3856ad364e35} on Forward Delta %s"
@@ -527,7 +533,7 @@ def seed(host: HostModel, cause: str, kb: Optional[str] = None, clock=None, **op
         _add_failure_evidence(host, cause, kb, code, now, attempts)
     elif cause == "pending_reboot":
         # ...\Component Based Servicing\RebootPending and ...\WindowsUpdate\Auto Update\RebootRequired
-        # (windows-facts.md) after an earlier servicing operation.
+        # (bcwilhite/PendingReboot Test-PendingReboot.ps1 reads both) after an earlier servicing operation.
         host.pending_reboot.cbs_reboot_pending = True
         host.pending_reboot.wu_reboot_required = True
         _add_failure_evidence(host, cause, kb, code, now, min(attempts, 1))
@@ -748,7 +754,7 @@ def apply(host: HostModel, event: str, clock=None) -> list:
                 if rec is not None and rec.exists:
                     winpath.delete_tree(host, rec.path)
     elif name == "insider_left":
-        # Leaving: WindowsSelfHost keys deleted, flightsigning off (windows-facts.md).
+        # Leaving: WindowsSelfHost keys deleted, flightsigning off (abbodi1406/offlineinsiderenroll).
         host.insider.enrolled = False
         host.insider.branch_name = host.insider.ring = ""
         host.insider.flightsigning = False

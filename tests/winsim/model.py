@@ -81,6 +81,12 @@ class Folder:
     size_bytes: int = 0
     exists: bool = True
     locked: bool = False  # a rename fails with access denied while a service holds it
+    # Owner and DACL, as tests/winsim/acl.py reads them (its docstring has the sources).
+    owner: str = ""  # SID; "" = made by the collection's elevated session (Administrators)
+    writers: list = field(default_factory=list)  # SIDs besides SYSTEM/Administrators its own entries let write
+    acl_protected: bool = False  # DACL protected: nothing inherited from the folder above
+    reparse_point: bool = False  # a junction or symbolic link (leads elsewhere)
+    acl_locked: bool = False  # Set-Acl on it is refused (its owner shut Administrators out)
 
 
 @dataclass
@@ -195,6 +201,8 @@ class HostModel:
     username: str = "Administrator"
     password: str = "Passw0rd!"
     os: OSInfo = field(default_factory=OSInfo)
+    # Display language: the code pages and the language sfc and DISM print in (winsim/locales.py).
+    locale: str = "en-US"
     services: dict = field(default_factory=default_services)
     folders: dict = field(default_factory=dict)  # lower-case Windows path -> Folder
     files: dict = field(default_factory=dict)  # lower-case Windows path -> bytes
@@ -238,6 +246,11 @@ class HostModel:
     mounted_images: dict = field(default_factory=dict, metadata=RUNTIME)
     restore_points: list = field(default_factory=list, metadata=RUNTIME)
     defender_rtp_paused: bool = field(default=False, metadata=RUNTIME)
+    # What the file system knows of a file besides its bytes, where a model needs it
+    # (scripts/wu_journal_lock.py): key -> {"written": datetime (UTC), "owner": SID,
+    # "readable": bool}. A file without an entry was written by the collection; its
+    # time is unknown to the model.
+    file_meta: dict = field(default_factory=dict, metadata=RUNTIME)
     records: list = field(default_factory=list)
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False, compare=False)
 

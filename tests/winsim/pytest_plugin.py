@@ -10,7 +10,7 @@
 
 The fleet listens on any free port per host (port 0) unless keep_port=True,
 so parallel runs never collide; it is stopped after the test. `fleet.env()`
-is the environment docs/dev/HELPERS.md prescribes for ansible subprocesses.
+is the environment CONTRIBUTING.md gives for ansible subprocesses.
 """
 from __future__ import annotations
 
@@ -42,12 +42,16 @@ def _running_venv() -> str:
 
 VENV = _running_venv()
 VENV_CORE221 = os.path.join(REPO, ".venv-core221")
+# The collections tree the ansible commands use: the first entry of ANSIBLE_COLLECTIONS_PATH
+# (tools/run_tests.sh gives the oldest stage build/collections-core217, with the lowest
+# ansible.windows galaxy.yml admits), else build/collections; tests/conftest.py puts the same on sys.path.
+COLLECTIONS = os.environ.get("ANSIBLE_COLLECTIONS_PATH", "").split(os.pathsep)[0] or os.path.join(REPO, "build", "collections")
 
 
 def ansible_env(venv: str = VENV, extra: Optional[dict] = None) -> dict:
     env = dict(os.environ)
     env.update({
-        "ANSIBLE_COLLECTIONS_PATH": os.path.join(REPO, "build", "collections"),
+        "ANSIBLE_COLLECTIONS_PATH": COLLECTIONS,
         "ANSIBLE_CONFIG": os.path.join(REPO, "tests", "ansible.cfg"),
         "PYTHONPATH": os.path.join(REPO, "tests"),
         "PATH": os.path.join(venv, "bin") + os.pathsep + env.get("PATH", ""),

@@ -16,6 +16,7 @@
       - name: win01
         groups: [affected]
         os: {build: 19045, display_version: 22H2}
+        locale: it-IT      # display language (en-US default; winsim/locales.py lists the modelled ones)
         services: {wuauserv: {state: stopped}}
         faults: {http500_on: [win_ping]}
 
@@ -36,7 +37,7 @@ import ipaddress
 from dataclasses import dataclass, field
 from typing import Optional, Union
 
-from . import causes, winpath
+from . import causes, locales, winpath
 from .model import (Antivirus, ComponentStore, Disk, EventRecord, Faults, Folder, HostModel, Insider,
                     OSInfo, PendingReboot, Service, UpdateHistoryEntry)
 
@@ -126,6 +127,11 @@ def apply_overrides(host: HostModel, data: dict, where: str) -> None:
                           for p, c in value.items()}
         elif key == "boot_time":
             host.boot_time = _parse_time(value, w)
+        elif key == "locale":
+            if value not in locales.LOCALES:
+                raise ScenarioError("%s: locale %r is not modelled (modelled: %s)"
+                                    % (w, value, ", ".join(sorted(locales.LOCALES))))
+            host.locale = value
         else:
             setattr(host, key, copy.deepcopy(value))
 

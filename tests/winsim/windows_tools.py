@@ -19,14 +19,15 @@ Sources for the imitated behaviour:
   and "DISM Operating System Package Servicing Command-Line Options"; DISM
   returns failures as a signed HRESULT exit code (-2146498529 = 0x800f081f
   CBS_E_SOURCE_MISSING, winerror.h) and prints "Error: 0x800f081f" and "The
-  source files could not be found." with the fwlink
-  (/work/shared/windows-facts.md, Error codes).
+  source files could not be found." with the fwlink (the signed exit code is an
+  ASSUMPTION, see plugins/plugin_utils/_rungs/kb_install.py interpret_exit).
 - DISM /Get-WimInfo: "DISM Image Management Command-Line Options"
   (/Get-ImageInfo, alias /Get-WimInfo) for the field names.
 - sfc /scannow: Microsoft support article 929833 "Use the System File Checker
   tool to repair missing or corrupted system files" for the sentences; sfc
   writes UTF-16LE without a BOM when its output is redirected and has no
-  documented exit codes (windows-facts.md "Tools and their output"; the model
+  documented exit codes (greenmtnit/windows-scripts Run-SFCAndDISM.ps1 sets a
+  Unicode console encoding for it; the model
   exits 0 for every outcome - read the text); details go to CBS.log lines
   tagged [SR]; sfc runs its scan in the Windows Modules Installer
   (TrustedInstaller) service.
@@ -44,7 +45,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Callable
 
-from . import winpath
+from . import locales, winpath
 from .model import HostModel, NotModelled
 
 ERROR_SOURCE_MISSING = -2146498529  # 0x800f081f CBS_E_SOURCE_MISSING, signed as DISM exits
@@ -61,7 +62,7 @@ class ToolRun:
     label: str
     duration: float  # modelled seconds
     exit_code: int  # as the process exits (DISM: a signed HRESULT)
-    encoding: str  # how the redirected output is written: "ascii" (DISM, OEM) or "utf-16-le" (sfc)
+    encoding: str  # how the redirected output is written: the OEM code page's codec (DISM) or "utf-16-le" (sfc)
     head: str = ""  # printed when the process starts
     progress: list = field(default_factory=list)  # [(fraction of duration, text)] redraws, in order
     tail: str = ""  # printed when it ends
@@ -96,15 +97,33 @@ def wim_images(host: HostModel, path: str):
 
 # ----------------------------------------------------------------- DISM texts
 
-def dism_header(host: HostModel, with_image: bool = True) -> str:
+def english(host: HostModel, args: list) -> bool:
+    """Does DISM print English here? With /English, or on an en-US host (locales.py)."""
+    return any(a.lower() == "/english" for a in args) or locales.of(host).tag == "en-US"
+
+
+def dism_text(host: HostModel, in_english: bool, key: str, text: str) -> str:
+    """TEXT (DISM's English for KEY), or the host's language from the sourced tables (locales.py)."""
+    return text if in_english else locales.sentence("dism", host, key)
+
+
+def dism_header(host: HostModel, with_image: bool = True, in_english: bool = True) -> str:
+    if not in_english:
+        # The version lines' labels are in no public capture of most languages: left out.
+        return "\r\n%s\r\n\r\n" % locales.sentence("dism", host, "header")
     text = "\r\nDeployment Image Servicing and Management tool\r\nVersion: 10.0.%d.1\r\n\r\n" % host.os.build
     if with_image:
         text += "Image Version: %s.%d\r\n\r\n" % (host.os.version, host.os.ubr)
     return text
 
 
-def dism_error(code: int, message: str) -> str:
+def dism_error(code: int, message: str, host: HostModel = None, in_english: bool = True) -> str:
     shown = ("0x%08x" % (code & 0xFFFFFFFF)) if code < 0 else str(code)
+    if not in_english:
+        # The error line's word and the log line are in no sourced table: markers, the exit code tells.
+        tag = locales.of(host).tag
+        return "%s\r\n\r\n%s\r\n\r\n%s\r\n" % (
+            locales.marker("dism", tag, "error"), message, locales.marker("dism", tag, "log"))
     return ("Error: %s\r\n\r\n%s\r\n\r\nThe DISM log file can be found at C:\\WINDOWS\\Logs\\DISM\\dism.log\r\n"
             % (shown, message))
 
@@ -161,7 +180,8 @@ STORE_SENTENCES = {  # what /CheckHealth and /ScanHealth report (unverified for 
     "repairable_from_source": "The component store is repairable.",
     "not_repairable": "The component store cannot be repaired.",
 }
-RESTORED = " The restore operation completed successfully.\r\nThe operation completed successfully.\r\n"
+_STORE_KEYS = {"healthy": "no_corruption", "repairable": "repairable", "repairable_from_source": "repairable",
+               "not_repairable": "not_repairable"}  # languages/dism.py keys of STORE_SENTENCES
 SOURCE_MISSING = ("The source files could not be found. \r\nUse the \"Source\" option to specify the location of "
                   "the files that are required to restore the feature. For more information on specifying a "
                   "source location, see https://go.microsoft.com/fwlink/?LinkId=243077.")
@@ -238,32 +258,40 @@ def dism_cleanup_image(host: HostModel, args: list) -> ToolRun:
             raise NotModelled("DISM source %s (only wim:/esd:<file>:<index>)" % sources[0])
         source = (match.group(2), int(match.group(3)))
     health = host.component_store.health
-    head = dism_header(host)
+    # Without /English DISM prints the host's language (locales.py), in its OEM code page.
+    en = english(host, args)
+    codec = locales.oem_codec(host)
+    head = dism_header(host, in_english=en)
+    completed = dism_text(host, en, "completed", "The operation completed successfully.")
+    restored = " %s\r\n%s\r\n" % (
+        dism_text(host, en, "repaired", "The restore operation completed successfully."), completed)
 
     if op in ("/checkhealth", "/scanhealth"):
         # CheckHealth reads the store's recorded state only (seconds, no bar); neither repairs anything.
         duration = 15.0 if op == "/checkhealth" else (360.0 if health == "healthy" else 540.0)
-        return ToolRun("DISM %s" % op[1:], duration, 0, "ascii", head,
+        told = dism_text(host, en, _STORE_KEYS[health], STORE_SENTENCES[health])
+        return ToolRun("DISM %s" % op[1:], duration, 0, codec, head,
                        _bars(100.0) if op == "/scanhealth" else [],
-                       "\r\n%s\r\nThe operation completed successfully.\r\n" % STORE_SENTENCES[health])
+                       "\r\n%s\r\n%s\r\n" % (told, completed))
 
     # /RestoreHealth: Windows Update is the source unless /LimitAccess; it
     # cannot supply what a repairable_from_source store lacks.
     usable = source is not None and source_usable(host, *source)
     if health in ("healthy", "repairable"):
-        return ToolRun("DISM RestoreHealth", 600.0 if health == "healthy" else 1200.0, 0, "ascii", head,
-                       _bars(100.0), RESTORED, effect=_store_repaired)
+        return ToolRun("DISM RestoreHealth", 600.0 if health == "healthy" else 1200.0, 0, codec, head,
+                       _bars(100.0), restored, effect=_store_repaired)
     if health == "repairable_from_source" and usable:
-        return ToolRun("DISM RestoreHealth", 1500.0, 0, "ascii", head, _bars(100.0), RESTORED,
+        return ToolRun("DISM RestoreHealth", 1500.0, 0, codec, head, _bars(100.0), restored,
                        effect=_store_repaired)
     if health == "not_repairable" and usable:
         # Even a matching source cannot rebuild it: the store itself is damaged.
-        return ToolRun("DISM RestoreHealth", 1800.0, ERROR_SXS_COMPONENT_STORE_CORRUPT, "ascii", head,
-                       _bars(70.0), "\r\n\r\n" + dism_error(ERROR_SXS_COMPONENT_STORE_CORRUPT,
-                                                            "The component store has been corrupted."))
+        corrupted = dism_text(host, en, "store_corrupted", "The component store has been corrupted.")
+        return ToolRun("DISM RestoreHealth", 1800.0, ERROR_SXS_COMPONENT_STORE_CORRUPT, codec, head,
+                       _bars(70.0), "\r\n\r\n" + dism_error(ERROR_SXS_COMPONENT_STORE_CORRUPT, corrupted, host, en))
     # repairable_from_source / not_repairable without a usable source.
-    return ToolRun("DISM RestoreHealth", 1080.0, ERROR_SOURCE_MISSING, "ascii", head, _bars(62.3),
-                   "\r\n\r\n" + dism_error(ERROR_SOURCE_MISSING, SOURCE_MISSING))
+    missing = dism_text(host, en, "source_missing", SOURCE_MISSING)
+    return ToolRun("DISM RestoreHealth", 1080.0, ERROR_SOURCE_MISSING, codec, head, _bars(62.3),
+                   "\r\n\r\n" + dism_error(ERROR_SOURCE_MISSING, missing, host, en))
 
 
 # ----------------------------------------------------------------- sfc /scannow
@@ -286,21 +314,28 @@ def sfc_scannow(host: HostModel, args: list) -> ToolRun:
     """sfc /scannow: refused while a repair is pending or its service is disabled, else scan (and repair)."""
     if [a.lower() for a in args] != ["/scannow"]:
         raise NotModelled("sfc command line %s" % " ".join(args))
+    # sfc has no /English: it prints the host's language (locales.py), always in UTF-16LE.
+    en = locales.of(host).tag == "en-US"
+    head = SFC_HEAD if en else "\r\n%s\r\n\r\n" % locales.sentence("sfc", host, "begin")
     if host.pending_reboot.cbs_reboot_pending:
         # Refused before any scan starts.
-        return ToolRun("sfc /scannow", 5.0, SFC_EXIT_CODE, "utf-16-le", tail="\r\n" + SFC_REBOOT_PENDING + "\r\n")
+        return ToolRun("sfc /scannow", 5.0, SFC_EXIT_CODE, "utf-16-le",
+                       tail="\r\n" + _sfc_text(host, en, "pending_reboot", SFC_REBOOT_PENDING) + "\r\n")
     installer = host.services.get("trustedinstaller")
     if installer is not None and installer.start_mode == "disabled":
-        return ToolRun("sfc /scannow", 5.0, SFC_EXIT_CODE, "utf-16-le", SFC_HEAD,
-                       tail="\r\n" + SFC_NO_SERVICE + "\r\n")
+        return ToolRun("sfc /scannow", 5.0, SFC_EXIT_CODE, "utf-16-le", head,
+                       tail="\r\n" + _sfc_text(host, en, "service_not_started", SFC_NO_SERVICE) + "\r\n")
     store = host.component_store
     corrupt = store.system_files_corrupt
     # sfc repairs from the component store; a damaged store cannot supply the
     # good copies (KB 929833 runs DISM first for that reason).
     fixable = corrupt and store.sfc_can_fix and store.health == "healthy"
+    # The verification lines are sourced in English only: other languages print none here.
     progress = [(0.02 + 0.95 * i / 7, "\rVerification %d%% complete." % pct)
-                for i, pct in enumerate((1, 10, 25, 40, 55, 70, 85, 100))]
-    final = SFC_NO_VIOLATIONS if not corrupt else (SFC_REPAIRED if fixable else SFC_UNABLE)
+                for i, pct in enumerate((1, 10, 25, 40, 55, 70, 85, 100))] if en else []
+    key = "no_violations" if not corrupt else ("repaired" if fixable else "unable_to_fix")
+    final = _sfc_text(host, en, key, {"no_violations": SFC_NO_VIOLATIONS, "repaired": SFC_REPAIRED,
+                                      "unable_to_fix": SFC_UNABLE}[key])
 
     def effect(h: HostModel, when) -> None:
         _cbs(h, when, "Info", "CSI", "[SR] Beginning Verify and Repair transaction")
@@ -309,13 +344,20 @@ def sfc_scannow(host: HostModel, args: list) -> ToolRun:
                                          "from store")
             h.component_store.system_files_corrupt = False
         elif corrupt:
-            _cbs(h, when, "Info", "CSI", '[SR] Cannot repair member file [l:11]"wuaueng.dll" of '
+            # File names in single quotes from Windows 10 1809 (build 17763) on, in double quotes
+            # before (krlvm/AccentColorizer-E11#3 shows the single-quoted form on Windows 11).
+            quote = "'" if h.os.build >= 17763 else '"'
+            _cbs(h, when, "Info", "CSI", "[SR] Cannot repair member file [l:11]%swuaueng.dll%s of "
                  "Microsoft-Windows-WindowsUpdateClient-Core, version %s.%d, arch amd64, nonSxS, "
-                 "pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch" % (h.os.version, h.os.ubr))
+                 "pkt {l:8 b:31bf3856ad364e35} in the store, hash mismatch" % (quote, quote, h.os.version, h.os.ubr))
         _cbs(h, when, "Info", "CSI", "[SR] Verify complete")
     return ToolRun("sfc /scannow", 600.0 if not corrupt else 900.0, SFC_EXIT_CODE, "utf-16-le",
-                   SFC_HEAD + "Beginning verification phase of system scan.\r\n", progress,
+                   head + ("Beginning verification phase of system scan.\r\n" if en else ""), progress,
                    "\r\n\r\n" + final + "\r\n", effect=effect)
+
+
+def _sfc_text(host: HostModel, en: bool, key: str, text: str) -> str:
+    return text if en else locales.sentence("sfc", host, key)
 
 
 COMMANDS = {"dism.exe": dism_cleanup_image, "sfc.exe": sfc_scannow}

@@ -4,7 +4,7 @@
 # plugins and may change or go in any release, a bugfix release included.
 """Parse the update details page (ScopedViewInline.aspx?updateid=<guid>) for supersedence.
 
-No capture of this page is in /work/shared/fixtures/catalog/. The shape
+No capture of this page is in tests/fixtures/catalog/. The shape
 below is what public catalog clients read (div#supersededbyInfo and
 div#supersedesInfo, each holding one <div><a href='ScopedViewInline.aspx?updateid=<guid>'>title</a></div>
 per update, or the text "n/a" when there is none); the unit tests use a small

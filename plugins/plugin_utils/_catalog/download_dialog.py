@@ -11,7 +11,7 @@ The answer is an HTML page whose script sets, one statement a line:
   downloadInformation[0].files[i].digest = '<base64 SHA-1>';
   downloadInformation[0].files[i].sha256 = '<base64 SHA-256>';   (newer answers only)
   downloadInformation[0].files[i].architectures / .languages / .longLanguages / .fileName
-(capture: /work/shared/fixtures/catalog/downloaddialog_office2013_multifile_2019.html).
+(capture: tests/fixtures/catalog/downloaddialog_office2013_multifile_2019.html).
 Only assignments of that shape are read: the page is never executed.
 `architectures` is usually empty, so the architecture is taken from the file
 name (windows11.0-kb5043080-x64_<sha1>.msu), else from the update title.
@@ -95,12 +95,17 @@ def _build_file(raw, update, index):
     if not url:
         raise CatalogFormatError("%s has no url" % where)
     digest = raw.get("digest")
-    if not digest:
-        raise CatalogFormatError("%s has no digest (SHA-1)" % where)
     file_name = raw.get("fileName") or url.rstrip("/").rsplit("/", 1)[-1].split("?", 1)[0]
-    sha1 = _b64_hex(digest, 20, "digest", where)
-    sha256 = _b64_hex(raw["sha256"], 32, "sha256", where) if raw.get("sha256") else None
     name_sha1 = _NAME_SHA1.search(file_name)
+    if digest:
+        sha1 = _b64_hex(digest, 20, "digest", where)
+    elif name_sha1:
+        # Some dialogs leave `digest` empty; the catalog's file name still carries
+        # the SHA-1 (<name>_<40 hex>.msu), which the download is checked against.
+        sha1 = name_sha1.group(1).lower()
+    else:
+        raise CatalogFormatError("%s has no digest (SHA-1) and its file name %s carries none" % (where, file_name))
+    sha256 = _b64_hex(raw["sha256"], 32, "sha256", where) if raw.get("sha256") else None
     kb = _KB_IN_NAME.search(file_name)
     declared = [normalize_architecture(a) for a in _languages(raw.get("architectures"))]
     declared = [a for a in declared if a]
@@ -109,6 +114,7 @@ def _build_file(raw, update, index):
         "url": url,
         "file_name": file_name,
         "sha1": sha1,
+        "sha1_from": "digest" if digest else "file_name",
         "sha256": sha256,
         # The catalog names files <name>_<sha1>.<ext>; None when the name has no hash.
         "name_sha1": name_sha1.group(1).lower() if name_sha1 else None,

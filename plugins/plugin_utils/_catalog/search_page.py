@@ -4,7 +4,7 @@
 # plugins and may change or go in any release, a bugfix release included.
 """Parse one Search.aspx answer: result rows, paging state, post-back fields, error page.
 
-Markup (2019 and 2025 captures in /work/shared/fixtures/catalog/):
+Markup (2019 and 2025 captures in tests/fixtures/catalog/):
   table#ctl00_catalogBody_updateMatches, rows tr#<guid>_R<n>, cells td#<guid>_C<k>_R<n>:
   C1 title (a onclick goToDetails("<guid>")), C2 products, C3 classification,
   C4 last updated (M/D/YYYY), C5 version, C6 size (span#<guid>_size shown,

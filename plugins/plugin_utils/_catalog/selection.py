@@ -132,8 +132,11 @@ def order_update_files(files, target_kb):
         raise NoMatchingUpdateError(
             "the download dialog of %s lists no file of %s itself (files: %s)" % (
                 target_kb, target_kb, ", ".join(f.get("file_name", "?") for f in files)))
-    # KB numbers are handed out in time order, so the lowest is the oldest checkpoint.
+    # KB numbers are handed out in time order, so the lowest is the oldest checkpoint;
+    # files of the same role keep the catalog's order (index), whatever order they came in.
     checkpoints.sort(key=lambda f: (int(f["kb"][2:]), f.get("index", 0)))
+    others.sort(key=lambda f: f.get("index", 0))
+    targets.sort(key=lambda f: f.get("index", 0))
     ordered = checkpoints + others + targets
     for n, f in enumerate(ordered, 1):
         f["install_order"] = n

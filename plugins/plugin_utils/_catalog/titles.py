@@ -5,7 +5,7 @@
 """Read what a catalog update title says: KB, release month, product, version, architecture, kind.
 
 Title shapes seen on the catalog (public pages and the captures in
-/work/shared/fixtures/catalog/):
+tests/fixtures/catalog/):
   2024-09 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5043080)
   2026-03 Cumulative Update for Windows 11, version 25H2 for x64-based Systems (KB5086672) (26200.8117)
   2024-09 Cumulative Update Preview for Windows 11 Version 24H2 for arm64-based Systems (KB5043178)

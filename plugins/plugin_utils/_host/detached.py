@@ -38,7 +38,7 @@ import hashlib
 import re
 import time
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import isotime
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import console_text, isotime
 
 WORK_ROOT = "C:\\ProgramData\\winrepair\\runs"
 START_SCRIPT = "detached_start"
@@ -141,25 +141,18 @@ def command_line(arguments):
     return " ".join(quote_argument(a) for a in arguments)
 
 
-def decode_output(data):
+def decode_output(data, code_page=None):
     """Text of a tool's redirected output bytes.
 
-    sfc.exe writes UTF-16LE when its output is redirected (see
-    /work/shared/windows-facts.md, "Tools and their output"); DISM writes the
-    OEM code page, which is ASCII for its English messages. Detect UTF-16LE by
-    its byte order mark or by NUL bytes in the odd positions.
+    sfc.exe writes UTF-16LE when its output is redirected (public wrappers set
+    [Console]::OutputEncoding to Unicode before running it, e.g.
+    greenmtnit/windows-scripts Run-SFCAndDISM.ps1); DISM and other console
+    tools write 8-bit text in the host's OEM code page, which the status
+    script reports (oem_code_page). _parse/console_text.py tells them apart.
     """
     if not data:
         return ""
-    if data[:2] == b"\xff\xfe":
-        return data[2:].decode("utf-16-le", errors="replace")
-    sample = data[:512]
-    if len(sample) >= 2 and sample[1::2].count(0) >= len(sample[1::2]) * 0.6:
-        return data.decode("utf-16-le", errors="replace")
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        return data.decode("cp437", errors="replace")
+    return console_text.to_text(data, code_page)
 
 
 class StreamBuffer:
@@ -175,8 +168,8 @@ class StreamBuffer:
         self.offset = int(next_offset) if next_offset is not None else self.offset + len(chunk)
         return len(chunk)
 
-    def text(self):
-        return normalise_newlines(decode_output(bytes(self.data)))
+    def text(self, code_page=None):
+        return normalise_newlines(decode_output(bytes(self.data), code_page))
 
 
 def normalise_newlines(text):
@@ -245,6 +238,10 @@ class RunResult:
         self.end_time = status.get("end_time")
         self.duration_seconds = status.get("duration_seconds")
         self.boot_time = status.get("boot_time")
+        # Why there is no exit code: the wrapper's error (the command did not start,
+        # or ran past max_run_seconds and was ended: timed_out) or why a lost run never started.
+        self.error = status.get("error")
+        self.timed_out = bool(status.get("timed_out"))
         self.restarts = 0  # times the command was started again after a restart ended it
 
     @property
@@ -398,7 +395,8 @@ class DetachedRunner:
                 found = last_percentage(stdout.text()[-400:])
                 percent = found if found is not None else percent
             if state in (EXITED, LOST):
-                return RunResult(run_id, status, stdout.text(), stderr.text(), polls,
+                code_page = status.get("oem_code_page")  # absent from older hosts' answers: cp437
+                return RunResult(run_id, status, stdout.text(code_page), stderr.text(code_page), polls,
                                  self.connection_errors, attached, now - started)
             due = (polls == 1 or now - last_shown >= self.progress_every
                    or (percent != shown_percent and now - last_shown >= self.progress_gap))

@@ -43,8 +43,10 @@ DEFAULT_LARGE_DOWNLOAD_CACHE_GB = 10.0
 
 CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
-# The services Windows Update needs (windows-facts.md "Resetting the Windows
-# Update components"); a disabled one stops updates by itself.
+# The services Windows Update needs: wuauserv, bits and cryptsvc are the ones
+# Microsoft's support article "Additional resources for Windows Update" stops and
+# restarts; trustedinstaller (Windows Modules Installer) applies the packages
+# (KB 929833). A disabled one stops updates by itself.
 REQUIRED_SERVICES = ("wuauserv", "bits", "cryptsvc", "trustedinstaller")
 
 # Failure code -> cause, for the codes whose cause is specific. Names and
@@ -447,10 +449,30 @@ def _collect_failures(history, events, installed_kbs):
         item["resolved"] = bool(
             (item["kb"] and item["kb"].upper() in installed)
             or (later_success and last and later_success > last))
+        del item["_attempts"]
         item["cause_hint"] = cause_of_code(item["hresult"]["hex"]) if item["hresult"] else None
         failures.append(item)
     failures.sort(key=lambda f: f["last_seen"] or "", reverse=True)
     return failures
+
+
+# One failed attempt is written twice: as an update history entry and as
+# WindowsUpdateClient event 20, both by the Windows Update Agent when the
+# installation ends (Microsoft Learn, "IUpdateHistoryEntry" Date; event 20
+# "Installation Failure"). A history entry and an event of the same update and
+# code this close in time are one attempt. The window is an assumption: the two
+# are written at the end of the same operation, seconds apart.
+SAME_ATTEMPT_SECONDS = 600
+
+
+def _same_attempt(item, when, source):
+    """The attempt of ITEM that a record from SOURCE at WHEN belongs to (one from the other source), or None."""
+    for attempt in item["_attempts"]:
+        if source in attempt["sources"] or when is None or attempt["when"] is None:
+            continue
+        if abs((attempt["when"] - when).total_seconds()) <= SAME_ATTEMPT_SECONDS:
+            return attempt
+    return None
 
 
 def _add_failure(merged, kb, title, code, when, source, result):
@@ -461,9 +483,14 @@ def _add_failure(merged, kb, title, code, when, source, result):
     if item is None:
         merged[key] = item = {
             "kb": kb, "title": title, "hresult": code, "result": result,
-            "count": 0, "first_seen": stamp, "last_seen": stamp, "sources": [],
+            "count": 0, "first_seen": stamp, "last_seen": stamp, "sources": [], "_attempts": [],
         }
-    item["count"] += 1
+    attempt = _same_attempt(item, when, source)
+    if attempt is None:
+        item["_attempts"].append({"when": when, "sources": {source}})
+        item["count"] += 1
+    else:
+        attempt["sources"].add(source)
     if source not in item["sources"]:
         item["sources"].append(source)
     if stamp:

@@ -49,6 +49,9 @@ RESOLVED_VERDICTS = ("fixed", "installed", "already_installed")
 NO_REPAIR_VERDICTS = ("installed", "already_installed")
 # Check mode ran nothing: neither a repair to count nor a host to hand over.
 NOT_RUN_VERDICTS = ("check_mode",)
+# A rung ran and Windows Update could not be asked whether the update now installs:
+# the next run verifies it; nobody has to decide anything (not handed over).
+RERUN_VERDICTS = ("unverified",)
 # A record without a verdict: the run stopped before naming one.
 INCOMPLETE = "incomplete"
 # Pseudo verdicts for hosts without a remediation record.
@@ -56,7 +59,7 @@ DIAGNOSED = "diagnosed"
 DIAGNOSE_FAILED = "diagnose_failed"
 NO_DATA = "no_data"
 VERDICT_ORDER = ("fixed", "installed", "already_installed", "needs_person", "skipped_failing_disk", "failed",
-                 INCOMPLETE, "check_mode", DIAGNOSED, DIAGNOSE_FAILED, NO_DATA)
+                 "unverified", INCOMPLETE, "check_mode", DIAGNOSED, DIAGNOSE_FAILED, NO_DATA)
 
 # Keys of a rung entry holding its duration, in order of preference, and their basis.
 # remediation.py's steps carry elapsed_seconds (controller clock, finished - started) and
@@ -78,7 +81,7 @@ RUNG_COLOURS = {
 OTHER_COLOUR = "#8c8c8c"
 VERDICT_COLOURS = {
     "fixed": "#2e7d32", "installed": "#2e7d32", "already_installed": "#1565c0", "check_mode": "#455a64",
-    INCOMPLETE: "#c62828", "needs_person": "#b26a00",
+    INCOMPLETE: "#c62828", "needs_person": "#b26a00", "unverified": "#6a1b9a",
     "skipped_failing_disk": "#c62828", "failed": "#c62828", DIAGNOSED: "#455a64",
     DIAGNOSE_FAILED: "#c62828", NO_DATA: "#757575",
 }
@@ -306,7 +309,7 @@ def _host_entry(record):
         entry["last_resorts"] = _last_resort_names(remediation.get("last_resorts"))
         entry["evidence"] = _texts(remediation.get("evidence"))
         entry["message"] = _text(remediation.get("msg")) or None
-        entry["needs_person"] = (entry["verdict"] not in RESOLVED_VERDICTS + NOT_RUN_VERDICTS
+        entry["needs_person"] = (entry["verdict"] not in RESOLVED_VERDICTS + NOT_RUN_VERDICTS + RERUN_VERDICTS
                                  or bool(remediation.get("needs_person")))
         by_basis = {}
         for rung in entry["rungs_run"]:

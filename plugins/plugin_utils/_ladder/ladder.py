@@ -149,12 +149,20 @@ DEFAULT_CAUSE_MAP = {
         "blocking": False,
         "why": "a third-party antivirus filter driver can block servicing: a person pauses or "
                "uninstalls it with the vendor's tool for the update, then the ladder is climbed again",
+        # The filter breaks every install, whatever installs: DISM /Add-Package
+        # fails with CBS_E_INSTALLERS_FAILED and setup.exe rolls back with
+        # 0xC1900101-0x30018 ("uninstall antivirus", Microsoft Learn "Windows
+        # upgrade error codes"). Repairs that install nothing still run.
+        "futile": ("catalog_install", "inplace_upgrade"),
     },
     "forward_delta_hydration": {
         "rungs": ("inplace_upgrade",),
         "blocking": False,
         "why": "0x80070306 with 'Hydration failed ... Forward Delta' in CBS.log: the cumulative "
                "update cannot rebuild files from deltas; only a repair install fixes it",
+        # DISM /Add-Package of the same cumulative update hydrates the same
+        # forward deltas and fails the same way.
+        "futile": ("catalog_install",),
     },
     "storage_fault": {
         "rungs": ("manual",),
@@ -238,8 +246,9 @@ def recommended_rungs(causes, cause_map=None, enabled_rungs=None):
 
     causes: list of {"name", "confidence", "evidence"} (diagnosis.diagnose()).
     cause_map: overrides merged over DEFAULT_CAUSE_MAP ({cause: {"rungs": (...),
-        "blocking": bool, "why": str, "sfc": bool}}), e.g. to send a cause elsewhere;
-        "sfc" (default true) false: the sfc_dism rung needs no sfc /scannow for it.
+        "blocking": bool, "why": str, "sfc": bool, "futile": (...)}}), e.g. to send a cause
+        elsewhere; "sfc" (default true) false: the sfc_dism rung needs no sfc /scannow for it;
+        "futile": rungs that cannot help while the cause is there (the driver leaves them out).
     enabled_rungs: the rungs a driver may use (default: all). A cause whose rungs
         are all disabled moves up to the next enabled rung; 'manual' is always enabled.
 

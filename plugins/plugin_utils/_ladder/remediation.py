@@ -30,7 +30,7 @@ import uuid
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import isotime
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import ladder
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import dead_ends, ladder
 
 RECORD_VERSION = 1
 
@@ -49,8 +49,10 @@ AUTOMATED_RUNGS = tuple(r for r in ladder.RUNGS if r != "manual")
 REPEAT_SAFE = frozenset(("preflight", "sfc_dism", "catalog_install", "inplace_upgrade"))
 
 STEP_OUTCOMES = ("started", "done", "failed", "skipped", "interrupted", "planned")
-VERIFY_OUTCOMES = ("installed", "failed", "not_offered", "reboot_pending")
-VERDICTS = ("fixed", "installed", "already_installed", "needs_person", "skipped_failing_disk", "check_mode")
+# "unverified": Windows Update could not be asked (WinRM errors, a dropped connection) even after the retries.
+VERIFY_OUTCOMES = ("installed", "failed", "not_offered", "reboot_pending", "unverified")
+VERDICTS = ("fixed", "installed", "already_installed", "needs_person", "skipped_failing_disk", "check_mode",
+            "unverified")
 
 # What a person does when the evidence or the ladder hands over.
 _PERSON_STEPS = {
@@ -153,7 +155,7 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
     out = {
         "target_kb": kb, "installed": installed, "satisfied_by": satisfied_by, "causes": names, "blocked": False, "block_reason": None,
         "try_install_first": False, "rungs": [], "sfc": True, "stop_for_person": False, "person_reasons": [],
-        "recommended": [], "enabled": [r for r in usable if r != "manual"],
+        "recommended": [], "enabled": [r for r in usable if r != "manual"], "left_out": [],
         # Every automated rung in climbing order, the same for every host: the
         # driver loops over it (and runs those in "rungs"), so that Ansible's
         # include de-duplication across hosts cannot change the order.
@@ -180,8 +182,10 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
     out["sfc"] = sfc == "always" or _sfc_needed(recommended, merged)
     chosen = [r["rung"] for r in recommended if r["rung"] != "manual"]
     manual = [r for r in recommended if r["rung"] == "manual"]
+    futile = _futile(names, merged)
+    out["left_out"] = [{"rung": rung, "causes": futile[rung]} for rung in automated if rung in futile]
     if manual:
-        out["rungs"] = [r for r in automated if r in chosen]
+        out["rungs"] = [r for r in automated if r in chosen and r not in futile]
         out["stop_for_person"] = True
         out["person_reasons"] = [{"cause": x["cause"], "why": x["why"], "note": x["note"]}
                                  for x in manual[0]["reasons"]]
@@ -206,7 +210,21 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
                 rungs.append(rung)
     elif "preflight" not in rungs:
         rungs = automated
-    out["rungs"] = rungs
+    out["rungs"] = [r for r in rungs if r not in futile]
+    if first in futile and not any(ladder.rung_index(r) > ladder.rung_index(first) for r in out["rungs"]):
+        # The only rung the evidence called for cannot help while another cause is there.
+        out["stop_for_person"] = True
+    return out
+
+
+def _futile(names, cause_map):
+    """{rung: [causes]} of the rungs that cannot help while one of the causes NAMES is there
+    (cause map "futile": e.g. no install of any kind while a third-party antivirus filter is loaded)."""
+    out = {}
+    for name in names:
+        for rung in (cause_map.get(name) or {}).get("futile") or ():
+            ladder.rung_index(rung)  # refuse typos in an override
+            out.setdefault(rung, []).append(name)
     return out
 
 
@@ -224,8 +242,13 @@ def _sfc_needed(recommended, cause_map):
 
 # -------------------------------------------------------------------- record
 
-def new_record(host, target_kb, diagnosis=None, plan_=None, check_mode=False, now=None):
-    """A fresh remediation record for HOST and TARGET_KB."""
+# The role's settings a record keeps: what a person changes to get past a dead
+# end (a repair source, media), so a re-run can tell that something changed.
+SETTINGS = ("sfc_dism_source", "inplace_image", "allow_inplace_upgrade", "cleanup", "leave_insider")
+
+
+def new_record(host, target_kb, diagnosis=None, plan_=None, check_mode=False, now=None, settings=None):
+    """A fresh remediation record for HOST and TARGET_KB; SETTINGS: the role's values of SETTINGS."""
     diagnosis = diagnosis or {}
     return {
         "version": RECORD_VERSION,
@@ -246,6 +269,8 @@ def new_record(host, target_kb, diagnosis=None, plan_=None, check_mode=False, no
         "reason": None,
         "next_steps": [],
         "last_resorts": [],
+        "dead_ends": [],
+        "settings": {k: (settings or {}).get(k) for k in SETTINGS},
         "evidence": evidence_summary(diagnosis),
     }
 
@@ -264,7 +289,7 @@ def evidence_summary(diagnosis):
     disk = d.get("disk_health") or {}
     return {
         "os": {k: osinfo.get(k) for k in ("product_name", "display_version", "full_build", "architecture",
-                                          "product_type", "edition_id")},
+                                          "product_type", "edition_id", "install_language")},
         "free_gb": drive.get("free_gb"),
         "pending_reboot": (d.get("pending_reboot") or {}).get("any"),
         "update_failures": failures,
@@ -319,6 +344,8 @@ def record_finish(record, rung, outcome, now=None):
     for key in ("outcome", "changed", "reboot_required", "host_seconds", "details"):
         if key in outcome:
             step[key] = outcome[key]
+    if outcome.get("dead_end"):
+        step["dead_end"] = outcome["dead_end"]
     if outcome.get("installed"):
         # The rung installed the update itself (catalog_install): that is its verification.
         step["verify"] = {"outcome": "installed", "kb": outcome.get("installed_kb") or rec["target_kb"],
@@ -342,9 +369,22 @@ def record_verify(record, rung, verify):
                                  "details": {}, "verify": None, "resumed": False})
         step = rec["rungs_run"][-1]
     step["verify"] = {k: verify.get(k) for k in ("outcome", "kb", "hresult", "message", "via")}
+    if verify.get("attempts"):
+        step["verify"]["attempts"] = verify["attempts"]
     if verify.get("outcome") == "installed":
         rec["fixed_by"] = name
         rec["installed_kb"] = verify.get("kb") or rec["target_kb"]
+    return rec
+
+
+def record_restart(record, rung, message, answered=None):
+    """A copy of RECORD noting that the restart after RUNG (its repair, or the install its
+    verification made) took longer than the timeout: MESSAGE is Ansible's, ANSWERED whether
+    the host answered again within one more timeout (None: not known yet)."""
+    rec = _copy(record)
+    step = _step(rec, rung or "install")
+    if step is not None:
+        step["restart"] = {"outcome": "slow", "message": message, "answered": answered}
     return rec
 
 
@@ -408,6 +448,10 @@ def resume(record, entry, diagnosis=None):
             rec["previous"] = {k: entry.get(k) for k in ("run_id", "verdict", "fixed_by", "installed_kb", "finished")}
         return rec
     rec["resumed"] = True
+    if entry.get("fixed_by") and (rec.get("plan") or {}).get("installed"):
+        # The update installed (the journal holds its verification, the diagnosis sees it) and the run
+        # ended before its verdict, e.g. the host did not answer after the restart that finishes it.
+        rec["fixed_by"], rec["installed_kb"] = entry["fixed_by"], entry.get("installed_kb")
     rec["run_id"] = entry.get("run_id") or rec["run_id"]
     rec["started"] = entry.get("started") or rec["started"]
     steps, done, verify_pending = [], [], False
@@ -429,6 +473,10 @@ def resume(record, entry, diagnosis=None):
             step["details"] = dict(step.get("details") or {}, note="failed; run again on resume")
             steps.append(step)
             continue
+        elif (step.get("verify") or {}).get("outcome") == "unverified":
+            # Asked and got no answer: verify that rung first this time.
+            step["verify"] = None
+            verify_pending = True
         elif step.get("verify"):
             verify_pending = False
         elif step.get("outcome") == "done" and rung != "install":
@@ -440,6 +488,28 @@ def resume(record, entry, diagnosis=None):
     rec["rungs_run"] = steps
     rec["done_rungs"] = done
     rec["verify_pending"] = verify_pending
+    return _credit_if_installed(rec)
+
+
+def _credit_if_installed(rec):
+    """The update is installed now, and the resumed run's last rung finished (or was cut
+    off) without a verification on record: that rung's work is what installed it (its
+    verification or its own install ran to the end before the connection was lost).
+    Counted as fixed by that rung, not as "already installed"."""
+    p = rec.get("plan") or {}
+    last = next((s for s in reversed(rec["rungs_run"]) if s.get("rung") != "install"), None)
+    if not p.get("installed") or last is None or (last.get("verify") or {}).get("outcome") == "installed":
+        return rec
+    if not (rec["verify_pending"] or last.get("outcome") == "interrupted"):
+        return rec
+    kb = p.get("satisfied_by") or rec["target_kb"]
+    last["verify"] = {"outcome": "installed", "kb": kb, "hresult": None, "via": "installed_updates",
+                      "message": "%s is among the host's installed updates when the run resumed" % kb}
+    if last.get("outcome") == "interrupted":
+        last["outcome"] = "done"
+    rec["fixed_by"] = last["rung"]
+    rec["installed_kb"] = kb
+    rec["verify_pending"] = False
     return rec
 
 
@@ -488,9 +558,9 @@ def _same_plan(old, new):
 def should_run(record, rung, check_mode=False):
     """Whether the driver runs RUNG now: nothing fixed or decided yet, not done before
     (journal), and in check mode only the first rung (later ones depend on it)."""
-    if record.get("verdict") or record.get("fixed_by") or record.get("settled"):
+    if record.get("verdict") or record.get("fixed_by") or record.get("settled") or unverified_rung(record):
         return False
-    if rung in (record.get("done_rungs") or []):
+    if rung in (record.get("done_rungs") or []) or rung in skipped_rungs(record):
         return False
     if check_mode:
         # Later rungs depend on what the first repair rung does: plan the
@@ -498,6 +568,25 @@ def should_run(record, rung, check_mode=False):
         return not any(s.get("outcome") == "planned" and s.get("rung") != "preflight"
                        for s in record.get("rungs_run") or [])
     return True
+
+
+def unverified_rung(record):
+    """The rung whose verification got no answer (transient errors through every retry), or None.
+    Nothing climbs past it: a rung that may have worked is not a reason to run the next one."""
+    for step in reversed(record.get("rungs_run") or []):
+        if step.get("verify"):
+            return step["rung"] if step["verify"].get("outcome") == "unverified" else None
+    return None
+
+
+def skipped_rungs(record):
+    """Rungs a dead end showed cannot help (dead_ends.classify's "skip")."""
+    out = []
+    for step in record.get("rungs_run") or []:
+        for rung in (step.get("dead_end") or {}).get("skip") or []:
+            if rung not in out:
+                out.append(rung)
+    return out
 
 
 def pending_verify_rung(record):
@@ -524,8 +613,29 @@ _CONNECTION_LOST = re.compile(
     r"failed to connect|read timed out|connecttimeout|unreachable", re.IGNORECASE)
 
 
+# A WinRM HTTP 5xx answer (pywinrm's WinRMTransportError text and its extended fault data) or an operation
+# timeout: the service did not answer this time, which says nothing about the update. WinRM also answers
+# 500 for SOAP faults that persist; those persist through the retries and end as "could not verify".
+_TRANSIENT_HTTP = re.compile(
+    r"bad http response returned from server\. code 5\d\d|'http_status_code': 5\d\d|"
+    r"winrmoperationtimeout|operation ?timed ?out", re.IGNORECASE)
+
+
 def _connection_lost(result):
     return bool(result.get("unreachable")) or bool(_CONNECTION_LOST.search(str(result.get("msg") or "")))
+
+
+def verify_transient(result):
+    """Whether a verification RESULT (win_updates) is no answer at all: the host was
+    unreachable, the connection dropped or WinRM answered HTTP 5xx. Such a result is asked
+    again, never read as "not offered"."""
+    result = result or {}
+    if result.get("unreachable"):
+        return True
+    if result.get("updates"):
+        return False  # Windows Update answered about the updates
+    text = str(result.get("msg") or "")
+    return bool(_CONNECTION_LOST.search(text) or _TRANSIENT_HTTP.search(text))
 
 
 def _host_restarted(result):
@@ -534,9 +644,10 @@ def _host_restarted(result):
     return bool(detached.HOST_RESTARTED_TWICE.search(str(result.get("msg") or "")))
 
 
-def rung_outcome(rung, result, check_mode=False):
+def rung_outcome(rung, result, check_mode=False, record=None):
     """A rung's module (or role) RESULT -> {outcome, changed, reboot_required,
-    host_seconds, details, installed, installed_kb}."""
+    host_seconds, details, installed, installed_kb, dead_end}. RECORD (its settings
+    and evidence) lets a failure be read as a dead end (dead_ends.classify)."""
     result = result or {}
     failed = bool(result.get("failed"))
     out = {"outcome": "failed" if failed else "done", "changed": bool(result.get("changed")),
@@ -553,7 +664,8 @@ def rung_outcome(rung, result, check_mode=False):
         out["details"]["remedied"] = bool(result.get("remedied"))
         out["reboot_required"] = False  # preflight reboots itself
     elif rung == "sfc_dism":
-        out["details"] = _pick(result, ("msg", "commands", "repaired"))
+        # error: the repair source was unusable (source_not_found, source_not_image) and nothing ran.
+        out["details"] = _pick(result, ("msg", "commands", "repaired", "error"))
         out["details"]["dism"] = (result.get("dism") or {}).get("outcome")
         out["details"]["sfc"] = (result.get("sfc") or {}).get("outcome")
         if result.get("hresult"):
@@ -590,7 +702,8 @@ def rung_outcome(rung, result, check_mode=False):
         out["details"] = _pick(result, ("msg",))
     if check_mode and out["outcome"] in ("done", "skipped"):
         out["outcome"] = "planned"
-    if failed and (_connection_lost(result) or _host_restarted(result)):
+    if failed and (_connection_lost(result) or _host_restarted(result)
+                   or (rung == "catalog_install" and result.get("outcome") == "lost")):
         # Cut off (a lost connection, restarts of the host), not failed: a resume
         # runs the rung again when REPEAT_SAFE says it may.
         out["outcome"] = "interrupted"
@@ -598,6 +711,8 @@ def rung_outcome(rung, result, check_mode=False):
         out["details"]["retry"] = True
     if failed and result.get("msg"):
         out["details"]["msg"] = result["msg"]
+    if record is not None and not check_mode and out["outcome"] in ("failed", "skipped"):
+        out["dead_end"] = dead_ends.classify(rung, result, record.get("settings"), record.get("evidence"))
     return out
 
 
@@ -608,6 +723,10 @@ def verify_outcome(result, target_kb, accepted=None):
     wanted = {norm_kb(k) for k in (accepted or [target_kb])}
     out = {"outcome": "failed", "kb": norm_kb(target_kb), "hresult": None, "message": result.get("msg"),
            "via": "windows_update", "reboot_required": bool(result.get("reboot_required"))}
+    if verify_transient(result):
+        out["outcome"] = "unverified"
+        out["attempts"] = result.get("attempts")
+        return out
     updates = result.get("updates") or {}
     for update in updates.values():
         kbs = {("KB" + str(k)).upper().replace("KBKB", "KB") for k in update.get("kb") or []}
@@ -656,6 +775,22 @@ def verdict(record, check_mode=False, now=None):
             rec["verdict"] = "fixed"
             rec["reason"] = "%s installed after the %s rung" % (rec.get("installed_kb") or rec["target_kb"],
                                                                 rec["fixed_by"])
+        restart = (_step(rec, rec["fixed_by"]) or {}).get("restart") or {}
+        if restart.get("outcome") == "slow":
+            rec["reason"] += "; installed, restart slow (the host answered again after the restart timeout: %s)" % (
+                restart.get("message") or "no message")
+        return rec
+    unverified = unverified_rung(rec)
+    if unverified and not check_mode:
+        step = _step(rec, unverified)
+        rec["verdict"] = "unverified"
+        rec["reason"] = ("%s ran, but whether %s now installs could not be checked: Windows Update did not answer "
+                         "over WinRM after %s attempt(s) (%s); nothing climbed past it" % (
+                             "the plain install" if unverified == "install" else "the %s rung" % unverified,
+                             rec["target_kb"], step["verify"].get("attempts") or 1,
+                             step["verify"].get("message") or "no answer"))
+        rec["next_steps"] = ["run the playbook again once the host answers WinRM reliably: the run resumes with "
+                             "this verification"]
         return rec
     if check_mode:
         rec["verdict"] = "check_mode"
@@ -670,7 +805,9 @@ def verdict(record, check_mode=False, now=None):
         return rec
     rec["verdict"] = "needs_person"
     ran = [s["rung"] for s in rec.get("rungs_run") or [] if s.get("rung") != "install"]
-    steps = []
+    ends = [dict(s["dead_end"]) for s in rec.get("rungs_run") or [] if s.get("dead_end")]
+    rec["dead_ends"] = ends
+    steps = [end["next_step"] for end in ends]
     for reason in p.get("person_reasons") or []:
         text = _PERSON_STEPS.get(reason.get("cause"))
         if reason.get("cause") == "third_party_filter_driver":
@@ -681,12 +818,19 @@ def verdict(record, check_mode=False, now=None):
             steps.append(text)
         elif not text and reason.get("why"):
             steps.append(reason["why"])
-    if p.get("stop_for_person") and steps:
+    stopped = [end for end in ends if end.get("skip")]
+    if stopped:
+        rec["reason"] = "the ladder stopped at %s after %s: %s" % (
+            stopped[0]["rung"], ", ".join(ran), "; ".join(end["reason"] for end in ends))
+    elif p.get("stop_for_person") and steps:
         rec["reason"] = "the evidence needs a person after %s: %s" % (
             ", ".join(ran) or "no automated rung", "; ".join(steps))
     else:
-        rec["reason"] = "every automated rung ran (%s) and %s still does not install" % (
-            ", ".join(ran) or "none", rec["target_kb"])
+        rec["reason"] = "every automated rung ran (%s) and %s still does not install%s" % (
+            ", ".join(ran) or "none", rec["target_kb"], "".join("; %s" % end["reason"] for end in ends))
+    left_out = ["%s (cannot help while %s)" % (x["rung"], ", ".join(x["causes"])) for x in p.get("left_out") or []]
+    if left_out:
+        rec["reason"] += "; left out: %s" % ", ".join(left_out)
     rec["next_steps"] = steps
     rec["last_resorts"] = ladder.last_resorts()
     return rec

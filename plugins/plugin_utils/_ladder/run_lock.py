@@ -67,24 +67,41 @@ def dump(holder_):
     return json.dumps(holder_, sort_keys=True)
 
 
-def parse(text):
+def parse(text, answer=None):
     """The holder dict from the lock's text; a lock that cannot be read is a holder without a name
-    (it is still a lock: it refuses until stale)."""
+    (it is still a lock: it refuses until stale, judged by the file's age).
+
+    ANSWER: wu_journal_lock's whole answer; its facts about the file on the host
+    (file_owner: the SID owning it, file_age_seconds: since it was last written,
+    on the host's clock; readable: False when its ACL denies reading it) are kept
+    under "file" for the decision and the messages.
+    """
     try:
         data = json.loads(text or "")
     except ValueError:
         data = None
     if not isinstance(data, dict):
-        return {"run_id": None, "controller": None, "pid": None, "user": None, "acquired": None,
+        data = {"run_id": None, "controller": None, "pid": None, "user": None, "acquired": None,
                 "unreadable": True}
+    answer = answer or {}
+    if answer.get("file_owner") is not None or answer.get("file_age_seconds") is not None \
+            or answer.get("readable") is False:
+        data["file"] = {"owner": answer.get("file_owner"), "age_seconds": answer.get("file_age_seconds"),
+                        "readable": answer.get("readable") is not False}
     return data
 
 
 def age_seconds(holder_, now=None):
-    """Seconds since the holder took the lock, or None when it does not say."""
+    """Seconds since the holder took the lock, or None when nothing says.
+
+    A lock whose text names no time (unreadable, emptied by an interrupted
+    write) is as old as its file: the host's own age of it, so it goes stale
+    like any other instead of refusing every run forever.
+    """
     taken = isotime.parse(holder_.get("acquired"))
     if taken is None:
-        return None
+        file_age = (holder_.get("file") or {}).get("age_seconds")
+        return float(file_age) if isinstance(file_age, (int, float)) else None
     now = now or datetime.datetime.now(datetime.timezone.utc)
     if isinstance(now, str):
         now = isotime.parse(now)
@@ -128,9 +145,13 @@ def decide(holder_, run_id, stale_after, controller, now=None, alive=pid_running
 
 def describe(holder_, now=None):
     """One line naming the holder for messages."""
-    if holder_.get("unreadable"):
-        return "a lock file that cannot be read"
     age = age_seconds(holder_, now)
+    if holder_.get("unreadable"):
+        facts = holder_.get("file") or {}
+        return "a lock file that cannot be read (%s%s%s)" % (
+            "its ACL denies this account" if facts.get("readable") is False else "its text is no run's JSON",
+            ", owned by %s" % facts["owner"] if facts.get("owner") else "",
+            ", written %s ago" % _span(age) if age is not None else "")
     return "run %s (controller %s, pid %s%s, since %s%s)" % (
         holder_.get("run_id"), holder_.get("controller"), holder_.get("pid"),
         ", user %s" % holder_["user"] if holder_.get("user") else "",
@@ -139,6 +160,13 @@ def describe(holder_, now=None):
 
 def refusal(path, holder_, stale_after, now=None):
     """The message of an acquire that finds the lock held."""
+    facts = holder_.get("file") or {}
+    if facts.get("readable") is False:
+        # Its ACL keeps the compare-and-swap from reading it: only a person can clear it.
+        return ("The run lock %s cannot be read (%s): it was not made by a run of the repair ladder, or its "
+                "ACL was changed. Nothing was changed. An administrator on the host can look at it and clear it: "
+                "takeown /F \"%s\" /A, then Rename-Item -LiteralPath '%s' -NewName '%s.untrusted' (kept for a "
+                "look), and run again." % (path, describe(holder_, now), path, path, path.rsplit("\\", 1)[-1]))
     return ("Another run of the repair ladder is changing this host: its lock %s is held by %s. Nothing was "
             "changed. Wait for that run to finish and run again. If it is gone (its controller stopped), the lock "
             "can be taken over after stale_after (%ds) or at once with stale_after=0 "

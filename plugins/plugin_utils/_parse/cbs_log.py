@@ -11,8 +11,11 @@ per signal is kept.
 
 Signal wording comes from the public material the project builds on:
 - "Hydration failed" / forward-delta failures with 0x80070306
-  (ERROR_ERRORS_ENCOUNTERED): the public 26100 runbook in
-  /work/shared/windows-facts.md; PSFX_E_* names: KB 947821 table.
+  (ERROR_ERRORS_ENCOUNTERED, winerror.h): public reports of 24H2/25H2
+  cumulative updates failing with that code and CBS.log hydration failures
+  (e.g. https://www.windowstechit.com/57966/fix-0x80070306-windows-11-update-error/);
+  the exact line wording is an ASSUMPTION modelled on CSI lines. PSFX_E_*
+  names: KB 947821 table.
 - CBS_E_STORE_CORRUPTION, ERROR_SXS_ASSEMBLY_MISSING, "(p) CSI Payload Corrupt",
   "Repair failed: Missing replacement payload": Microsoft Learn "Windows Update
   common errors and mitigation" and the DISM /ScanHealth summary in CBS.log.
@@ -24,7 +27,8 @@ from __future__ import annotations
 
 import re
 
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import to_text
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.console_text import to_text
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import HRESULTS, source_missing_codes
 
 __all__ = ["SIGNALS", "CAUSES", "scan_lines", "scan_text", "scan_file", "causes_of"]
 
@@ -37,6 +41,10 @@ CAUSES = (
     "missing_payload",          # RestoreHealth with a matching /Source
     "forward_delta_hydration",  # repair (in-place) install
 )
+
+_SOURCE_MISSING = "|".join(
+    sorted({"0x%08x" % code for code in source_missing_codes()}
+           | {HRESULTS[code][0] for code in source_missing_codes() if HRESULTS[code][0]}))
 
 # name -> (cause, regex). Order is the order of report for equal first lines.
 SIGNALS = (
@@ -52,7 +60,8 @@ SIGNALS = (
     ("corrupt_component", "corrupt_component_store", r"Corrupt Component"),
     ("payload_corrupt", "corrupt_component_store", r"\(p\)\s+CSI Payload Corrupt"),
     ("missing_replacement_payload", "missing_payload", r"Repair failed: Missing replacement payload"),
-    ("source_missing", "missing_payload", r"CBS_E_SOURCE_MISSING|0x800f081f"),
+    # The whole source-missing family of hresult.py, by name and by code.
+    ("source_missing", "missing_payload", _SOURCE_MISSING),
     ("assembly_missing", "corrupt_component_store", r"ERROR_SXS_ASSEMBLY_MISSING|0x80073701"),
     ("package_unresolved", "unresolved_package", r"Failed to resolve package"),
     ("insider_flight", "insider_flight",

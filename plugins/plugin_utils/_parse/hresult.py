@@ -38,6 +38,7 @@ __all__ = [
     "to_signed",
     "to_unsigned",
     "hresult_from_win32",
+    "source_missing_codes",
 ]
 
 # Facility numbers: winerror.h (Windows SDK; also microsoft/win32metadata).
@@ -160,6 +161,10 @@ WIN32 = {
          "The process cannot access the file because it is being used by another process.", "file_in_use"),
     87: ("ERROR_INVALID_PARAMETER", "The parameter is incorrect.", "generic"),
     112: ("ERROR_DISK_FULL", "There is not enough space on the disk.", "disk"),
+    # 126/127: winerror.h in microsoft/win32metadata (generation/WinSDK/RecompiledIdlHeaders/shared).
+    # DISM ends with "Error: 127" when a package step failed that way (abbodi1406/BatUtil#21).
+    126: ("ERROR_MOD_NOT_FOUND", "The specified module could not be found.", "generic"),
+    127: ("ERROR_PROC_NOT_FOUND", "The specified procedure could not be found.", "generic"),
     740: ("ERROR_ELEVATION_REQUIRED", "The requested operation requires elevation.", "access"),
     774: ("ERROR_ERRORS_ENCOUNTERED", "One or more errors occurred while processing the request.",
           "errors_encountered"),
@@ -210,14 +215,38 @@ HRESULTS = {
     # CBS / servicing (FACILITY_SETUPAPI 0x800F08xx/09xx): SupportArticles-docs
     # "Windows Update common errors and mitigation", "Fix Windows Update errors
     # via DISM or System Update Readiness tool" (KB 947821), Microsoft Learn
-    # DISM "Repair a Windows Image"; CBS_E_*/PSFX_E_* names as in the CBS
-    # headers mirrored by win32metadata.
+    # DISM "Repair a Windows Image". The CBS_E_* names are in no header of the
+    # public SDK (microsoft/win32metadata has none).
+    #
+    # The source-missing family: DISM found no repair content, so the next step
+    # is a /Source matching the installed build (category "source_missing",
+    # one class wherever a code is judged: dism_output, cbs_log, diagnosis).
+    # 0x800F081F, 0x800F0906, 0x800F0907 with their names and messages: Microsoft
+    # Learn ".NET Framework 3.5 deployment errors and resolution steps", table 1
+    # (learn.microsoft.com/windows-hardware/manufacture/desktop/net-framework-35-deployment-errors-and-resolution-steps).
     0x800F081F: ("CBS_E_SOURCE_MISSING",
                  "The source for the package or file was not found; the source files could not be found.",
                  "source_missing"),
     0x800F0906: ("CBS_E_DOWNLOAD_FAILURE", "The source files could not be downloaded.", "source_missing"),
     0x800F0907: ("CBS_E_GROUPPOLICY_DISALLOWED",
                  "Group policy does not allow downloading repair content from Windows Update.", "source_missing"),
+    # 0x800F0915: no symbolic name in any Microsoft header or page found. DISM
+    # /RestoreHealth prints it with "No se encontró el contenido de reparación en
+    # ningún lugar." (es-ES, Raphire/Win11Debloat#608) and "Der Reparaturinhalt
+    # wurde nirgends gefunden." (de-DE, zoicware/RemoveWindowsAI#180).
+    0x800F0915: (None, "The repair content could not be found anywhere (no repair source had the files).",
+                 "source_missing"),
+    # 0x800F0950 / 0x800F0954: ASSUMPTION kept from this collection's earlier
+    # DISM reading: feature and repair content that could not be had from
+    # Windows Update / WSUS; no Microsoft page or header naming them was found.
+    0x800F0950: (None, "Repair or feature content could not be obtained (no source).", "source_missing"),
+    0x800F0954: (None, "Repair or feature content could not be obtained from Windows Update or WSUS.",
+                 "source_missing"),
+    # 0x800F0830: the name as public tools' CBS error tables give it (no Microsoft
+    # header or page found); the message is DISM's own (abbodi1406/BatUtil#21).
+    # An unserviceable image is a broken component store.
+    0x800F0830: ("CBS_E_IMAGE_UNSERVICEABLE",
+                 "The specified image is no longer serviceable and may be corrupted.", "component_store"),
     0x800F0922: ("CBS_E_INSTALLERS_FAILED",
                  "Processing of advanced installers and generic commands failed.", "servicing_stack"),
     0x800F0831: ("CBS_E_STORE_CORRUPTION", "CBS store is corrupted.", "component_store"),
@@ -304,6 +333,9 @@ HRESULTS = {
                  "resolved.", "network"),
     0x8024402F: ("WU_E_PT_ECP_SUCCEEDED_WITH_ERRORS",
                  "External cab file processing completed with some errors.", "network"),
+    # wuerror.h (microsoft/win32metadata generation/WinSDK/RecompiledIdlHeaders/um/wuerror.h).
+    0x80240438: ("WU_E_PT_ENDPOINT_UNREACHABLE", "There is no route or network connectivity to the endpoint.",
+                 "network"),
     0x80246002: ("WU_E_DM_INCORRECTFILEHASH",
                  "The download manager did not recognise the digest of a downloaded file.", "download"),
     0x80246007: ("WU_E_DM_NOTDOWNLOADED", "The update has not been downloaded.", "download"),
@@ -418,6 +450,12 @@ SETUP_OPERATIONS = {
 
 # Category of an unknown failure code, by facility.
 _FACILITY_CATEGORY = {36: "update_agent", 0x190: "setup", 12: "network", 25: "network", 32: "download"}
+
+
+def source_missing_codes():
+    """The HRESULTs of the source-missing family (category "source_missing"), as a frozenset."""
+    return frozenset(code for code, entry in HRESULTS.items() if entry[2] == "source_missing")
+
 
 _HEX_RE = re.compile(r"^(?:0x)?([0-9a-f]{1,8})$", re.IGNORECASE)
 _DEC_RE = re.compile(r"^[+-]?[0-9]+$")

@@ -11,19 +11,20 @@
 
 Sources: windows-itpro-docs windows/deployment/upgrade/upgrade-error-codes.md
 and resolution-procedures.md (result/extend codes, MOSETUP_E_* table); the
-small /auto exit codes are as recorded in /work/shared/windows-facts.md (from
-Microsoft's "Windows Setup command-line options"; not re-checked here).
+small /auto exit codes: Microsoft Learn "Windows Setup Command-Line Options"
+(/Auto, "Setup.exe exit codes": CONX_SETUP_EXITCODE_CONTINUE_REBOOT 0x3,
+CONX_SETUP_EXITCODE_RESUME_AT_COMPAT_REPORT 0x5, CONX_SETUP_EXITCODE_AUTO_INSTALL_FAIL 0x7).
 """
 from __future__ import annotations
 
 import re
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode, decode_extend
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import to_text
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.console_text import to_text
 
 __all__ = ["EXIT_CODES", "COMPAT_RESULTS", "decode_exit_code", "decode_rollback", "parse_setup_log"]
 
-# setup.exe /auto exit codes below 0x10 (windows-facts.md, "setup.exe /auto").
+# setup.exe /auto exit codes below 0x10 ("Windows Setup Command-Line Options", /Auto).
 EXIT_CODES = {
     0x0: ("success", True, "Setup finished."),
     0x3: ("continue", True, "Setup completed its part; the upgrade continues (success)."),

@@ -1,21 +1,27 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
-# FOR INTERNAL COLLECTION USE ONLY: the interfaces here serve this collection's own
-# plugins and may change or go in any release, a bugfix release included.
 """Read what sfc /scannow printed, and the [SR] lines it leaves in CBS.log.
 
-sfc.exe has no documented exit codes, so its outcome is read from its text.
-When its stdout is redirected (as over WinRM) it writes UTF-16LE, sometimes
-without a BOM, and redraws "Verification NN% complete." with carriage returns.
-Sentences: Microsoft support article KB 929833 "Use the System File Checker
-tool to repair missing or corrupted system files".
+sfc.exe has no documented exit codes and no switch for English output, so
+its outcome is read from its text in the host's language (the sourced
+sentences of languages/sfc.py), and where the text does not tell, from
+what does not depend on the language: the [SR] lines sfc writes to
+%windir%\\Logs\\CBS\\CBS.log, in English on every language (KB 929833 "How
+to view details of the System File Checker process" reads them the same
+way on every system), and the pending-repair flag in the registry. When its
+stdout is redirected (as over WinRM) sfc writes UTF-16LE, sometimes without
+a BOM, and redraws its "Verification NN% complete." line with carriage returns.
 """
 from __future__ import annotations
 
-import codecs
 import re
 
-__all__ = ["OUTCOMES", "to_text", "clean_lines", "parse_sfc", "summarize_cbs_sr"]
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import languages
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.console_text import to_text
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.languages.sfc import SENTENCES
+
+__all__ = ["OUTCOMES", "to_text", "clean_lines", "parse_sfc", "summarize_cbs_sr", "run_lines",
+           "outcome_from_cbs", "resolve"]
 
 OUTCOMES = (
     "no_violations",
@@ -27,52 +33,14 @@ OUTCOMES = (
     "unknown",
 )
 
-
-def _looks_utf16le(data: bytes) -> bool:
-    # ASCII text in UTF-16LE has a NUL in (nearly) every odd byte.
-    sample = data[:4096]
-    if len(sample) < 2:
-        return False
-    odd = sample[1::2]
-    return odd.count(0) >= len(odd) * 0.6
+# The progress redraw in any language: a short line around one percentage
+# ("Verification 45% complete.", "検証 100% が完了しました。", "Überprüfung 100 % abgeschlossen.").
+_PROGRESS_RE = re.compile(r"^\D{0,40}\d{1,3}\s?%\D{0,40}$")
 
 
-def to_text(data) -> str:
-    """bytes (UTF-16LE with/without BOM, UTF-8, or OEM code page) or str -> str.
-
-    Shared by the sfc, DISM, CBS.log and setup log readers.
-    """
-    if data is None:
-        return ""
-    if isinstance(data, str):
-        text = data
-    elif isinstance(data, (bytes, bytearray)):
-        data = bytes(data)
-        if data.startswith(codecs.BOM_UTF16_LE):
-            text = data[2:].decode("utf-16-le", "replace")
-        elif data.startswith(codecs.BOM_UTF8):
-            text = data[3:].decode("utf-8", "replace")
-        elif _looks_utf16le(data):
-            if len(data) % 2:
-                data = data[:-1]
-            text = data.decode("utf-16-le", "replace")
-        else:
-            try:
-                text = data.decode("utf-8")
-            except UnicodeDecodeError:
-                text = data.decode("cp437", "replace")  # console OEM code page
-    else:
-        raise TypeError("expected str or bytes, got %s" % type(data).__name__)
-    # A UTF-16 stream read as 8-bit text (PowerShell does this) keeps its NULs.
-    return text.replace("\ufeff", "").replace("\x00", "")
-
-
-_PROGRESS_RE = re.compile(r"^\s*verification\s+\d{1,3}\s*%\s+complete\.?\s*$", re.IGNORECASE)
-
-
-def clean_lines(text) -> list:
-    """Text -> non-empty lines without progress redraws ("Verification 45% complete.")."""
-    text = to_text(text)
+def clean_lines(text, code_page=None) -> list:
+    """Text -> non-empty lines without progress redraws."""
+    text = to_text(text, code_page)
     lines = []
     for raw in re.split(r"\r\n|\r|\n", text):
         line = raw.strip()
@@ -82,59 +50,54 @@ def clean_lines(text) -> list:
     return lines
 
 
-# Outcome sentences, most specific first (KB 929833; the pending-reboot sentence
-# appears both as "requires reboot" and "requires a reboot").
-_OUTCOME_PATTERNS = (
-    ("pending_reboot", re.compile(r"system\s+repair\s+pending\s+which\s+requires\s+(?:a\s+)?reboot", re.I)),
-    ("service_not_started", re.compile(r"could\s+not\s+start\s+the\s+repair\s+service", re.I)),
-    ("unable_to_fix", re.compile(r"found\s+corrupt\s+files\s+but\s+was\s+unable\s+to\s+fix\s+some\s+of\s+them", re.I)),
-    ("repaired", re.compile(r"found\s+corrupt\s+files\s+and\s+successfully\s+repaired\s+them", re.I)),
-    ("no_violations", re.compile(r"did\s+not\s+find\s+any\s+integrity\s+violations", re.I)),
-    ("could_not_perform", re.compile(r"could\s+not\s+perform\s+the\s+requested\s+operation", re.I)),
-    # Not elevated / not a console session: sfc refuses before scanning.
-    ("could_not_perform", re.compile(r"must\s+be\s+an\s+administrator\s+running\s+a\s+console\s+session", re.I)),
-)
+# Outcome keys, most specific first: a refusal before the scan, then what the scan found.
+_ORDER = ("pending_reboot", "service_not_started", "unable_to_fix", "repaired", "no_violations",
+          "could_not_perform")
 
 
-def _sentence_around(text, match):
-    """The whole sentence that contains MATCH (sentences end with a full stop)."""
-    start = text.rfind(". ", 0, match.start())
-    start = 0 if start < 0 else start + 2
-    end = text.find(".", match.end())
-    end = len(text) if end < 0 else end + 1
-    return text[start:end].strip()
+def _sentence_around(text, start, end):
+    """The whole sentence of TEXT around [start, end) (a sentence ends with "." or "。")."""
+    cut = max(text.rfind(". ", 0, start), text.rfind("\u3002", 0, start))
+    begin = 0 if cut < 0 else cut + (2 if text[cut] == "." else 1)
+    stops = [i for i in (text.find(".", end), text.find("\u3002", end)) if i >= 0]
+    finish = min(stops) + 1 if stops else len(text)
+    return text[begin:finish].strip()
 
 
-_REBOOT_HINT_RE = re.compile(r"\b(?:reboot|restart)\b", re.I)
-
-
-def parse_sfc(output, exit_code=None) -> dict:
-    """Outcome of one sfc /scannow (or /verifyonly) run.
+def parse_sfc(output, exit_code=None, code_page=None) -> dict:
+    """Outcome of one sfc /scannow (or /verifyonly) run, read from its text.
 
     Returns outcome (one of OUTCOMES), repaired, reboot_required, message (the
-    sentence that decided), lines (cleaned output) and elevation_required.
+    sentence that decided, else the last lines printed), language (of the
+    sentence), evidence ("text" or None), lines (cleaned output) and
+    elevation_required. A text in no known language gives "unknown": see
+    resolve() for deciding it from CBS.log.
     """
-    lines = clean_lines(output)
+    lines = clean_lines(output, code_page)
     # sfc wraps its result sentence at the console width (80 columns), so the
     # sentence is searched in the joined text, not line by line.
     joined = " ".join(lines)
-    outcome = "unknown"
-    message = None
-    for name, pattern in _OUTCOME_PATTERNS:
-        match = pattern.search(joined)
-        if match:
-            outcome, message = name, _sentence_around(joined, match)
-            break
+    outcome, message, language = "unknown", None, None
+    hit = languages.find_first(joined, SENTENCES, _ORDER)
+    if hit:
+        entry, start, end = hit
+        outcome, language = entry.key, entry.language
+        message = _sentence_around(joined, start, end)
+    else:
+        begun = languages.find(joined, SENTENCES, ("begin",))
+        language = begun[0][0].language if begun else None
     reboot_required = outcome == "pending_reboot"
     if outcome == "repaired":
         # Some repairs only take effect after a restart; sfc says so when it applies.
-        reboot_required = bool(_REBOOT_HINT_RE.search(joined.replace(message, "")))
+        reboot_required = bool(re.search(r"\b(?:reboot|restart)\b", joined.replace(message, ""), re.I))
     return {
         "outcome": outcome,
         "repaired": outcome == "repaired",
         "reboot_required": reboot_required,
-        "message": message,
-        "elevation_required": bool(message and "must be an administrator" in message.lower()),
+        "message": message if hit else (" / ".join(lines[-3:]) or None),
+        "language": language,
+        "evidence": "text" if hit else None,
+        "elevation_required": bool(hit and hit[0].match == "must be an administrator running a console session"),
         "exit_code": exit_code,
         "lines": lines,
     }
@@ -142,9 +105,13 @@ def parse_sfc(output, exit_code=None) -> dict:
 
 # CBS.log lines written by sfc carry "[SR]" after the CSI sequence number, e.g.
 #   2026-01-05 10:11:12, Info  CSI  00000008 [SR] Verify complete
+# File names are quoted with double quotes on older builds and with single
+# quotes on Windows 10 1809 and Windows 11 ([l:97]'Core\...\windows.unpinfromhome.svg',
+# krlvm/AccentColorizer-E11#3).
 _SR_RE = re.compile(r"\[SR\]\s*(.*)$")
-_CANNOT_REPAIR_RE = re.compile(r'Cannot repair member file \[[^\]]*\]"([^"]+)"', re.I)
-_REPROJECT_RE = re.compile(r'Could not reproject corrupted file .*\\\[[^\]]*\]"([^"]+)"', re.I)
+_NAME = r"\[[^\]]*\](?P<q>[\"'])(?P<name>.+?)(?P=q)"
+_CANNOT_REPAIR_RE = re.compile(r"Cannot repair member file " + _NAME, re.I)
+_REPROJECT_RE = re.compile(r"Could not reproject corrupted file .*?\\" + _NAME, re.I)
 _REPAIRING_RE = re.compile(r"Repairing corrupted file\s+(.*?)(?:\s+from store)?\s*$", re.I)
 
 
@@ -177,12 +144,12 @@ def summarize_cbs_sr(lines) -> dict:
         elif body.startswith("Cannot repair member file"):
             cannot_repair += 1
             name = _CANNOT_REPAIR_RE.search(body)
-            if name and name.group(1) not in unrepaired:
-                unrepaired.append(name.group(1))
+            if name and name.group("name") not in unrepaired:
+                unrepaired.append(name.group("name"))
         elif body.startswith("Could not reproject corrupted file"):
             name = _REPROJECT_RE.search(body)
-            if name and name.group(1) not in unrepaired:
-                unrepaired.append(name.group(1))
+            if name and name.group("name") not in unrepaired:
+                unrepaired.append(name.group("name"))
     return {
         "sr_lines": sr_lines,
         "verify_complete": verify_complete,
@@ -191,3 +158,55 @@ def summarize_cbs_sr(lines) -> dict:
         "repaired_files": repaired_files,
         "unrepaired_files": unrepaired,
     }
+
+
+def run_lines(before, after) -> list:
+    """The [SR] lines one sfc run added: AFTER's lines past the last line of BEFORE.
+
+    BEFORE and AFTER are the tail of CBS.log's [SR] lines read before and
+    after the run. Each line carries its time and CSI sequence number, so the
+    last line seen before the run is found again after it; when it is gone
+    (the run wrote more lines than the tail holds) every line of AFTER is new.
+    """
+    before, after = list(before or []), list(after or [])
+    if not before:
+        return after
+    last = before[-1]
+    for index in range(len(after) - 1, -1, -1):
+        if after[index] == last:
+            return after[index + 1:]
+    return after
+
+
+def outcome_from_cbs(summary) -> str:
+    """What an sfc run did, from the summary of the [SR] lines it wrote ("unknown" when none)."""
+    if not summary or not summary.get("sr_lines"):
+        return "unknown"
+    if summary.get("cannot_repair_member_file") or summary.get("unrepaired_files"):
+        return "unable_to_fix"
+    if summary.get("repairing_corrupted_file"):
+        return "repaired"
+    if summary.get("verify_complete"):
+        return "no_violations"
+    return "unknown"
+
+
+def resolve(parsed, run_summary=None, reboot_pending=None) -> dict:
+    """PARSED (parse_sfc's answer) decided from language-neutral evidence when its text did not tell.
+
+    run_summary: summarize_cbs_sr() of the [SR] lines this run wrote
+    (run_lines); reboot_pending: the host's Component Based Servicing
+    RebootPending flag, read from the registry before the run (sfc refuses to
+    scan while a repair is pending, KB 929833). A text outcome stands; an
+    "unknown" one becomes the CBS.log outcome, else pending_reboot when the
+    flag is set and sfc wrote no [SR] line; else it stays "unknown".
+    """
+    if parsed.get("outcome") != "unknown":
+        return parsed
+    out = dict(parsed)
+    from_cbs = outcome_from_cbs(run_summary)
+    if from_cbs != "unknown":
+        out.update(outcome=from_cbs, repaired=from_cbs == "repaired", evidence="cbs_log")
+    elif reboot_pending and not (run_summary or {}).get("sr_lines"):
+        out.update(outcome="pending_reboot", reboot_required=True, evidence="registry")
+    return out

@@ -265,7 +265,9 @@ def interpret_exit(exit_code):
     already_installed (0x00240006 WU_S_ALREADY_INSTALLED),
     not_applicable (0x800F081E CBS_E_NOT_APPLICABLE, 0x80240017 WU_E_NOT_APPLICABLE),
     failed (anything else, with the decoded HRESULT), lost (no exit code).
-    DISM returns failures as signed HRESULTs (windows-facts.md, Error codes).
+    DISM's exit code is the failure's HRESULT as a signed 32-bit value, the code
+    it prints as "Error: 0x800f081f" (-2146498529). ASSUMPTION: DISM's own pages
+    list no exit codes; public DISM wrappers rely on this.
     """
     if exit_code is None:
         return {"outcome": "lost", "reboot_required": False, "hresult": None}

@@ -21,7 +21,7 @@ import datetime
 import json
 import re
 
-from .. import winpath
+from .. import acl, locales, winpath
 from ..model import HostModel, NotModelled
 from . import tools
 
@@ -66,21 +66,30 @@ def settle(host: HostModel, clock) -> None:
             continue
         elapsed = (now - plan["start"]).total_seconds()
         limit = plan["max_run_seconds"]
-        lost = plan["duration"] > limit and elapsed >= limit
-        if lost:
-            # Task Scheduler ends the task at its ExecutionTimeLimit
-            # (learn.microsoft.com/windows/win32/taskschd/tasksettings-executiontimelimit):
-            # the wrapper dies with it and never writes exit.json.
+        timed_out = plan["duration"] > limit and elapsed >= limit
+        if timed_out:
+            # Task Scheduler does not apply ExecutionTimeLimit to a task started on demand
+            # (ITaskSettings::get_ExecutionTimeLimit, learn.microsoft.com/windows/win32/api/taskschd/
+            # nf-taskschd-itasksettings-get_executiontimelimit): detached_start.ps1's wrapper waits
+            # MaxRunSeconds, ends the process tree (taskkill /T /F) and writes exit.json with
+            # timed_out. Killed, the command changes nothing (see kill_all for why).
             elapsed = limit
         fraction = _write_output(host, run_dir, plan, elapsed)
-        if lost:
+        if timed_out:
             plan["done"] = True
+            plan["planned_duration"], plan["duration"] = plan["duration"], limit
+            end = plan["start"] + datetime.timedelta(seconds=limit)
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"),
+                               _json({"exit_code": None, "end_time": _iso(end), "timed_out": True,
+                                      "error": "ran longer than MaxRunSeconds (%d s): the process and its child "
+                                               "processes were ended" % int(limit)}))
         elif fraction >= 1.0:
             plan["done"] = True
             end = plan["start"] + datetime.timedelta(seconds=plan["duration"])
             plan["effect"](host, end)
             winpath.write_file(host, winpath.join(run_dir, "exit.json"),
-                               _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None}))
+                               _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None,
+                                      "timed_out": False}))
 
 
 def _write_output(host: HostModel, run_dir: str, plan: dict, elapsed: float) -> float:
@@ -150,7 +159,8 @@ def kill_all(host: HostModel, clock) -> list:
 def _run_state(host: HostModel, run_dir: str) -> dict:
     exit_rec = _read_json(host, winpath.join(run_dir, "exit.json"))
     if exit_rec is not None:
-        return {"state": "exited", "exit_code": exit_rec.get("exit_code"), "end_time": exit_rec.get("end_time")}
+        return {"state": "exited", "exit_code": exit_rec.get("exit_code"), "end_time": exit_rec.get("end_time"),
+                "error": exit_rec.get("error"), "timed_out": bool(exit_rec.get("timed_out"))}
     plan = runs(host).get(winpath.key(run_dir, host))
     if plan is not None and not plan["done"]:
         return {"state": "running", "exit_code": None, "end_time": None}
@@ -162,10 +172,22 @@ def start(host: HostModel, clock, run_id, file_path, arguments, work_root, max_r
     check_run_id(run_id)
     settle(host, clock)
     now = clock.now()
-    run_dir = winpath.join(winpath.norm(work_root, host), run_id)
+    root = winpath.norm(work_root, host)
+    run_dir = winpath.join(root, run_id)
     result = {"run_id": run_id, "run_dir": run_dir, "task_name": TASK_PATH + run_id, "started": False,
-              "state": None, "exit_code": None, "start_time": None, "end_time": None, "archived": None}
-    spec = _read_json(host, winpath.join(run_dir, "command.json"))
+              "state": None, "exit_code": None, "start_time": None, "end_time": None, "archived": None,
+              "repaired": []}
+    # The tree before anything else: the collection folder and the work root are
+    # created or made safe (owner Administrators, protected DACL), or the start stops.
+    for folder in (winpath.parent(root), root):
+        try:
+            if acl.protect_folder(host, folder):
+                result["repaired"].append(folder)
+        except acl.Unsafe as exc:
+            raise RuntimeError(str(exc)) from exc
+    spec = None
+    if winpath.is_dir(host, run_dir) and acl.trusted_run_folder(host, run_dir):
+        spec = _read_json(host, winpath.join(run_dir, "command.json"))
     if spec is not None:
         same = spec["file_path"] == file_path and (spec.get("arguments") or "") == (arguments or "")
         current = _run_state(host, run_dir)
@@ -175,26 +197,30 @@ def start(host: HostModel, clock, run_id, file_path, arguments, work_root, max_r
                 raise RuntimeError("run %s is running a different command (%s %s); wait for it or choose another key"
                                    % (run_id, spec["file_path"], spec.get("arguments")))
             result["state"] = "running"
-            return result, False
+            return result, bool(result["repaired"])
         fresh = False
         if current["state"] == "exited" and not winpath.is_file(host, winpath.join(run_dir, "collected.json")):
             ended = datetime.datetime.fromisoformat(current["end_time"])
             fresh = (now - ended).total_seconds() <= reuse_seconds
         if same and fresh:
             result.update(state="exited", exit_code=current["exit_code"], end_time=current["end_time"])
-            return result, False
+            return result, bool(result["repaired"])
+    if winpath.is_dir(host, run_dir):
+        # Finished long ago, lost, another command, or a folder the collection did not make:
+        # kept under a new name; the run gets a new folder.
         archived = "%s.%s" % (run_id, now.strftime("%Y%m%dT%H%M%SZ"))
-        _rename_dir(host, run_dir, winpath.join(winpath.norm(work_root, host), archived))
+        _rename_dir(host, run_dir, winpath.join(root, archived))
         result["archived"] = archived
+        result["start_time"] = None
 
     # Refuse before writing anything: a command the simulator does not model.
     plan = tools.plan(host, file_path, arguments or "")
-    winpath.make_dirs(host, run_dir)
+    acl.protect_folder(host, run_dir)
     requested = _iso(now)
     winpath.write_file(host, winpath.join(run_dir, "command.json"),
                        _json({"run_id": run_id, "file_path": file_path, "arguments": arguments or "",
                               "requested_time": requested}))
-    winpath.write_file(host, winpath.join(run_dir, "run.ps1"), b"# wrapper written by detached_start.ps1\r\n")
+    # No run.ps1: the task runs the wrapper as powershell.exe -EncodedCommand (nothing from disk).
     winpath.write_file(host, winpath.join(run_dir, "started.json"),
                        _json({"pid": 4000 + len(runs(host)) * 4, "start_time": requested}))
     runs(host)[winpath.key(run_dir, host)] = {
@@ -239,10 +265,13 @@ def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offs
     run_dir = winpath.join(winpath.norm(work_root, host), run_id)
     result = {"run_id": run_id, "state": "unknown", "exit_code": None, "error": None, "file_path": None,
               "arguments": None, "start_time": None, "end_time": None, "duration_seconds": None,
-              "task_state": None, "last_task_result": None,
+              "task_state": None, "last_task_result": None, "timed_out": False,
               "stdout_b64": "", "stdout_offset": stdout_offset, "stdout_more": False,
               "stderr_b64": "", "stderr_offset": stderr_offset, "stderr_more": False,
-              "boot_time": _iso(host.boot_time)}
+              "boot_time": _iso(host.boot_time),
+              # Registry OEMCP / ACP of the host's locale (winsim/locales.py); the streams are raw bytes.
+              "oem_code_page": locales.of(host).oem_code_page, "ansi_code_page": locales.of(host).ansi_code_page,
+              "output_encoding": "raw"}
     spec = _read_json(host, winpath.join(run_dir, "command.json"))
     if spec is None:
         return result, False
@@ -253,7 +282,8 @@ def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offs
     if started:
         result["start_time"] = started["start_time"]
     current = _run_state(host, run_dir)
-    result.update(state=current["state"], exit_code=current["exit_code"], end_time=current["end_time"])
+    result.update(state=current["state"], exit_code=current["exit_code"], end_time=current["end_time"],
+                  error=current.get("error"), timed_out=bool(current.get("timed_out")))
     task_registered = bool(plan and plan["task_registered"])
     if task_registered:
         # Get-ScheduledTask State; LastTaskResult 0x41301 SCHED_S_TASK_RUNNING while it runs

@@ -15,7 +15,8 @@ Sources of the imitated behaviour:
   fails with 0x800f081e CBS_E_NOT_APPLICABLE "The specified package is not
   applicable to this image."; a path that does not exist fails with 2
   (ERROR_FILE_NOT_FOUND) "The system cannot find the file specified.".
-  DISM exits with failures as signed HRESULTs (windows-facts.md, Error codes).
+  DISM exits with failures as signed HRESULTs (ASSUMPTION, see
+  plugins/plugin_utils/_rungs/kb_install.py interpret_exit).
 - Microsoft Learn "Checkpoint cumulative updates and Microsoft Update Catalog
   usage": a cumulative update of Windows 11 24H2 needs its checkpoint
   cumulative updates installed first; with the target and its checkpoint
@@ -49,7 +50,7 @@ from __future__ import annotations
 import hashlib
 import re
 
-from .. import windows_tools, winpath
+from .. import locales, windows_tools, winpath
 from ..model import HostModel, NotModelled
 from . import tools
 
@@ -97,9 +98,10 @@ def _identity(kb: str, arch: str, host: HostModel) -> str:
     return "Package_for_%s~31bf3856ad364e35~%s~~%s.%d.1.0" % (kb, _PKG_ARCH[arch], host.os.version, host.os.build)
 
 
-def _failure(host: HostModel, code: int, text: str, duration: float) -> tools.Plan:
-    out = windows_tools.dism_header(host) + "\r\n" + windows_tools.dism_error(code, text)
-    return tools.Plan("DISM Add-Package", duration, code, [(1.0, out.encode("ascii"))])
+def _failure(host: HostModel, code: int, text: str, duration: float, en: bool = True) -> tools.Plan:
+    # Without /English, in the host's language and OEM code page (winsim/locales.py).
+    out = windows_tools.dism_header(host, in_english=en) + "\r\n" + windows_tools.dism_error(code, text, host, en)
+    return tools.Plan("DISM Add-Package", duration, code, [(1.0, out.encode(locales.oem_codec(host)))])
 
 
 def _signed(value: int) -> int:
@@ -124,27 +126,33 @@ def _forced(host: HostModel, kb: str):
 def plan_add_package(host: HostModel, args: list) -> tools.Plan:
     lowered = [a.lower() for a in args]
     paths = [a.split(":", 1)[1] for a in args if a.lower().startswith("/packagepath:")]
-    others = [a for a in lowered if a not in ("/online", "/add-package", "/norestart")
+    others = [a for a in lowered if a not in ("/online", "/add-package", "/norestart", "/english")
               and not a.startswith("/packagepath:")]
     if "/online" not in lowered or "/norestart" not in lowered or len(paths) != 1 or others:
         raise NotModelled("DISM command line %s (modelled: /Online /Add-Package /PackagePath:<file> /NoRestart)"
                           % " ".join(args))
     path = paths[0]
+    en = windows_tools.english(host, args)
+    codec = locales.oem_codec(host)
     if not winpath.is_file(host, path):
-        return _failure(host, ERROR_FILE_NOT_FOUND, "The system cannot find the file specified.", 5.0)
+        return _failure(host, ERROR_FILE_NOT_FOUND, windows_tools.dism_text(
+            host, en, "file_not_found", "The system cannot find the file specified."), 5.0, en)
     kb, arch = _package(host, path)
     installed = {k.upper() for k in host.installed_kbs}
-    not_applicable = "The specified package is not applicable to this image."
+    not_applicable = windows_tools.dism_text(host, en, "not_applicable",
+                                             "The specified package is not applicable to this image.")
+    completed = windows_tools.dism_text(host, en, "completed", "The operation completed successfully.")
     if arch != host.os.architecture:
-        return _failure(host, CBS_E_NOT_APPLICABLE, not_applicable, 20.0)
+        return _failure(host, CBS_E_NOT_APPLICABLE, not_applicable, 20.0, en)
     forced = _forced(host, kb)
     if forced is not None and forced not in (0, ERROR_SUCCESS_REBOOT_REQUIRED):
-        text = not_applicable if forced == CBS_E_NOT_APPLICABLE else "The operation failed."
-        return _failure(host, forced, text, 300.0)
+        text = not_applicable if forced == CBS_E_NOT_APPLICABLE else windows_tools.dism_text(
+            host, en, "operation_failed", "The operation failed.")
+        return _failure(host, forced, text, 300.0, en)
     if kb in installed:
         # Nothing to add: DISM ends at once, successfully.
-        text = windows_tools.dism_header(host) + "The operation completed successfully.\r\n"
-        return tools.Plan("DISM Add-Package", 20.0, 0, [(1.0, text.encode("ascii"))])
+        text = windows_tools.dism_header(host, in_english=en) + completed + "\r\n"
+        return tools.Plan("DISM Add-Package", 20.0, 0, [(1.0, text.encode(codec))])
 
     folder = winpath.parent(winpath.norm(path, host))
     present = {}
@@ -155,25 +163,26 @@ def plan_add_package(host: HostModel, args: list) -> tools.Plan:
     needed = [c for c in _checkpoints().get(kb, []) if c not in installed]
     missing = [c for c in needed if c not in present]
     if missing:
-        return _failure(host, CBS_E_NOT_APPLICABLE, not_applicable, 30.0)
+        return _failure(host, CBS_E_NOT_APPLICABLE, not_applicable, 30.0, en)
     for c in needed:
         _package(host, present[c])  # a damaged checkpoint is refused like a damaged target
 
     steps = needed + [kb]
     duration = TARGET_SECONDS + CHECKPOINT_SECONDS * len(needed)
-    chunks = [(0.0, windows_tools.dism_header(host).encode("ascii"))]
+    chunks = [(0.0, windows_tools.dism_header(host, in_english=en).encode(codec))]
     for i, step in enumerate(steps):
         begin = (CHECKPOINT_SECONDS * i) / duration
         span = (CHECKPOINT_SECONDS if step != kb else TARGET_SECONDS) / duration
-        chunks.append((begin, ("Processing %d of %d - Adding package %s\r\n"
-                               % (i + 1, len(steps), _identity(step, arch, host))).encode("ascii")))
+        processing = ("Processing %d of %d - Adding package %s" % (i + 1, len(steps), _identity(step, arch, host))
+                      if en else locales.marker("dism", locales.of(host).tag, "processing"))
+        chunks.append((begin, (processing + "\r\n").encode(codec)))
         for pct in (10.0, 40.0, 70.0, 100.0):
-            chunks.append((min(0.99, begin + span * pct / 100.0), windows_tools.progress_bar(pct).encode("ascii")))
+            chunks.append((min(0.99, begin + span * pct / 100.0), windows_tools.progress_bar(pct).encode(codec)))
     exit_code = ERROR_SUCCESS_REBOOT_REQUIRED if forced is None else forced
-    tail = "\r\nThe operation completed successfully.\r\n"
+    tail = "\r\n%s\r\n" % completed
     if exit_code == ERROR_SUCCESS_REBOOT_REQUIRED:
-        tail += "Restart Windows to complete this operation.\r\n"
-    chunks.append((1.0, tail.encode("ascii")))
+        tail += windows_tools.dism_text(host, en, "restart", "Restart Windows to complete this operation.") + "\r\n"
+    chunks.append((1.0, tail.encode(codec)))
 
     def effect(h: HostModel, when) -> None:
         causes = _causes()

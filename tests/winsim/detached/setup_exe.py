@@ -142,6 +142,16 @@ def setup_state(host: HostModel) -> dict:
     return host.setup.setdefault("_state", {})
 
 
+def dotnet_o(text) -> str:
+    """A time as .NET DateTime.ToString('o') writes a UTC DateTime: 2025-03-14T09:30:00.0000000Z
+    (Microsoft Learn "Standard date and time format strings", the round-trip "O" specifier)."""
+    moment = text if isinstance(text, datetime.datetime) else datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=datetime.timezone.utc)
+    moment = moment.astimezone(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%07d" % (moment.microsecond * 10) + "Z"
+
+
 def install_date(host: HostModel) -> str:
     state = setup_state(host)
     return state.get("install_date") or host.setup.get("install_date") or DEFAULT_INSTALL_DATE

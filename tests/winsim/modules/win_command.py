@@ -357,7 +357,7 @@ def _sc(host: HostModel, argv: list, ctx: RunContext) -> Outcome:
 # -------------------------------------------------------------- bcdedit
 # Layout of `bcdedit /enum {current}` (Microsoft docs "BCDEdit /enum"); the
 # flightsigning element is present when Insider flight signing is on
-# (windows-facts.md "Insider"). GUIDs are fixed stand-ins.
+# (abbodi1406/offlineinsiderenroll tests `flightsigning *Yes`). GUIDs are fixed stand-ins.
 def _bcdedit(host: HostModel, argv: list, ctx: RunContext) -> Outcome:
     low = _lower_args(argv)
     ctx.spend(0.5)

@@ -26,9 +26,17 @@ class RawResult:
     after: list = field(default_factory=list)  # run by the server once the answer is sent
 
 
+# What ansible-core's _encode_script(strict_mode=True) puts before a command (plugins/shell/powershell.py,
+# ansible-core 2.17); ansible.windows 2.5.0's reboot helper sends its commands through it, 3.x builds its own.
+STRICT_PREFIX = "Set-StrictMode -Version Latest"
+
+
 def strip_rc_suffix(script: str) -> str:
-    """The command without the exit-code trailer, whitespace-normalised at the ends."""
+    """The command without the exit-code trailer (and a Set-StrictMode line before it),
+    whitespace-normalised at the ends."""
     text = script.strip()
+    if text.startswith(STRICT_PREFIX + "\n") or text.startswith(STRICT_PREFIX + "\r\n"):
+        text = text[len(STRICT_PREFIX):].strip()
     for sep in ("; " + RC_SUFFIX, "\n" + RC_SUFFIX, "\r\n" + RC_SUFFIX):
         if text.endswith(sep):
             return text[: -len(sep)].strip()

@@ -3,7 +3,11 @@
 """The commands of ansible.windows' reboot helper (plugins/plugin_utils/_reboot.py,
 used by win_reboot and win_updates): boot time query, shutdown.exe /r,
 shutdown.exe /a and the post-reboot LogonUI test. Each is sent as
-`<command>; If (-not $?) {...}` through -EncodedCommand (_execute_command)."""
+`<command>; If (-not $?) {...}` through -EncodedCommand (_execute_command).
+ansible.windows 2.5.0 (the lowest galaxy.yml admits) calls shutdown.exe without
+its folder and sends the commands through ansible-core's _encode_script, 3.x
+names C:\\Windows\\System32\\shutdown.exe (plugins/plugin_utils/_reboot.py of each tag in
+github.com/ansible-collections/ansible.windows): both are recognised."""
 from __future__ import annotations
 
 import datetime
@@ -18,7 +22,8 @@ BOOT_TIME_COMMAND = ("(Get-CimInstance -ClassName Win32_OperatingSystem -Propert
                      ".LastBootUpTime.ToFileTime()")
 LOGON_UI_KEY = r"HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\Winlogon\AutoLogonChecked"
 _SHUTDOWN_RE = re.compile(
-    r"\{ C:\\Windows\\System32\\shutdown\.exe /r /t (?P<delay>\d+) /c (?P<msg>'(?:[^']|'')*') \| Set-Variable stdout \}")
+    r"\{ (?:C:\\Windows\\System32\\)?shutdown\.exe /r /t (?P<delay>\d+) /c (?P<msg>'(?:[^']|'')*') \| Set-Variable stdout \}")
+_ABORT_COMMANDS = (r"C:\Windows\System32\shutdown.exe /a", "shutdown.exe /a")
 _TEST_RE = re.compile(
     r"^Get-Item -LiteralPath '%s' -ErrorAction Stop; '(?P<token>[^']*)'$" % re.escape(LOGON_UI_KEY))
 _FILETIME_EPOCH = datetime.datetime(1601, 1, 1, tzinfo=datetime.timezone.utc)
@@ -84,7 +89,7 @@ class ShutdownAbort:
 
     def match(self, inv):
         return (inv.kind == "raw" and not inv.action
-                and strip_rc_suffix(inv.script) == r"C:\Windows\System32\shutdown.exe /a")
+                and strip_rc_suffix(inv.script) in _ABORT_COMMANDS)
 
     def describe(self, inv):
         return {}

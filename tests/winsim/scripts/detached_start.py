@@ -4,9 +4,12 @@
 
 Registers a scheduled task running as SYSTEM that runs the command with its
 output in C:\\ProgramData\\winrepair\\runs\\<RunId>; the same RunId again finds
-the run already there. The process itself is the command's plan in
-tests/winsim/detached/tools.py (DISM, sfc; others are refused), and it runs
-on the fleet's modelled clock (tests/winsim/detached/__init__.py).
+the run already there. Before anything is written, the collection folder and
+the work root are made safe or the start stops (owners and DACLs:
+tests/winsim/acl.py), and a run folder it did not make is never reused.
+The process itself is the command's plan in tests/winsim/detached/tools.py
+(DISM, sfc; others are refused), and it runs on the fleet's modelled clock
+(tests/winsim/detached/__init__.py).
 """
 from __future__ import annotations
 
@@ -15,7 +18,7 @@ from ..detached.errors import thrown
 
 PARAMETERS = {"RunId", "FilePath", "Arguments", "WorkRoot", "MaxRunSeconds", "ReuseSeconds"}
 RESULT_KEYS = {"run_id", "run_dir", "task_name", "started", "state", "exit_code", "start_time", "end_time",
-               "archived"}
+               "archived", "repaired"}
 
 
 def run(host, parameters, ctx):

@@ -34,11 +34,14 @@ def run(host, parameters, ctx):
     antivirus = (["Windows Defender"] if host.defender_enabled else []) + \
         [av.name for av in host.antivirus if av.enabled]
     result = {
-        "product_name": os_.product_name, "edition_id": os_.edition_id, "display_version": os_.display_version,
+        # The registry ProductName, which still says "Windows 10" on Windows 11
+        # (Microsoft Q&A "Windows 11 shows Windows 10 in ProductName").
+        "product_name": os_.product_name.replace("Windows 11", "Windows 10") if os_.build >= 22000 else os_.product_name,
+        "edition_id": os_.edition_id, "display_version": os_.display_version,
         "build": os_.build, "ubr": os_.ubr, "architecture": os_.architecture,
         "install_language": os_.install_language,
         "installation_type": _INSTALLATION.get(os_.product_type, "Client"),
-        "install_date": setup_exe.install_date(host), "system_drive": host.disk.system_drive,
+        "install_date": setup_exe.dotnet_o(setup_exe.install_date(host)), "system_drive": host.disk.system_drive,
         "free_bytes": host.disk.free_bytes, "reboot_pending": host.pending_reboot.any(),
         "image_path": path, "image_exists": False, "image_attached": False, "image_drive_letter": None,
         "setup_in_progress": progress is not None, "setup_progress": progress,

@@ -27,8 +27,8 @@ def run(host, parameters, ctx):
     box = state.get("box_result")
     result = {
         "build": host.os.build, "ubr": host.os.ubr, "edition_id": host.os.edition_id,
-        "display_version": host.os.display_version, "install_date": setup_exe.install_date(host),
-        "boot_time": host.boot_time.isoformat(),
+        "display_version": host.os.display_version, "install_date": setup_exe.dotnet_o(setup_exe.install_date(host)),
+        "boot_time": setup_exe.dotnet_o(host.boot_time),
         "volatile_present": progress is not None or box is not None,
         "setup_progress": progress, "box_result": box,
         "bt_folder_exists": winpath.exists(host, setup_exe.BT),

@@ -9,15 +9,27 @@ tests/winsim/detached/tools.py (sources cited there).
 """
 from __future__ import annotations
 
+import os
 import re
 
-from .. import windows_tools, winpath
+from .. import locales, windows_tools, winpath
+from . import SCRIPT_DIR, read_script
 from ..detached import refuse_unknown, tools
+from ..model import NotModelled
 
 PARAMETERS = {"Source", "CheckHealth", "WimInfo"}
 RESULT_KEYS = {"edition_id", "product_name", "build", "ubr", "architecture", "installation_type",
                "cbs_reboot_pending", "check_health_output", "check_health_exit_code", "source",
                "source_exists", "source_kind", "wim_info_output", "wim_info_exit_code", "wim_details"}
+
+
+def check_health_arguments() -> list:
+    """DISM's arguments for /CheckHealth as the script passes them (with /English or not, as written there)."""
+    text = read_script(os.path.join(SCRIPT_DIR, "sfc_dism_preflight.ps1"))
+    match = re.search(r"Invoke-Dism\s+@\(([^)]*'/CheckHealth'[^)]*)\)", text)
+    if not match:
+        raise NotModelled("sfc_dism_preflight.ps1 no longer calls Invoke-Dism with /CheckHealth as modelled")
+    return re.findall(r"'([^']*)'", match.group(1))
 
 
 def run(host, parameters, ctx):
@@ -42,9 +54,10 @@ def run(host, parameters, ctx):
         "wim_details": [],
     }
     if parameters.get("CheckHealth"):
-        plan = tools.plan_dism(host, ["/Online", "/Cleanup-Image", "/CheckHealth"])
+        plan = tools.plan_dism(host, check_health_arguments())
         ctx.spend(plan.duration)
-        text = b"".join(chunk for _fraction, chunk in plan.stdout).decode("ascii")
+        # `& dism ... | Out-String`: PowerShell reads the output in the console's (OEM) code page.
+        text = b"".join(chunk for _fraction, chunk in plan.stdout).decode(locales.oem_codec(host))
         result["check_health_output"] = text
         result["check_health_exit_code"] = plan.exit_code
     if source:

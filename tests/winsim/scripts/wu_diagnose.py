@@ -16,7 +16,7 @@ imitated, probe by probe:
 - Pending reboot: ...\\Component Based Servicing\\RebootPending,
   ...\\WindowsUpdate\\Auto Update\\RebootRequired, Session Manager
   PendingFileRenameOperations, ActiveComputerName vs ComputerName
-  (/work/shared/windows-facts.md "Windows state to read").
+  (the four checks of bcwilhite/PendingReboot, Test-PendingReboot.ps1).
 - Services: Win32_Service State ("Running", "Stopped", "Stop Pending", ...),
   StartMode ("Auto", "Manual", "Disabled"), DelayedAutoStart (Microsoft Learn
   "Win32_Service class").
@@ -24,7 +24,7 @@ imitated, probe by probe:
   support "Additional resources for Windows Update").
 - Insider: HKLM\\SOFTWARE\\Microsoft\\WindowsSelfHost\\Applicability (BranchName,
   Ring, ContentType, EnablePreviewBuilds); `bcdedit /enum {current}` lists
-  "flightsigning Yes" only once it is set (windows-facts.md; Microsoft Learn "BCDEdit /set").
+  "flightsigning Yes" only once it is set (abbodi1406/offlineinsiderenroll; Microsoft Learn "BCDEdit /set").
 - Antivirus: root\\SecurityCenter2 AntiVirusProduct (displayName, productState,
   pathToSignedProductExe); the namespace exists on client SKUs only. productState
   is undocumented; 0x41000 (on) / 0x40000 (off) for third-party products and
@@ -42,7 +42,8 @@ imitated, probe by probe:
 - Update history: IUpdateSearcher.QueryHistory, IUpdateHistoryEntry Date, Title,
   Operation (1 installation), ResultCode (OperationResultCode: 2 succeeded,
   4 failed, 5 aborted), HResult (signed) - Microsoft Learn "IUpdateHistoryEntry".
-  Remote COM can be denied (windows-facts.md): fault access_denied_on
+  Remote COM can be denied over WinRM (PowerShell/PowerShell#15207; the network-logon
+  limit of the Windows Update API, ansible-collections/ansible.windows#327): fault access_denied_on
   "Microsoft.Update.Session" makes that probe fail with E_ACCESSDENIED.
 - Event 20 of Microsoft-Windows-WindowsUpdateClient (installation failure) with
   EventData updateTitle, updateGuid, updateRevisionNumber, serviceGuid, errorCode
@@ -275,7 +276,8 @@ def _cbs(host: HostModel, windir: str, tail_lines: int, pattern: str, max_matche
     lines = list(host.cbs_log)
     if not lines and winpath.is_file(host, path):
         lines = winpath.read(host, path).decode("utf-8", "replace").splitlines()
-    exists = bool(lines) or winpath.is_file(host, path)
+    # CBS.log exists on every Windows install (the servicing stack writes it), empty or not.
+    exists = True
     out = {"path": path, "exists": exists, "size_bytes": sum(len(line) + 2 for line in lines),
            "tail": [], "matches": []}
     if not exists:

@@ -3,7 +3,7 @@
 """Model of plugins/plugin_utils/_host/powershell/wu_insider_leave.ps1.
 
 host.insider stands for HKLM\\SOFTWARE\\Microsoft\\WindowsSelfHost\\Applicability
-and `bcdedit /enum {current}` flightsigning (windows-facts.md). Leaving
+and `bcdedit /enum {current}` flightsigning (abbodi1406/offlineinsiderenroll). Leaving
 exports the keys (reg.exe export writes a .reg file; its content is not
 modelled, a marker text is), deletes them, removes flightsigning (bcdedit exit
 0) and tells the causes "insider_left" (tests/winsim/causes.py: the host gets
@@ -37,6 +37,15 @@ def run(host, parameters, ctx):
         causes.apply(host, "insider_left", ctx.clock.now())
     block = parameters.get("BlockPreviewBuilds", True)
     block = block if isinstance(block, bool) else str(block).lower() in ("1", "true", "yes")
+    if block:
+        # Policy CSP Update/ManagePreviewBuilds (Microsoft Learn): kept with the registry
+        # values nothing else models (host attribute "registry", as tests/pwsh/hostapi/registry.py reads it).
+        table = getattr(host, "registry", None)
+        if table is None:
+            table = host.registry = {}
+        key = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate"
+        entry = table.setdefault(key.lower(), {"path": key, "values": {}})
+        entry["values"].update({"ManagePreviewBuilds": 1, "ManagePreviewBuildsPolicyValue": 0})
     return {"result": {"removed_keys": removed, "flightsigning_removed": flight,
                        "bcdedit_exit_code": 0 if flight else None, "policy_set": bool(block),
                        "reboot_required": bool(removed) or flight},

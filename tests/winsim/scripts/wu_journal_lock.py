@@ -2,14 +2,19 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """Model of plugins/plugin_utils/_host/powershell/wu_journal_lock.ps1 (the ladder's run lock).
 
-- acquire: [System.IO.File]::Open with FileMode.CreateNew throws an
+- acquire: the lock's folder is created or made safe first (owner
+  Administrators, protected DACL; tests/winsim/acl.py), or the script throws
+  with the fix. [System.IO.File]::Open with FileMode.CreateNew throws an
   IOException when the file exists (learn.microsoft.com dotnet/api/
   system.io.filemode, CreateNew): the model creates the lock only when it is
-  absent and otherwise answers its text. The host lock (HostModel.lock, held by
-  dispatch around every model run) makes the test-and-set atomic, as the file
-  system does on Windows. With -Replace the lock is rewritten only while it
-  still holds exactly that text (FileShare.None open, read, compare, write).
-- release: the lock is removed (Remove-Item) only when its JSON names -RunId.
+  absent and otherwise answers its text, with the file's owner and its age on
+  the host's clock (host.file_meta; a file the model has no time for has no
+  age). The host lock (HostModel.lock, held by dispatch around every model
+  run) makes the test-and-set atomic, as the file system does on Windows.
+  With -Replace the lock is deleted and created anew only while it still
+  holds exactly that text. A lock whose ACL denies reading (file_meta
+  readable False) answers no text and readable False.
+- release: the lock is removed only when its JSON names -RunId.
 - UTF8Encoding($false): no byte order mark. Disk space and the disk_full fault
   of this step are honoured by winpath.write_file; a failed write leaves no lock.
 """
@@ -17,18 +22,33 @@ from __future__ import annotations
 
 import json
 
-from .. import winpath
+from .. import acl, winpath
 from ..detached import refuse_unknown
+from ..detached.errors import thrown
 from ..model import NotModelled
 
 PARAMETERS = {"Path", "Action", "RunId", "Content", "Replace"}
-RESULT_KEYS = {"path", "action", "state", "holder"}
+RESULT_KEYS = {"path", "action", "state", "holder", "readable", "file_owner", "file_age_seconds"}
+
+
+def _meta(host, path):
+    return host.file_meta.get(winpath.key(path, host)) or {}
 
 
 def _text(host, path):
     if not winpath.is_file(host, path):
         return None
     return winpath.read(host, path).decode("utf-8", errors="replace")
+
+
+def _create(host, path, content, now):
+    winpath.write_file(host, path, content.encode("utf-8"), step="wu_journal_lock")
+    host.file_meta[winpath.key(path, host)] = {"written": now, "owner": acl.ADMINS, "readable": True}
+
+
+def _remove(host, path):
+    winpath.delete_file(host, path)
+    host.file_meta.pop(winpath.key(path, host), None)
 
 
 def run(host, parameters, ctx):
@@ -46,29 +66,45 @@ def run(host, parameters, ctx):
     content = str(parameters.get("Content") or "")
     replace = str(parameters.get("Replace") or "")
     ctx.spend(0.3)
-    state, holder = "not_held", None
+    now = ctx.clock.now()
+    state, holder, readable = "not_held", None, True
     if action == "acquire":
-        winpath.make_dirs(host, winpath.parent(winpath.norm(path, host)))
+        try:
+            acl.protect_folder(host, winpath.parent(winpath.norm(path, host)))
+        except acl.Unsafe as exc:
+            return thrown(str(exc).replace("The folder", "The run lock's folder"))
         current = _text(host, path)
         if current is None:
-            winpath.write_file(host, path, content.encode("utf-8"), step="wu_journal_lock")
+            _create(host, path, content, now)
             state = "acquired"
+        elif _meta(host, path).get("readable") is False:
+            state, readable = "held", False
         else:
             holder, state = current, "held"
             if replace and current == replace:
-                # Rewritten in place (SetLength(0) + Write on the FileShare.None stream).
-                winpath.write_file(host, path, content.encode("utf-8"), step="wu_journal_lock")
-                state = "taken_over"
+                # Deleted while held, then CreateNew: never an empty lock in between.
+                _remove(host, path)
+                _create(host, path, content, now)
+                holder, state = None, "taken_over"
     else:
         current = _text(host, path)
-        if current is not None:
+        if current is not None and _meta(host, path).get("readable") is False:
+            readable = False
+        elif current is not None:
             holder = current
             try:
                 owner = json.loads(current).get("run_id")
             except (ValueError, AttributeError):
                 owner = None
             if owner == run_id:
-                winpath.delete_file(host, path)
+                _remove(host, path)
                 state = "released"
+    owner = age = None
+    if winpath.is_file(host, path) and state in ("held", "not_held"):
+        meta = _meta(host, path)
+        owner = meta.get("owner") or acl.ADMINS
+        if meta.get("written") is not None:
+            age = max(0, int((now - meta["written"]).total_seconds()))
     changed = state in ("acquired", "taken_over", "released")
-    return {"result": {"path": path, "action": action, "state": state, "holder": holder}, "changed": changed}
+    return {"result": {"path": path, "action": action, "state": state, "holder": holder, "readable": readable,
+                       "file_owner": owner, "file_age_seconds": age}, "changed": changed}

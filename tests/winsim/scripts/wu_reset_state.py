@@ -22,6 +22,7 @@ import zlib
 
 from .. import winpath
 from ..model import HostModel, NotModelled, RunContext
+from ..modules import win_command
 from . import error_record
 
 PARAMETERS = {"ServiceNames", "DllNames"}
@@ -77,7 +78,10 @@ def service_entry(host: HostModel, name: str) -> dict:
         "start_mode": svc.start_mode,
         "pid": pid_of(svc),
         # sc.exe sdshow fails with access denied on such a service: the script reports ''.
-        "security_descriptor": "" if svc.access_denied else svc.security_descriptor,
+        # What `sc.exe sdshow` prints (tests/winsim/modules/win_command.py: the descriptor
+        # set, else the default of bits/wuauserv).
+        "security_descriptor": "" if svc.access_denied else (
+            svc.security_descriptor or win_command.DEFAULT_SDDL.get(svc.name.lower(), "")),
     }
 
 

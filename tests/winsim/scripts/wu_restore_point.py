@@ -33,7 +33,7 @@ def run(host, parameters, ctx):
     if points is None:
         points = []
         host.restore_points = points
-    now = ctx.clock.now() + datetime.timedelta(seconds=ctx.modelled_seconds)
+    now = ctx.clock.now()  # the host's clock when the request runs (the script reads it once)
     result = {"supported": bool(host.os.supports_restore_points), "created": False, "reason": None,
               "latest": None, "sequence_number": None}
     changed = False

@@ -2,8 +2,14 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # The state of a run that detached_start.ps1 started: running, exited (with
-# its exit code), lost (its task stopped without an exit code: a reboot, the
-# execution time limit) or unknown (no such run). Returns the output written
+# its exit code, or timed_out when the wrapper ended it at MaxRunSeconds),
+# lost (its task is not running and no exit code was written: a reboot,
+# someone ended the task, or the task never ran or its wrapper never started
+# the command) or unknown (no such run). Only a task Task Scheduler reports
+# Running or Queued is running: a task left Ready without started.json never
+# started its command (LastTaskResult 267011 = 0x41303 SCHED_S_TASK_HAS_NOT_RUN
+# "The task has not yet run", learn.microsoft.com/windows/win32/taskschd/
+# task-scheduler-error-and-success-constants), and `error` says so. Returns the output written
 # since the caller's byte offsets, base64 encoded: the raw bytes, because sfc
 # writes UTF-16LE and DISM the OEM code page; the controller decodes them.
 #
@@ -65,11 +71,27 @@ function Read-Json([string]$Path) {
 $bootTime = $null
 try {
     $os = Get-CimInstance -ClassName Win32_OperatingSystem -Property LastBootUpTime
-    $bootTime = $os.LastBootUpTime.ToUniversalTime().ToString('o')
+    $bootTime = $os.LastBootUpTime.ToUniversalTime().ToString('o', [Globalization.CultureInfo]::InvariantCulture)
 }
 catch {
     # Without it the controller treats a lost run as before: it does not restart it.
     $bootTime = $null
+}
+
+# The host's code pages, so the controller can decode 8-bit output (DISM
+# writes the OEM code page): registry values OEMCP and ACP of
+# HKLM\SYSTEM\CurrentControlSet\Control\Nls\CodePage (Microsoft Learn, "OEMCP"
+# registry reference). The streams are handed out as the raw bytes the
+# command wrote: output_encoding 'raw'.
+$oemCodePage = $null
+$ansiCodePage = $null
+$nls = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\CodePage' -ErrorAction SilentlyContinue
+if ($nls) {
+    $number = 0
+    $invariant = [Globalization.CultureInfo]::InvariantCulture
+    $integer = [Globalization.NumberStyles]::Integer
+    if ([int]::TryParse([string]$nls.OEMCP, $integer, $invariant, [ref]$number)) { $oemCodePage = $number }
+    if ([int]::TryParse([string]$nls.ACP, $integer, $invariant, [ref]$number)) { $ansiCodePage = $number }
 }
 
 $runDir = Join-Path $WorkRoot $RunId
@@ -85,6 +107,7 @@ $result = @{
     duration_seconds = $null
     task_state = $null
     last_task_result = $null
+    timed_out = $false
     stdout_b64 = ''
     stdout_offset = $StdoutOffset
     stdout_more = $false
@@ -92,6 +115,9 @@ $result = @{
     stderr_offset = $StderrOffset
     stderr_more = $false
     boot_time = $bootTime
+    oem_code_page = $oemCodePage
+    ansi_code_page = $ansiCodePage
+    output_encoding = 'raw'
 }
 
 $spec = Read-Json (Join-Path $runDir 'command.json')
@@ -117,14 +143,26 @@ if ($exit) {
     $result.exit_code = $exit.exit_code
     $result.error = $exit.error
     $result.end_time = $exit.end_time
+    $result.timed_out = ($exit.PSObject.Properties.Name -contains 'timed_out') -and [bool]$exit.timed_out
 }
-elseif ($task -and ($task.State -eq 'Running' -or $task.State -eq 'Queued' -or -not $started)) {
+elseif ($task -and ($task.State -eq 'Running' -or $task.State -eq 'Queued')) {
     $result.state = 'running'
 }
 else {
-    # The wrapper never wrote its exit record: the host rebooted, the task hit
-    # its execution time limit, or someone ended it.
+    # The wrapper never wrote its exit record: the host rebooted, someone
+    # ended the task, or the command never started.
     $result.state = 'lost'
+    if (-not $started) {
+        if ($result.last_task_result -eq 267011) {
+            $result.error = 'the scheduled task never ran (SCHED_S_TASK_HAS_NOT_RUN)'
+        }
+        elseif ($null -ne $result.last_task_result) {
+            $result.error = 'the scheduled task ended (result {0}) before its wrapper started the command' -f $result.last_task_result
+        }
+        else {
+            $result.error = 'the scheduled task is gone and the command never started'
+        }
+    }
 }
 
 $out = Read-Chunk (Join-Path $runDir 'stdout.txt') $StdoutOffset $MaxBytes
@@ -146,7 +184,7 @@ if ($result.state -ne 'running' -and -not $out.more -and -not $err.more) {
     # the same RunId starts afresh, and drop its task.
     $collected = Join-Path $runDir 'collected.json'
     if (-not (Test-Path -LiteralPath $collected)) {
-        @{ collected_time = (Get-Date).ToUniversalTime().ToString('o') } | ConvertTo-Json -Compress |
+        @{ collected_time = (Get-Date).ToUniversalTime().ToString('o', [Globalization.CultureInfo]::InvariantCulture) } | ConvertTo-Json -Compress |
             Set-Content -LiteralPath $collected -Encoding UTF8
         $Ansible.Changed = $true
     }

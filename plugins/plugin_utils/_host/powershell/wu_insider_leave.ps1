@@ -1,13 +1,15 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
-# Leave the Windows Insider programme (opt-in in the roles). What leaving is
-# (windows-facts.md, from public how-tos): delete
-# HKLM\SOFTWARE\Microsoft\WindowsSelfHost and the Insider rings under
-# HKLM\SOFTWARE\Microsoft\WindowsUpdate\SLS\Programs (WUMUDCat, RingPreview,
-# RingInsiderSlow, RingInsiderFast), `bcdedit /deletevalue {current}
-# flightsigning`, then restart (the caller restarts). Optionally block preview
-# builds by policy: HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate
+# Leave the Windows Insider programme (opt-in in the roles). What leaving is, as
+# the public enrol/unenrol script abbodi1406/offlineinsiderenroll
+# (OfflineInsiderEnroll.cmd, "Stop receiving Insider Preview builds") does it:
+# delete HKLM\SOFTWARE\Microsoft\WindowsSelfHost and the Insider rings under
+# HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs
+# (WUMUDCat, RingExternal, RingPreview, RingInsiderSlow, RingInsiderFast),
+# `bcdedit /deletevalue {current} flightsigning`, then restart (the caller
+# restarts). Optionally block preview builds by policy (Microsoft Learn, Policy
+# CSP Update/ManagePreviewBuilds): HKLM\SOFTWARE\Policies\Microsoft\Windows\WindowsUpdate
 # ManagePreviewBuilds = 1, ManagePreviewBuildsPolicyValue = 0.
 # Each key is exported with reg.exe to BackupFolder first, so nothing is lost.
 # Leaving does not roll back a build that is ahead of the release channel.
@@ -26,10 +28,11 @@ $Ansible.Changed = $false
 
 $keys = @(
     'HKLM\SOFTWARE\Microsoft\WindowsSelfHost'
-    'HKLM\SOFTWARE\Microsoft\WindowsUpdate\SLS\Programs\WUMUDCat'
-    'HKLM\SOFTWARE\Microsoft\WindowsUpdate\SLS\Programs\RingPreview'
-    'HKLM\SOFTWARE\Microsoft\WindowsUpdate\SLS\Programs\RingInsiderSlow'
-    'HKLM\SOFTWARE\Microsoft\WindowsUpdate\SLS\Programs\RingInsiderFast'
+    'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs\WUMUDCat'
+    'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs\RingExternal'
+    'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs\RingPreview'
+    'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs\RingInsiderSlow'
+    'HKLM\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\SLS\Programs\RingInsiderFast'
 )
 if (-not (Test-Path -LiteralPath $BackupFolder -PathType Container)) {
     New-Item -Path $BackupFolder -ItemType Directory -Force | Out-Null

@@ -5,11 +5,25 @@
 # next to the journal ("<journal>.lock") naming the run that changes the host.
 # - acquire: FileMode.CreateNew creates the file only when it does not exist
 #   (it throws an IOException when it does), so of two runs exactly one gets
-#   it. When it exists, its text (the holder) is returned: the controller
-#   decides whether it may be taken over and calls again with -Replace set to
-#   the text it judged; the file is then opened with FileShare.None and
-#   rewritten only when it still holds exactly that text (compare-and-swap).
-# - release: the file is removed only when it names -RunId.
+#   it. When it exists, its text (the holder) is returned with the file's
+#   owner (SID) and age on the host's clock: the controller decides whether it
+#   may be taken over (a lock whose text cannot be read goes stale by its
+#   age) and calls again with -Replace set to the text it judged. The lock is
+#   then opened for this script alone, and only when it still holds exactly
+#   that text it is deleted while still open and created anew with
+#   CreateNew (compare-and-swap): there is never a moment with an empty or
+#   half-written lock, and a run that created the lock meanwhile keeps it.
+# - release: the file is deleted only when it names -RunId, while this script
+#   still holds it open, so a takeover cannot slip in between the check and
+#   the delete. A file opened with FileShare.Delete may be deleted while open;
+#   it disappears when the last handle closes, and opening it meanwhile is
+#   denied (DeleteFile, learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-deletefilew):
+#   other runs retry on that.
+# - The lock's folder is created when missing and made safe first (owner
+#   Administrators, protected DACL for SYSTEM and Administrators only), as
+#   detached_start.ps1 does for the run folders (the reasons are there): a
+#   standard user may create folders under C:\ProgramData and could otherwise
+#   plant a lock that blocks every run, or swap the journal.
 # The controller never calls this script in check mode (a check-mode run
 # changes nothing and needs no lock).
 [CmdletBinding()]
@@ -37,24 +51,80 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
+$TrustedSids = @('S-1-5-18', 'S-1-5-32-544')
+$SafeSddl = 'O:BAD:PAI(A;OICI;FA;;;SY)(A;OICI;FA;;;BA)'
+# Rights that let an account change a folder or its content (see detached_start.ps1).
+$WriteRights = 0x500D0156
+
+function Get-PathSecurity([string]$Item) {
+    $info = Get-Item -LiteralPath $Item -Force
+    $acl = Get-Acl -LiteralPath $Item
+    $writers = @()
+    foreach ($rule in $acl.GetAccessRules($true, $true, [System.Security.Principal.SecurityIdentifier])) {
+        $sid = [string]$rule.IdentityReference.Value
+        if ([string]$rule.AccessControlType -ne 'Allow' -or $TrustedSids -contains $sid) { continue }
+        if (([int]$rule.FileSystemRights -band $WriteRights) -ne 0 -and $writers -notcontains $sid) { $writers += $sid }
+    }
+    return @{
+        owner = [string]$acl.GetOwner([System.Security.Principal.SecurityIdentifier]).Value
+        protected = [bool]$acl.AreAccessRulesProtected
+        writers = $writers
+        reparse = (([int]$info.Attributes -band [int][IO.FileAttributes]::ReparsePoint) -ne 0)
+    }
+}
+
+function Protect-LockFolder([string]$Folder) {
+    # Create the folder when missing, make it safe, check it; throw (with the fix) when it cannot be.
+    if (-not (Test-Path -LiteralPath $Folder -PathType Container)) {
+        $null = New-Item -Path $Folder -ItemType Directory -Force
+    }
+    $state = Get-PathSecurity $Folder
+    $safe = { param($s) (-not $s.reparse) -and ($TrustedSids -contains $s.owner) -and $s.protected -and $s.writers.Count -eq 0 }
+    if (& $safe $state) { return }
+    $fix = ("An administrator can check what is in it and make Administrators its owner with a protected ACL " +
+        "(takeown /F ""{0}"" /A /R /D Y, then icacls ""{0}"" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F " +
+        "*S-1-5-32-544:(OI)(CI)F /T), or give the journal a folder of its own, and run again.") -f $Folder
+    $why = "owner $($state.owner)"
+    if ($state.writers.Count) { $why += ", writable by $($state.writers -join ', ')" }
+    if ($state.reparse) {
+        throw "The run lock's folder $Folder is a reparse point (junction or symbolic link); nothing was changed. $fix"
+    }
+    try {
+        $acl = Get-Acl -LiteralPath $Folder
+        $acl.SetSecurityDescriptorSddlForm($SafeSddl, [System.Security.AccessControl.AccessControlSections]'Owner, Access')
+        Set-Acl -LiteralPath $Folder -AclObject $acl
+    }
+    catch {
+        throw ("The run lock's folder $Folder is not safe ($why) and its owner and ACL could not be set " +
+            "($($_.Exception.Message)); nothing was changed. $fix")
+    }
+    if (-not (& $safe (Get-PathSecurity $Folder))) {
+        throw "The run lock's folder $Folder is still not safe after setting its owner and ACL; nothing was changed. $fix"
+    }
+}
 
 function Open-Lock {
-    # The lock opened for this script alone (FileShare.None), or $null when it is gone.
-    # Another run may hold it open for a moment: retry briefly on a sharing violation.
+    # The lock opened for this script alone (only a delete is shared, so this
+    # script can delete it while it holds it), or $null when it is gone.
+    # Another run may hold it (sharing violation) or be deleting it (access
+    # denied while the delete is pending): retry briefly. Returns the error
+    # text instead of a stream when the file stays unreadable (its ACL denies).
     for ($try = 1; ; $try++) {
         try {
             return [System.IO.File]::Open($Path, [System.IO.FileMode]::Open, [System.IO.FileAccess]::ReadWrite,
-                [System.IO.FileShare]::None)
+                [System.IO.FileShare]::Delete)
         }
         catch [System.IO.FileNotFoundException] {
             return $null
         }
         catch [System.IO.IOException] {
-            if ($try -ge 10) {
-                throw
-            }
-            Start-Sleep -Milliseconds 200
+            if ($try -ge 10) { throw }
         }
+        catch [System.UnauthorizedAccessException] {
+            if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { return $null }
+            if ($try -ge 10) { return [string]$_.Exception.Message }
+        }
+        Start-Sleep -Milliseconds 200
     }
 }
 
@@ -72,48 +142,68 @@ function Read-Stream {
     return $encoding.GetString($buffer, 0, $read)
 }
 
-function Write-Stream {
-    param ([System.IO.FileStream] $Stream, [string] $Text)
-    $bytes = $encoding.GetBytes($Text)
-    $Stream.SetLength(0)
-    $Stream.Write($bytes, 0, $bytes.Length)
-    $Stream.Flush()
+function New-Lock {
+    # CreateNew with the holder's text; $true when this script made it. A
+    # write that fails deletes the half-written file while still holding it.
+    for ($try = 1; ; $try++) {
+        $stream = $null
+        try {
+            $stream = [System.IO.File]::Open($Path, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write,
+                [System.IO.FileShare]::Delete)
+        }
+        catch [System.IO.IOException] {
+            # CreateNew on an existing file; anything else (no space) is a real error.
+            if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) { throw }
+            return $false
+        }
+        catch [System.UnauthorizedAccessException] {
+            # The previous lock is being deleted (delete pending): a moment, then again.
+            if ($try -ge 10 -or -not (Test-Path -LiteralPath $Path -PathType Leaf)) { throw }
+            Start-Sleep -Milliseconds 200
+            continue
+        }
+        try {
+            $bytes = $encoding.GetBytes($Content)
+            $stream.Write($bytes, 0, $bytes.Length)
+            $stream.Flush($true)
+        }
+        catch {
+            # An empty lock would refuse every run: remove it before anyone can open it, then report the error.
+            [System.IO.File]::Delete($Path)
+            $stream.Dispose()
+            throw
+        }
+        $stream.Dispose()
+        return $true
+    }
+}
+
+function Get-LockFacts {
+    # Who owns the lock file and how old it is, on the host's clock.
+    $facts = @{ owner = $null; age_seconds = $null }
+    try {
+        $item = Get-Item -LiteralPath $Path -Force
+        $facts.age_seconds = [int][Math]::Max(0, ([DateTime]::UtcNow - $item.LastWriteTimeUtc).TotalSeconds)
+        $facts.owner = (Get-PathSecurity $Path).owner
+    }
+    catch {
+        # Gone meanwhile, or its ACL hides it: what is known is reported.
+        $null = $_
+    }
+    return $facts
 }
 
 $state = 'not_held'
 $holder = $null
+$readable = $true
 
 if ($Action -eq 'acquire') {
-    $folder = Split-Path -Path $Path -Parent
-    if (-not (Test-Path -LiteralPath $folder -PathType Container)) {
-        New-Item -Path $folder -ItemType Directory -Force | Out-Null
-    }
+    Protect-LockFolder (Split-Path -Path $Path -Parent)
     $state = 'held'
     # A lock released between the failed create and the read: try again (a few times).
-    for ($attempt = 1; $attempt -le 3 -and $state -eq 'held' -and $null -eq $holder; $attempt++) {
+    for ($attempt = 1; $attempt -le 3 -and $state -eq 'held' -and $null -eq $holder -and $readable; $attempt++) {
         if ($Replace -eq '') {
-            $stream = $null
-            try {
-                $stream = [System.IO.File]::Open($Path, [System.IO.FileMode]::CreateNew, [System.IO.FileAccess]::Write,
-                    [System.IO.FileShare]::None)
-            }
-            catch [System.IO.IOException] {
-                # CreateNew on an existing file; anything else (no space, no rights) is a real error.
-                if (-not (Test-Path -LiteralPath $Path -PathType Leaf)) {
-                    throw
-                }
-            }
-            if ($null -ne $stream) {
-                try {
-                    Write-Stream -Stream $stream -Text $Content
-                }
-                catch {
-                    # An empty lock would refuse every run: remove it, then report the error.
-                    $stream.Dispose()
-                    Remove-Item -LiteralPath $Path -Force -ErrorAction SilentlyContinue
-                    throw
-                }
-                $stream.Dispose()
+            if (New-Lock) {
                 $state = 'acquired'
                 continue
             }
@@ -123,46 +213,70 @@ if ($Action -eq 'acquire') {
             $Replace = ''  # gone meanwhile: create it
             continue
         }
+        if ($stream -is [string]) {
+            $readable = $false
+            continue
+        }
+        $swap = $false
         try {
             $text = Read-Stream -Stream $stream
             if ($Replace -ne '' -and $text -ceq $Replace) {
-                Write-Stream -Stream $stream -Text $Content
-                $state = 'taken_over'
+                # Still the lock the controller judged: delete it while holding it, then create ours.
+                [System.IO.File]::Delete($Path)
+                $swap = $true
             }
             $holder = $text
         }
         finally {
             $stream.Dispose()
         }
+        if ($swap) {
+            $Replace = ''
+            $holder = $null
+            if (New-Lock) {
+                $state = 'taken_over'
+            }
+        }
     }
 }
 else {
     $stream = Open-Lock
-    if ($null -ne $stream) {
-        $owner = $null
+    if ($stream -is [string]) {
+        $readable = $false
+    }
+    elseif ($null -ne $stream) {
         try {
             $holder = Read-Stream -Stream $stream
+            $owner = $null
             try {
                 $owner = (ConvertFrom-Json -InputObject $holder).run_id
             }
             catch {
                 $owner = $null  # unreadable: not ours
             }
+            if ($owner -ceq $RunId) {
+                # Deleted while this script still holds it: nobody can take it over in between.
+                [System.IO.File]::Delete($Path)
+                $state = 'released'
+            }
         }
         finally {
             $stream.Dispose()
         }
-        if ($owner -ceq $RunId) {
-            Remove-Item -LiteralPath $Path -Force
-            $state = 'released'
-        }
     }
 }
 
+$facts = @{ owner = $null; age_seconds = $null }
+if ($state -eq 'held' -or ($Action -eq 'release' -and $state -ne 'released' -and (Test-Path -LiteralPath $Path))) {
+    $facts = Get-LockFacts
+}
 $Ansible.Changed = $state -in @('acquired', 'taken_over', 'released')
 $Ansible.Result = @{
     path = $Path
     action = $Action
     state = $state
     holder = $holder
+    readable = $readable
+    file_owner = $facts.owner
+    file_age_seconds = $facts.age_seconds
 }

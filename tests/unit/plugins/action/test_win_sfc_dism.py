@@ -127,7 +127,44 @@ def test_missing_source_file_fails_before_running():
     fake = FakeHost(health="repairable_from_source")
     result = fake.run({"source": "D:\\sources\\install.wim"})
     assert result["failed"] is True and "does not exist" in result["msg"]
+    assert result["error"] == "source_not_found"
     assert fake.started_commands() == []
+
+
+@pytest.mark.parametrize("check_mode", [False, True])
+def test_missing_iso_is_the_same_error_and_nothing_is_mounted(check_mode):
+    fake = FakeHost(health="repairable_from_source")
+    result = fake.run({"source": "C:\\iso\\gone.iso"}, check_mode=check_mode)
+    assert result["failed"] is True and result["error"] == "source_not_found"
+    assert "C:\\iso\\gone.iso does not exist" in result["msg"] and "source" in result["msg"]
+    assert fake.names() == ["sfc_dism_preflight"] and fake.started_commands() == []
+
+
+@pytest.mark.parametrize("path, content", [
+    ("C:\\src\\install.vhdx", b"x"),  # not an image DISM reads
+    ("C:\\iso\\data.iso", None),  # an ISO without sources\\install.wim/.esd
+])
+def test_a_source_that_is_no_windows_image_has_its_own_error(path, content):
+    fake = FakeHost(health="repairable_from_source")
+    fake.host.files[path.lower()] = content if content is not None else tools.make_iso({"readme.txt": b"x"})
+    result = fake.run({"source": path})
+    assert result["failed"] is True and result["error"] == "source_not_image"
+    assert path in result["msg"] and fake.started_commands() == []
+    assert not getattr(fake.host, "mounted_images", {})  # an ISO mounted to look is dismounted again
+
+
+def test_a_failure_of_dism_itself_carries_no_source_error():
+    fake = FakeHost(health="repairable_from_source", corrupt=True)
+    result = fake.run()
+    assert result["failed"] is True and result["dism"]["outcome"] == "source_missing"
+    assert "error" not in result
+
+
+def test_the_ladder_records_the_source_error_and_retries_the_rung():
+    result = FakeHost(health="repairable_from_source").run({"source": "D:\\sources\\install.wim"})
+    step = remediation.rung_outcome("sfc_dism", result)
+    assert step["outcome"] == "failed" and step["details"]["error"] == "source_not_found"
+    assert step["details"]["retry"] is True  # nothing ran: a re-run with a usable source can repair
 
 
 def test_not_repairable_store_points_to_the_inplace_upgrade():

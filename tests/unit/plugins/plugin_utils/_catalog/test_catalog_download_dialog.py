@@ -14,6 +14,7 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.
     parse_download_dialog,
 )
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.errors import CatalogFormatError
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._catalog.selection import order_update_files
 
 DIALOG = "downloaddialog_office2013_multifile_2019.html"
 
@@ -122,3 +123,36 @@ def test_architecture_of():
     assert architecture_of("windows10.0-kb5029244-x86_aaaa.msu") == "x86"
     assert architecture_of("proof-ar-sa_d140.cab") is None
     assert architecture_of("proof-ar-sa_d140.cab", "Update for Microsoft Office 2013 (KB4011677) 64-Bit Edition") == "x64"
+
+
+def _msu(kb, data, with_digest=True):
+    sha1 = hashlib.sha1(data).hexdigest()
+    name = "windows11.0-%s-x64_%s.msu" % (kb.lower(), sha1)
+    props = {"url": "https://catalog.sf.dl.delivery.mp.microsoft.com/filestreamingservice/files/x/public/" + name,
+             "digest": base64.b64encode(hashlib.sha1(data).digest()).decode() if with_digest else "",
+             "fileName": name}
+    return props, sha1
+
+
+def test_empty_digest_takes_the_sha1_of_the_file_name():
+    props, sha1 = _msu("KB5048667", b"target bytes", with_digest=False)
+    f = parse_download_dialog(_dialog([props]))[0]["files"][0]
+    assert f["sha1"] == sha1 == f["name_sha1"]
+    assert f["sha1_from"] == "file_name"
+    # Without fileName the name is taken from the URL, SHA-1 and all.
+    del props["fileName"]
+    assert parse_download_dialog(_dialog([props]))[0]["files"][0]["sha1"] == sha1
+
+
+def test_empty_digest_and_no_sha1_in_the_name_is_refused():
+    with pytest.raises(CatalogFormatError, match="no digest.*carries none"):
+        parse_download_dialog(_dialog([{"url": "https://download.windowsupdate.com/x.msu", "digest": ""}]))
+
+
+def test_two_msu_files_of_one_update_both_come_back_checkpoint_first():
+    target, target_sha1 = _msu("KB5048667", b"target", with_digest=False)
+    checkpoint, checkpoint_sha1 = _msu("KB5043080", b"checkpoint")
+    update = parse_download_dialog(_dialog([target, checkpoint]))[0]
+    ordered = order_update_files(list(reversed(update["files"])), update["kb"])
+    assert [(f["kb"], f["role"], f["install_order"], f["sha1"]) for f in ordered] == [
+        ("KB5043080", "checkpoint", 1, checkpoint_sha1), ("KB5048667", "target", 2, target_sha1)]

@@ -177,19 +177,22 @@ PLAYBOOK = """
           {{ {'rows': query('winrepair.windows_update.catalog_search', 'KB4022233',
                             catalog_url=url, ca_path=ca),
               'picked': lookup('winrepair.windows_update.catalog_search', q, catalog_url=url, ca_path=ca,
-                               mirror_hosts=[mirror], product='Windows 11 Version 24H2', architecture='arm64',
+                               OPTION=[mirror], product='Windows 11 Version 24H2', architecture='arm64',
                                include_files=true)} | to_json }}
 """
 
 
-def test_lookup_plugin_in_a_playbook(fake_catalog, tmp_path):
+# download_hosts is the allow-list's name everywhere (module win_kb_catalog_install, role
+# wu_catalog_install); the lookup's former name mirror_hosts still works, with a deprecation warning.
+@pytest.mark.parametrize("option", ["download_hosts", "mirror_hosts"])
+def test_lookup_plugin_in_a_playbook(fake_catalog, tmp_path, option):
     repo = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", "..", ".."))
     playbook = tmp_path / "play.yml"
-    playbook.write_text(PLAYBOOK)
+    playbook.write_text(PLAYBOOK.replace("OPTION", option))
     out = tmp_path / "out.json"
     env = dict(os.environ, ANSIBLE_COLLECTIONS_PATH=os.path.join(repo, "build", "collections"),
                ANSIBLE_CONFIG=os.path.join(repo, "tests", "ansible.cfg"), ANSIBLE_LOCALHOST_WARNING="0",
-               ANSIBLE_INVENTORY_UNPARSED_WARNING="0")
+               ANSIBLE_INVENTORY_UNPARSED_WARNING="0", ANSIBLE_DEPRECATION_WARNINGS="1", ANSIBLE_NOCOLOR="1")
     extra = json.dumps({"out": str(out), "url": fake_catalog.url, "ca": fake_catalog.ca_path,
                         "mirror": fake_catalog.download_host, "q": SCENARIO_QUERY,
                         "ansible_python_interpreter": sys.executable})
@@ -203,3 +206,5 @@ def test_lookup_plugin_in_a_playbook(fake_catalog, tmp_path):
     assert picked["guid"] == "5c0ffee0-0000-4000-8000-000000000006"
     assert [f["role"] for f in picked["files"]] == ["checkpoint", "target"]
     assert all(f["url"].startswith(fake_catalog.url + "download/") for f in picked["files"])
+    warned = "mirror_hosts is now download_hosts" in " ".join((proc.stdout + proc.stderr).split())
+    assert warned == (option == "mirror_hosts"), proc.stdout + proc.stderr

@@ -104,7 +104,7 @@ def test_update_without_kb_keeps_catalog_order():
     assert [f["file_name"] for f in order_update_files(files, None)] == ["proof-ar-sa_1.cab", "proof-sl-si_2.cab"]
 
 
-# No capture of ScopedViewInline.aspx exists in /work/shared/fixtures/catalog/: this page is
+# No capture of ScopedViewInline.aspx exists in tests/fixtures/catalog/: this page is
 # HAND-WRITTEN in the shape public catalog clients read (div#supersededbyInfo holding
 # <div><a href='ScopedViewInline.aspx?updateid=<guid>'>title</a></div>, or "n/a").
 DETAILS = """<html><body>
@@ -156,3 +156,14 @@ def test_details_page_changed_layout_is_refused():
 def test_details_error_page():
     page = parse_details_page('<div id="errorPageDisplayedError">[Error number: 8DDD0024]</div>')
     assert page["error_code"] == "8DDD0024"
+
+
+def test_unsorted_input_comes_out_in_the_catalog_order_of_each_role():
+    files = [_f(3, "KB5048667"), _f(2, None, "b.cab"), _f(1, "KB5043080"), _f(0, None, "a.cab")]
+    ordered = order_update_files(files, "KB5048667")
+    assert [(f["file_name"], f["role"], f["install_order"]) for f in ordered] == [
+        (files[2]["file_name"], "checkpoint", 1), ("a.cab", "other", 2), ("b.cab", "other", 3),
+        (files[0]["file_name"], "target", 4)]
+    # All files naming no KB are the update's own: catalog order, not the order they came in.
+    own = order_update_files([_f(1, None, "proof-sl-si_2.cab"), _f(0, None, "proof-ar-sa_1.cab")], "KB4011677")
+    assert [f["file_name"] for f in own] == ["proof-ar-sa_1.cab", "proof-sl-si_2.cab"]

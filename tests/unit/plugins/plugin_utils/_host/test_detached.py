@@ -334,3 +334,22 @@ def test_run_restarting_returns_a_run_lost_without_a_restart():
     runner, _messages, _resets = make_runner(clock, host)
     result = runner.run_restarting("dism-9", "dism.exe", ["/x"], timeout=3600, interval=10, label="DISM")
     assert result.state == detached.LOST and result.restarts == 0 and host.starts == 1
+
+
+def test_a_run_the_host_ended_at_max_run_seconds_carries_timed_out_and_the_reason():
+    # detached_start.ps1's wrapper ends the process tree itself at MaxRunSeconds (Task Scheduler
+    # does not for a task started on demand) and writes exit.json with timed_out and an error.
+    clock = FakeClock()
+    why = "ran longer than MaxRunSeconds (60 s): the process and its child processes were ended"
+
+    def host(name, params):
+        if name == detached.START_SCRIPT:
+            return {"run_id": params["RunId"], "started": True, "state": "running"}
+        return {"run_id": params["RunId"], "state": "exited", "exit_code": None, "error": why, "timed_out": True,
+                "stdout_b64": "", "stdout_offset": 0, "stderr_b64": "", "stderr_offset": 0}
+
+    runner, _messages, _resets = make_runner(clock, host)
+    result = runner.run("dism-9", "dism.exe", ["/Online"], timeout=600, interval=30, max_run_seconds=60)
+    assert result.timed_out is True
+    assert result.exit_code is None
+    assert result.error == why

@@ -346,3 +346,30 @@ def test_storage_events_read_twice_under_two_provider_names_count_once():
     got = causes_of(raw(storage_events=[older, event, dict(event, provider="Microsoft-Windows-Ntfs")]))
     assert got["storage_fault"]["evidence"][0].startswith("2 storage error events")
     assert "last 2026-10-28T12:00:00Z" in got["storage_fault"]["evidence"][0]
+
+
+def _event20(when, code=0x80070306, title=CU):
+    return {"time": when, "event_id": 20, "provider": "Microsoft-Windows-WindowsUpdateClient",
+            "message": "Installation Failure: Windows failed to install the following update with error "
+                       "0x%08X: %s." % (code, title), "update_title": title, "error_code": "0x%08X" % code}
+
+
+def test_one_failed_attempt_in_history_and_event_20_counts_once():
+    # WUA writes the history entry and WindowsUpdateClient event 20 for the same attempt: 3 attempts, not 6.
+    days = ("2026-10-28", "2026-10-29", "2026-10-30")
+    history = [failure(0x80070306, when="%sT03:00:00Z" % d) for d in days]
+    events = [_event20("%sT03:00:%02dZ" % (d, 5 * i)) for i, d in enumerate(days)]  # logged seconds apart
+    ev = diagnosis.normalise(raw(update_history=history, update_events=events, installed_kbs=[]))
+    assert len(ev["update_failures"]) == 1
+    f = ev["update_failures"][0]
+    assert f["count"] == 3 and f["sources"] == ["history", "event"]
+    cause = causes_of(raw(update_history=history, update_events=events, installed_kbs=[]))["forward_delta_hydration"]
+    assert any("failed 3 times" in sentence for sentence in cause["evidence"])
+
+
+def test_attempts_hours_apart_or_with_other_codes_stay_apart():
+    history = [failure(0x80070306, when="2026-10-30T03:00:00Z")]
+    events = [_event20("2026-10-30T09:00:00Z"), _event20("2026-10-30T03:00:10Z", code=0x80242016)]
+    ev = diagnosis.normalise(raw(update_history=history, update_events=events, installed_kbs=[]))
+    counts = sorted((f["hresult"]["hex"], f["count"]) for f in ev["update_failures"])
+    assert counts == [("0x80070306", 2), ("0x80242016", 1)]

@@ -84,3 +84,27 @@ def test_refusal_names_holder_and_what_to_do():
 def test_controller_identity_is_the_parent_process():
     name, pid, _user = run_lock.controller_identity()
     assert name and pid == os.getppid()
+
+
+def test_an_unreadable_lock_goes_stale_by_the_age_of_its_file_on_the_host():
+    # wu_journal_lock answers the file's owner and age (host clock) with the text it cannot parse,
+    # e.g. the empty file a takeover cut off between truncating and writing left behind.
+    answer = {"holder": "", "file_owner": "S-1-5-21-1-2-3-1001", "file_age_seconds": 5 * 3600, "readable": True}
+    h = run_lock.parse(answer["holder"], answer)
+    assert h["unreadable"] and run_lock.age_seconds(h, NOW) == 5 * 3600
+    verdict, why = run_lock.decide(h, "me", 14400, "ctl", NOW, alive=lambda pid: True)
+    assert verdict == "stale" and "5h00m" in why
+    assert run_lock.describe(h, NOW) == ("a lock file that cannot be read (its text is no run's JSON, owned by "
+                                         "S-1-5-21-1-2-3-1001, written 5h00m ago)")
+    young = run_lock.parse("", dict(answer, file_age_seconds=60))
+    assert run_lock.decide(young, "me", 14400, "ctl", NOW, alive=lambda pid: True)[0] == "held"
+
+
+def test_a_lock_whose_acl_denies_reading_is_refused_with_how_to_clear_it():
+    path = "C:\\ProgramData\\winrepair\\journal.json.lock"
+    h = run_lock.parse(None, {"holder": None, "readable": False, "file_owner": "S-1-5-21-1-2-3-1001",
+                              "file_age_seconds": 120})
+    message = run_lock.refusal(path, h, 14400, NOW)
+    assert "its ACL denies this account" in message and "owned by S-1-5-21-1-2-3-1001" in message
+    assert 'takeown /F "%s" /A' % path in message
+    assert "-NewName 'journal.json.lock.untrusted'" in message

@@ -126,3 +126,16 @@ def test_sample_is_truncated_and_count_grows_on_many_lines():
     signals = scan_lines([long_line] * 300)
     assert signals[0]["count"] == 300
     assert len(signals[0]["sample"]) == 400
+
+
+# Composed lines in the layout of cbs_store_corruption.log: each names one code of the family.
+@pytest.mark.parametrize("line", [
+    "2026-01-05 10:11:12, Info  CBS  Failed to download repair content [HRESULT = 0x800f0906 - CBS_E_DOWNLOAD_FAILURE]",
+    "2026-01-05 10:11:12, Info  CBS  Exec: repair source blocked by policy [HRESULT = 0x800f0907]",
+    "2026-01-05 10:11:12, Error CBS  CheckSur: hrStatus: 0x800f0915",
+    "2026-01-05 10:11:12, Info  CBS  Repair failed: CBS_E_GROUPPOLICY_DISALLOWED",
+])
+def test_the_whole_source_missing_family_is_one_signal(line):
+    found = _by_name(scan_lines([line]))
+    assert set(found) == {"source_missing"}
+    assert found["source_missing"]["cause"] == "missing_payload"

@@ -255,3 +255,31 @@ def test_signed_and_unsigned_helpers_roundtrip():
         assert hresult.to_unsigned(hresult.to_signed(value)) == value
     assert hresult.to_signed(0xFFFFFFFF) == -1
     assert hresult.hresult_from_win32(774) == 0x80070306
+
+
+@pytest.mark.parametrize("value,name,category", [
+    ("0x800F081F", "CBS_E_SOURCE_MISSING", "source_missing"),
+    ("0x800F0906", "CBS_E_DOWNLOAD_FAILURE", "source_missing"),
+    ("0x800F0907", "CBS_E_GROUPPOLICY_DISALLOWED", "source_missing"),
+    ("0x800F0915", None, "source_missing"),
+    ("0x800F0830", "CBS_E_IMAGE_UNSERVICEABLE", "component_store"),
+    ("0x8007007F", "ERROR_PROC_NOT_FOUND", "generic"),
+    ("127", "ERROR_PROC_NOT_FOUND", "generic"),
+])
+def test_codes_that_came_back_unnamed(value, name, category):
+    info = decode(value)
+    assert (info["name"], info["category"]) == (name, category)
+    assert info["known"] is True and info["meaning"]
+
+
+def test_wu_endpoint_unreachable_is_a_network_error():
+    info = decode(-2145123272)  # 0x80240438 as a signed exit code
+    assert info["hex"] == "0x80240438"
+    assert (info["name"], info["category"]) == ("WU_E_PT_ENDPOINT_UNREACHABLE", "network")
+
+
+def test_source_missing_family_is_one_class():
+    family = hresult.source_missing_codes()
+    assert {0x800F081F, 0x800F0906, 0x800F0907, 0x800F0915} <= family
+    assert all(decode(code)["category"] == "source_missing" for code in family)
+    assert 0x800F0831 not in family and 0x800F0830 not in family

@@ -18,7 +18,7 @@ import codecs  # noqa: E402
 import pytest  # noqa: E402
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import (  # noqa: E402
-    OUTCOMES, clean_lines, parse_sfc, summarize_cbs_sr, to_text)
+    OUTCOMES, clean_lines, parse_sfc, resolve, run_lines, summarize_cbs_sr, to_text)
 
 CASES = [
     ("sfc_no_violations.txt", "no_violations", False, False),
@@ -75,7 +75,9 @@ def test_not_elevated_is_could_not_perform_with_flag():
 def test_unknown_or_partial_output(text):
     result = parse_sfc(text)
     assert result["outcome"] == "unknown"
-    assert result["message"] is None
+    # What was printed is kept as the message (nothing printed: None), never a guessed sentence.
+    assert result["message"] == (" / ".join(result["lines"][-3:]) or None)
+    assert result["evidence"] is None
     assert result["repaired"] is False
 
 
@@ -121,3 +123,45 @@ def test_result_sentence_wrapped_at_console_width_still_decides():
     assert result["outcome"] == "unable_to_fix"
     assert result["message"].endswith("unable to fix some of them.")
     assert not result["repaired"]
+
+
+def _sr(seq, text):
+    return "2026-01-05 10:11:%02d, Info                  CSI    %08x [SR] %s" % (seq % 60, seq, text)
+
+
+OLD_RUN = [_sr(1, "Verifying 100 components"), _sr(2, "Beginning Verify and Repair transaction"),
+           _sr(3, "Verify complete")]
+
+
+def test_run_lines_are_those_after_the_last_line_seen_before():
+    new = [_sr(4, "Verifying 100 components"), _sr(5, "Beginning Verify and Repair transaction"),
+           _sr(6, "Cannot repair member file [l:11]'wuaueng.dll' of X, hash mismatch"), _sr(7, "Verify complete")]
+    assert run_lines(OLD_RUN, OLD_RUN + new) == new
+    assert run_lines([], new) == new
+    assert run_lines(OLD_RUN, OLD_RUN) == []  # sfc wrote nothing (it refused to scan)
+    assert run_lines(OLD_RUN, new) == new  # the tail no longer holds the old lines: all are new
+
+
+@pytest.mark.parametrize("lines,outcome", [
+    ([_sr(4, "Beginning Verify and Repair transaction"), _sr(5, "Verify complete")], "no_violations"),
+    ([_sr(4, "Repairing corrupted file \\??\\C:\\Windows\\System32\\wuaueng.dll from store"),
+      _sr(5, "Verify complete")], "repaired"),
+    ([_sr(4, "Cannot repair member file [l:11]'wuaueng.dll' of X, hash mismatch"), _sr(5, "Verify complete")],
+     "unable_to_fix"),
+])
+def test_unreadable_sfc_text_is_decided_by_this_runs_cbs_lines(lines, outcome):
+    parsed = parse_sfc("Lorem ipsum dolor sit amet.".encode("utf-16-le"))
+    assert parsed["outcome"] == "unknown"
+    resolved = resolve(parsed, summarize_cbs_sr(lines), reboot_pending=False)
+    assert (resolved["outcome"], resolved["evidence"]) == (outcome, "cbs_log")
+    assert resolved["repaired"] is (outcome == "repaired")
+    assert resolved["message"] == parsed["message"]  # the text it printed is kept
+
+
+def test_read_text_wins_over_cbs_and_pending_flag_needs_silence():
+    read = parse_sfc(_read("sfc_no_violations.txt"))
+    assert resolve(read, summarize_cbs_sr([_sr(4, "Cannot repair member file [l:1]'a' of X")]), True) is read
+    unread = parse_sfc("Lorem ipsum.")
+    pending = resolve(unread, summarize_cbs_sr([]), reboot_pending=True)
+    assert (pending["outcome"], pending["evidence"], pending["reboot_required"]) == ("pending_reboot", "registry", True)
+    assert resolve(unread, summarize_cbs_sr([]), reboot_pending=False)["outcome"] == "unknown"

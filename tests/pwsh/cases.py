@@ -1,0 +1,36 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Parameters each host script is run with in the differential and culture
+tests (as the controller's action plugins send them), and whether it runs in
+check mode (only scripts that declare SupportsShouldProcess do run then)."""
+from __future__ import annotations
+
+from .hosts import ISO_PATH, JOURNAL
+
+PARAMETERS = {
+    "cbs_sr_lines": [{}, {"MaxLines": 2}],
+    "kb_installed": [{}],
+    "wu_defender_rtp": [{"Disable": True}, {"Disable": False}],
+    "wu_journal_read": [{"Path": JOURNAL}],
+    "wu_journal_write": [{"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}'}],
+    "wu_journal_lock": [{"Path": JOURNAL + ".lock", "Action": "acquire", "RunId": "run-1"}],
+    "inplace_setup_state": [{}],
+    "inplace_setup_logs": [{}],
+    "inplace_preflight": [{"ImagePath": ISO_PATH}],
+    "inplace_media_info": [{"DriveLetter": "E:"}],
+    "iso_mount": [{"ImagePath": ISO_PATH}, {"ImagePath": ISO_PATH, "Action": "dismount"}],
+    "sfc_dism_preflight": [{"CheckHealth": True}, {"Source": ISO_PATH, "WimInfo": True}],
+    "wu_diagnose": [{}, {"CbsPattern": "HRESULT = 0x8", "SinceDays": 30}],
+    "wu_disk_cleanup": [{"OlderThanDays": 7}],
+    "wu_insider_leave": [{"BackupFolder": "C:\\ProgramData\\winrepair\\insider", "BlockPreviewBuilds": True}],
+    "wu_reset_state": [{"ServiceNames": ["wuauserv", "bits"], "DllNames": ["wuaueng.dll"]}],
+    "wu_restore_point": [{"Description": "winrepair", "MaxAgeMinutes": 1440}],
+    "wu_reset_apply": [{"StopServices": ["wuauserv", "bits"], "StartServices": ["bits", "wuauserv"],
+                        "StartModes": {"wuauserv": "manual", "bits": "manual"}, "RunningBefore": ["wuauserv", "bits"],
+                        "StopTimeoutSeconds": 30, "KillStuck": True,
+                        "Renames": [{"name": "SoftwareDistribution", "path": "C:\\Windows\\SoftwareDistribution",
+                                     "backup": "C:\\Windows\\SoftwareDistribution.bak-20261102T090000"}]}],
+    "detached_start": [{"RunId": "r1", "FilePath": "C:\\Windows\\System32\\dism.exe",
+                        "Arguments": "/Online /Cleanup-Image /CheckHealth", "WorkRoot": "C:\\ProgramData\\winrepair\\runs"}],
+    "detached_status": [{"RunId": "r1", "WorkRoot": "C:\\ProgramData\\winrepair\\runs"}],
+}

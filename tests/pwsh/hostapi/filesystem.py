@@ -1,0 +1,74 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""Where Windows refuses a file-system change the real folder would allow.
+
+The item stand-ins ask here before they run the real cmdlet on the laid-out
+drive (tests/pwsh/host_fs.py):
+- a folder with Folder.locked (a service holds files in it) cannot be renamed,
+  moved or deleted, nor anything inside it: Directory.Move / Delete fail with
+  ERROR_ACCESS_DENIED, which .NET raises as IOException "Access to the path
+  '...' is denied." (the text winsim/winpath.py access_denied() uses), and the
+  FileSystem provider reports it as RenameItemIOError / MoveDirectoryItemIOError /
+  RemoveItemIOError (PowerShell/PowerShell src/System.Management.Automation/
+  namespaces/FileSystemProvider.cs, WriteError with ErrorCategory.WriteError);
+- the host's fault list access_denied_on naming the running script fails the
+  first change it makes the same way.
+Set-Acl: the ACL is recorded on the folder record (attribute ``acl_sddl``); the
+Linux folder keeps none.
+"""
+from __future__ import annotations
+
+import os
+
+from winsim import winpath
+from winsim.model import Folder
+
+from . import WinError, handler
+
+_FQID = {"rename": "RenameItemIOError,Microsoft.PowerShell.Commands.RenameItemCommand",
+         "move": "MoveDirectoryItemIOError,Microsoft.PowerShell.Commands.MoveItemCommand",
+         "delete": "RemoveItemIOError,Microsoft.PowerShell.Commands.RemoveItemCommand",
+         "create": "CreateDirectoryIOError,Microsoft.PowerShell.Commands.NewItemCommand",
+         "write": "GetContentWriterIOError,Microsoft.PowerShell.Commands.SetContentCommand"}
+
+
+def windows_path(session, path: str) -> str:
+    """A path the script used (a laid-out local path or a Windows one) as C:\\..."""
+    text = str(path)
+    drive = session.drive
+    if text.startswith(drive.root):
+        return drive.to_windows(os.path.normpath(text.replace("\\", "/")))
+    return winpath.norm(text, session.host)
+
+
+@handler("fs.check")
+def check(session, args):
+    host = session.host
+    op = args["op"]
+    path = windows_path(session, args["path"])
+    k = winpath.key(path, host)
+    denied = None
+    if op in ("rename", "move", "delete"):
+        for fk, rec in host.folders.items():
+            if rec.exists and rec.locked and (fk == k or winpath.is_under(fk, k) or winpath.is_under(k, fk)):
+                denied = path
+                break
+    if denied is None and winpath.fault_fires(host, "access_denied_on", session.step):
+        fired = host.faults.fired.setdefault("access_denied_on:%s" % session.step, 0)
+        if not fired:
+            host.faults.fired["access_denied_on:%s" % session.step] = 1
+            denied = path
+    if denied is not None:
+        err = winpath.access_denied(session.drive.to_local(denied))
+        raise WinError("System.IO.IOException", err.message, _FQID[op], "WriteError", hresult=-2147024891,
+                       target=session.drive.to_local(denied))
+    return None
+
+
+@handler("fs.set_acl")
+def set_acl(session, args):
+    host = session.host
+    path = windows_path(session, args["path"])
+    rec = host.folders.setdefault(winpath.key(path, host), Folder(path=path))
+    rec.acl_sddl = str(args.get("sddl") or "")
+    return None

@@ -1,0 +1,61 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""What the chaos fleet (chaos.py, test_chaos_fleet.py) found, each as the smallest
+reproduction: a test marked xfail(strict=True) while the product has the fault,
+so it fails (XPASS) once the fault is fixed and the marker must go.
+
+Re-runs that never settle (chaos seed 1, 6 hosts: a host with an inconsistent
+catroot2 and a third-party filter driver). A connection dropped as the reset
+began left a reset step "interrupted" in the journal; the next run reset the
+host (a new, "done" step) and ended needing a person for the filter driver.
+From then on every run resumes instead of letting the verdict stand: resume()
+clears a needs_person verdict whenever any step of the entry is "interrupted",
+even one a later step of the same rung re-ran. Each run takes the run lock,
+rewrites the journal and gives the lock back, for ever (5 of 5 runs), where
+the same host without the fault settles after one run.
+"""
+from __future__ import annotations
+
+import pytest
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
+
+KB = "KB5043080"
+PLAN = {"target_kb": KB, "installed": False, "satisfied_by": None,
+        "causes": ["inconsistent_catroot2", "third_party_filter_driver"], "blocked": False, "block_reason": None,
+        "try_install_first": False, "rungs": ["reset"], "sfc": True, "stop_for_person": True,
+        "person_reasons": [{"cause": "third_party_filter_driver", "why": "a filter driver", "note": None}]}
+RESET_DONE = {"rung": "reset", "outcome": "done", "changed": True, "resumed": False,
+              "details": {"msg": "Windows Update components reset (standard)", "steps": 15},
+              "verify": {"outcome": "failed", "hresult": "0x800F0922", "kb": KB, "via": "windows_update"}}
+RESET_CUT_OFF = {"rung": "reset", "outcome": "interrupted", "changed": False, "resumed": False,
+                 "details": {"msg": "Task failed: ('Connection aborted.', RemoteDisconnected('Remote end closed "
+                                    "connection without response'))", "steps": 0}}
+
+
+def _finished(steps):
+    """The journal entry of a run that ended needing a person after STEPS."""
+    record = remediation.new_record("c004", KB, plan_=dict(PLAN))
+    record["rungs_run"] = [dict(s) for s in steps]
+    return remediation.journal_entry(remediation.verdict(record))
+
+
+def _rerun(entry):
+    return remediation.resume(remediation.new_record("c004", KB, plan_=dict(PLAN)), entry, {})
+
+
+def test_a_finished_run_needing_a_person_settles():
+    # The fault-free twin's journal: the verdict stands on a re-run (nothing is run or written).
+    entry = _finished([RESET_DONE])
+    assert entry["verdict"] == "needs_person"
+    assert _rerun(entry).get("settled") is True
+
+
+@pytest.mark.xfail(strict=True, raises=AssertionError,
+                   reason="resume() reopens a needs_person verdict for an interrupted step that a later step "
+                          "of the same rung re-ran: re-runs never settle (chaos seed 1)")
+def test_an_interrupted_step_run_again_later_does_not_reopen_the_verdict():
+    entry = _finished([RESET_CUT_OFF, RESET_DONE])
+    assert entry["verdict"] == "needs_person"
+    again = _rerun(entry)
+    assert again.get("settled") is True, (again.get("resumed"), again.get("done_rungs"))
