@@ -109,8 +109,9 @@ class ActionModule(WinRepairAction):
                 if verdict == "ours":
                     state = "acquired"  # this run took it before (the role included twice): nothing to do
                 elif verdict in ("stale", "abandoned"):
-                    raw = self._lock_script(options, task_vars, Action="acquire", Content=content,
-                                            Replace=raw.get("holder"))
+                    judged = raw.get("holder")
+                    swap = {"ReplaceEmpty": True} if judged == "" else {"Replace": judged}
+                    raw = self._lock_script(options, task_vars, Action="acquire", Content=content, **swap)
                     state = raw.get("state")
                     if state == "taken_over":
                         result.setdefault("warnings", []).append(

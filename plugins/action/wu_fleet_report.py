@@ -4,9 +4,11 @@
 
 Never talks to a host. Gathers each play host's ``wu_remediation`` and
 ``wu_diagnosis`` from hostvars (or takes ``hosts_data``), builds the summary
-with plugin_utils/_ladder/fleet_report.py and writes the chosen renderings into
-``dest``. A file is rewritten only when its content differs, so ``changed``
-means "the report changed"; check mode writes nothing and says what would.
+with plugin_utils/_ladder/fleet_report.py, merges the earlier reports of
+``merge_from`` into it (plugin_utils/_ladder/report_merge.py: each host from its
+latest run) and writes the chosen renderings into ``dest``. A file is
+rewritten only when its content differs, so ``changed`` means "the report
+changed"; check mode writes nothing and says what would.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import tempfile
 from collections.abc import Mapping
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import ActionFailure, WinRepairAction
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import fleet_report
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import fleet_report, report_merge
 
 FORMATS = ("json", "markdown", "html")
 FACTS = ("wu_remediation", "wu_diagnosis")
@@ -27,6 +29,8 @@ ARGUMENT_SPEC = {
     "formats": {"type": "list", "elements": "str", "choices": list(FORMATS), "default": list(FORMATS)},
     "title": {"type": "str", "default": fleet_report.DEFAULT_TITLE},
     "basename": {"type": "str", "default": "wu-fleet-report"},
+    # Earlier reports (paths or globs of their .json files) merged into this one.
+    "merge_from": {"type": "list", "elements": "str", "default": []},
 }
 # hosts_data brings its own records; host_names picks the hosts whose facts are read.
 MUTUALLY_EXCLUSIVE = [["hosts_data", "host_names"]]
@@ -126,6 +130,11 @@ class ActionModule(WinRepairAction):
             summary = fleet_report.build_summary(records, title=options["title"])
         except ValueError as exc:
             raise ActionFailure("hosts_data: %s" % exc) from exc
+        if options["merge_from"]:
+            try:
+                summary = report_merge.merge_files(summary, options["merge_from"])
+            except ValueError as exc:
+                raise ActionFailure("merge_from: %s" % exc) from exc
 
         files = plan_files(dest, basename, options["formats"], summary)
         changed = [path for _fmt, path, text in files if differs(path, text)]

@@ -69,6 +69,20 @@ options:
     - File name of the report files without extension (no directory).
     type: str
     default: wu-fleet-report
+  merge_from:
+    description:
+    - Earlier reports merged into this one - paths or globs of their C(.json) files (relative to the current
+      directory of C(ansible-playbook)), for example the reports of the slices of an AWX/AAP sliced job, or
+      of several controllers.
+    - Each host is taken from its latest run (the run's finish time); a host without data in one report keeps
+      the data another report has. Two different runs of a host that ended at the same time, a duplicate
+      host without a finish time, a glob that matches no file and a file that is not a fleet report fail
+      the task, naming the file.
+    - The hosts of this run (from O(hosts_data) or the play hosts' facts) take part like another report; give
+      O(hosts_data=[]) to merge only the files. The result lists its inputs in C(merged_from).
+    type: list
+    elements: str
+    default: []
 notes:
 - Check mode is supported - nothing is written, the summary is returned and RV(written) lists the files that
   would change. Diff mode is not supported.
@@ -149,9 +163,15 @@ summary:
         Per host, sorted by name - host, source (remediation, diagnosis or null), verdict, target_kb,
         causes (name, confidence, evidence), recommended_rungs, rungs_run (rung, outcome, started,
         finished, seconds, time_basis, details), fixed_by, duration (seconds, time_basis, by_basis),
-        last_resorts, needs_person, evidence, message.
+        last_resorts, needs_person, evidence, message, run_id, started and finished (of the host's run).
       type: list
       elements: dict
+    merged_from:
+      description: With O(merge_from) only - each input (C(this run) or a file) with its hosts and how many
+        of them were kept.
+      type: list
+      elements: dict
+      sample: [{"input": /srv/reports/slice1/wu-fleet-report.json, "hosts": 40, "kept": 40}]
 table:
   description: The summary as lines of a plain-text table, for ansible.builtin.debug.
   returned: success

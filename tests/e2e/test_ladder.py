@@ -281,6 +281,19 @@ def test_forward_delta_with_opt_in_repair_install(ladder):
     assert facts["rungs_run"][-1]["details"]["outcome"] == "completed"
 
 
+def test_restore_points_only_where_a_rung_that_changes_the_system_runs(ladder):
+    fleet = ladder["fleet"]
+    # Handed over after the pre-flight (antivirus, forward delta without the opt-in): no restore point.
+    for name in ("thirdav", "fwd"):
+        assert count(fleet, name, "script", "wu_restore_point") == 0, name
+    # Repaired by a rung that changes the system: one restore point before it.
+    for name in ("cache", "sysfiles", "store"):
+        assert count(fleet, name, "script", "wu_restore_point") == 1, name
+    # Untouched (the update is installed) or a failing disk: none.
+    for name in ("healthy", "storage"):
+        assert count(fleet, name, "script", "wu_restore_point") == 0, name
+
+
 def test_failing_disk_gets_no_rung(ladder):
     facts = ladder["first"]["facts"]["storage"]
     host = ladder["fleet"].host("storage")

@@ -64,7 +64,11 @@ def doubt(tmp_path_factory):
         while fleet.servers["slowgone"].is_down() and time.monotonic() < deadline:
             time.sleep(0.5)
         second = fix_wu_run.finish(fix_wu_run.start(fleet, tmp / "second", variables))
-        yield {"fleet": fleet, "first": first, "second": second, "journals": journals}
+        # Item 10: the same fleet once more, with the opt-in that fails the hosts left broken, and the report.
+        signal = dict(variables, wu_fix_fail_unfixed=True, wu_fix_report=True, wu_report_dir=str(tmp / "report"))
+        third = fix_wu_run.finish(fix_wu_run.start(fleet, tmp / "third", signal))
+        yield {"fleet": fleet, "first": first, "second": second, "third": third, "journals": journals,
+               "tmp": tmp}
     finally:
         fleet.stop()
         catalog.stop()
@@ -156,3 +160,23 @@ def test_a_rung_cut_off_is_verified_in_the_same_run_before_climbing(doubt):
     run = doubt["first"]
     assert _count(run, "cutoff", "kb_installed") == 0  # no climb to the catalog rung
     assert "failed=0" in fix_wu_run.recap(run, "cutoff")
+
+
+# ------------------------------------------------ item 10: a signal for AWX and CI
+
+def test_hosts_left_broken_do_not_fail_the_run_by_default(doubt):
+    run = doubt["second"]
+    assert run["facts"]["nosource"]["verdict"] == "needs_person"
+    assert run["rc"] == 0, fix_wu_run.why(run)
+
+
+def test_the_opt_in_fails_every_host_left_broken_after_the_report(doubt):
+    run = doubt["third"]
+    assert run["rc"] == 2, fix_wu_run.why(run)
+    broken = {"nosource", "winrm500"}  # needs_person, and a verification WinRM still does not answer
+    for name in HOSTS:
+        recap = fix_wu_run.recap(run, name)
+        assert ("failed=1" in recap) is (name in broken), (name, recap)
+    text = " ".join(run["stdout"].split())
+    assert "left broken (needs_person)" in text and "left broken (unverified)" in text
+    assert any(p.suffix == ".json" for p in (doubt["tmp"] / "report").iterdir())  # written before the failures

@@ -258,8 +258,11 @@ class HostDrive:
                 rec = host.folders.setdefault(winpath.key(display, host), Folder(path=display))
                 rec.size_bytes = entry[1]
         for path, entry in before.items():
-            if entry[0] == "size" and path not in after:
-                continue  # the folder went (renamed or deleted): handled with the folder
+            if entry[0] == "size" and path not in after and os.path.dirname(path) in after:
+                # The content went, the folder stayed (emptied, or renamed and made again).
+                rec = host.folders.get(winpath.key(self.to_windows(os.path.dirname(path)), host))
+                if rec is not None:
+                    rec.size_bytes = 0
         host.disk.free_bytes += self.freed(after)
         shutil.rmtree(self.root, ignore_errors=True)
 

@@ -105,6 +105,19 @@ def old_backups():
     return host
 
 
+def with_iso_mounted(build):
+    """BUILD's host with the Windows ISO mounted as E: (for the scripts that read the mounted media)."""
+    def mounted():
+        host = build()
+        host.mounted_images[winpath.key(ISO_PATH)] = "E:"
+        media = __import__("json").loads(setup_exe.make_media().decode("utf-8"))
+        for rel, text in media["winsim_iso"].items():
+            host.files[winpath.key("E:\\" + rel)] = text.encode("utf-8")
+        return host
+    mounted.__name__ = build.__name__ + "_mounted"
+    return mounted
+
+
 CAUSE_STATES = [_cause(name) for name in causes.CAUSES] + [
     _cause("corrupt_download_cache", variant="post_reboot"),
     _cause("corrupt_component_store", variant="sxs"),
@@ -113,3 +126,4 @@ CAUSE_STATES = [_cause(name) for name in causes.CAUSES] + [
 OTHER_STATES = [healthy, server, pending_renames, restore_point_recent, iso_mounted, folder_locked, stuck_service,
                 old_backups]
 ALL = {fn.__name__: fn for fn in OTHER_STATES + CAUSE_STATES}
+ALL.update({fn.__name__ + "_mounted": with_iso_mounted(fn) for fn in OTHER_STATES + CAUSE_STATES})

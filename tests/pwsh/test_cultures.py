@@ -21,14 +21,19 @@ from .compare import answer_view, state_view
 from .runner import STATS
 
 CULTURES = ("it-IT", "ja-JP", "de-DE", "fi-FI", "th-TH", "ru-RU", "ar-SA")
-STATE = {"wu_insider_leave": "insider_build_conflict", "inplace_media_info": "iso_mounted",
+STATE = {"wu_insider_leave": "insider_build_conflict", "inplace_media_info": "corrupt_system_files_mounted",
          "wu_restore_point": "restore_point_recent"}
 DEFAULT_STATE = "corrupt_system_files"
 
 # (script, culture) -> reason: custom .NET date formats are culture-dependent
 # (':' is the culture's time separator, 'yyyy' the year of its calendar).
 _ITEM7 = "issue 15 item 7: culture-dependent date format in %s"
-KNOWN = {}
+KNOWN = {(script, culture): _ITEM7 % script
+         for script, cultures in {"wu_diagnose": ("fi-FI", "th-TH", "ar-SA"),
+                                  "wu_restore_point": ("fi-FI", "th-TH", "ar-SA"),
+                                  "wu_reset_state": ("th-TH", "ar-SA"),
+                                  "wu_insider_leave": ("th-TH", "ar-SA")}.items()
+         for culture in cultures}
 
 _BASELINE = {}
 

@@ -94,12 +94,13 @@ CAUSE_STEPS = {
     "third_party_filter_driver": {},
     "storage_fault": {},
 }
-# The long tools a restart_long fault cuts short: (cause that runs it, words of its detached command line).
+# The long tools a restart_long fault cuts short, per cause that runs them: (words of the detached
+# command line, words it must not have) - setup.exe's compatibility scan is "/auto upgrade" too.
 LONG_STEPS = {
-    "corrupt_system_files": ("restorehealth", "scannow"),
-    "corrupt_component_store": ("restorehealth",),
-    "insider_build_conflict": ("add-package",),
-    "forward_delta_hydration": ("/auto upgrade",),
+    "corrupt_system_files": (("restorehealth", None), ("scannow", None)),
+    "corrupt_component_store": (("restorehealth", None),),
+    "insider_build_conflict": (("add-package", None),),
+    "forward_delta_hydration": (("/auto upgrade", "scanonly"),),
 }
 SERVICES = ("wuauserv", "cryptsvc", "bits")
 
@@ -110,11 +111,11 @@ class Fault:
     run: int  # the run it belongs to (armed before it, cleared after it)
     step: Optional[str] = None  # the step it hits (after it, for disk_full)
     nth: int = 1  # at this call of the step in the run
-    arg: object = None  # service name, times, or the long tool's command-line words
+    arg: object = None  # service name, times, or the long tool's (words, words it must not have)
 
     def label(self):
         where = "%s#%d" % (self.step, self.nth) if self.step else ""
-        extra = "" if self.arg is None else str(self.arg)
+        extra = "" if self.arg is None else (self.arg[0] if isinstance(self.arg, tuple) else str(self.arg))
         return "%s(%s) run %d" % (self.kind, ",".join(x for x in (where, extra) if x), self.run)
 
 
@@ -183,7 +184,7 @@ def _fault(rng, causes: list) -> Fault:
         kind = "restart"
     if kind == "restart_long":
         _cause, words = rng.choice(long_tools)
-        return Fault(kind, run, "detached_start", 1, words)
+        return Fault(kind, run, "detached_start", 1, tuple(words))
     if kind == "slow_restart":
         return Fault(kind, run)
     if kind in ("stuck_service", "access_denied"):

@@ -40,6 +40,12 @@ FAULT_LISTS = ("drop_connection_on", "http500_on", "operation_timeout_on", "acce
 SERVICE_STEPS = ("wu_reset_state", "wu_reset_apply")
 
 
+def _runs(args, words, unless=None) -> bool:
+    """Whether a detached_start's ARGS start the command with WORDS (and without UNLESS)."""
+    text = json.dumps(args).lower()
+    return words in text and not (unless and unless in text)
+
+
 class HostFaults:
     """One chaos host's faults for the current run."""
 
@@ -113,8 +119,7 @@ class HostFaults:
                     self.host.disk.free_bytes = 0
                     self.fired.add(id(fault))
                     self.waiting.remove(fault)
-                elif (fault.kind == "restart_long" and rec.outcome in ("ok", "changed")
-                      and fault.arg in json.dumps(args).lower()):
+                elif fault.kind == "restart_long" and rec.outcome in ("ok", "changed") and _runs(args, *fault.arg):
                     # The long tool runs now: the host restarts at the next poll, killing it.
                     self.host.faults.reboot_on.append({"step": "detached_status", "times": 1})
                     self.fired.add(id(fault))

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import re
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import baseline as baseline_mod
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import cbs_log, isotime
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import summarize_cbs_sr
@@ -406,8 +407,9 @@ def _failure_key(kb, title, hex_code):
     return ((kb or title or "").lower(), hex_code)
 
 
-def _collect_failures(history, events, installed_kbs):
-    """Failed installs from update history and event 20, merged per (update, code)."""
+def _collect_failures(history, events, installed_kbs, since=None):
+    """Failed installs from update history and event 20, merged per (update, code); those last seen
+    before SINCE (the baseline, baseline.py) are resolved."""
     merged = {}
     successes = {}
     for entry in _list(history):
@@ -448,7 +450,8 @@ def _collect_failures(history, events, installed_kbs):
         last = isotime.parse(item["last_seen"])
         item["resolved"] = bool(
             (item["kb"] and item["kb"].upper() in installed)
-            or (later_success and last and later_success > last))
+            or (later_success and last and later_success > last)
+            or baseline_mod.before(last, since))
         del item["_attempts"]
         item["cause_hint"] = cause_of_code(item["hresult"]["hex"]) if item["hresult"] else None
         failures.append(item)
@@ -500,12 +503,14 @@ def _add_failure(merged, kb, title, code, when, source, result):
             item["last_seen"] = stamp
 
 
-def _normalise_cbs(raw):
+def _normalise_cbs(raw, since=None):
     raw = raw or {}
     matched = [line for line in _list(raw.get("matches")) if isinstance(line, str)]
     tail = [line for line in _list(raw.get("tail")) if isinstance(line, str)]
     seen = set(matched)
     lines = matched + [line for line in tail if line not in seen]
+    read = len(lines)
+    lines = [line for line in lines if not baseline_mod.cbs_line_before(line, since)]
     signals = cbs_log.scan_lines(lines)
     sr = summarize_cbs_sr(lines)
     forward_delta_lines = [line.strip() for line in lines
@@ -514,7 +519,7 @@ def _normalise_cbs(raw):
         "path": raw.get("path") or None,
         "exists": _bool(raw.get("exists")),
         "size_bytes": _int(raw.get("size_bytes"), 0),
-        "lines_read": len(lines),
+        "lines_read": read,
         "signals": signals,
         "causes": cbs_log.causes_of(signals),
         "sfc": {
@@ -561,9 +566,16 @@ def _normalise_disk_health(events, disks):
     }
 
 
-def normalise(raw):
-    """The script's raw result -> the evidence the module returns (pure; tolerant of missing keys)."""
+def normalise(raw, target_kb=None):
+    """The script's raw result -> the evidence the module returns (pure; tolerant of missing keys).
+
+    TARGET_KB: the update the host should have; failures and CBS.log lines older than its
+    successful install (else than the last successful cumulative update) no longer count
+    (``baseline``, see baseline.py), and ``target`` says whether it is installed."""
     raw = raw or {}
+    line = baseline_mod.baseline(_list(raw.get("update_history")), target_kb)
+    installed = sorted({(kb or "").upper() for kb in _list(raw.get("installed_kbs")) if kb})
+    target = str(target_kb or "").strip().upper() or None
     folders = {}
     for item in _list(raw.get("folders")):
         item = item or {}
@@ -585,10 +597,12 @@ def normalise(raw):
         "antivirus": _normalise_antivirus(raw.get("antivirus")),
         "defender": _normalise_defender(raw.get("defender")),
         "filter_drivers": parse_fltmc(raw.get("filter_drivers")),
-        "installed_kbs": sorted({(kb or "").upper() for kb in _list(raw.get("installed_kbs")) if kb}),
+        "installed_kbs": installed,
+        "baseline": line,
+        "target": {"kb": target, "installed": target in installed} if target else None,
         "update_failures": _collect_failures(raw.get("update_history"), raw.get("update_events"),
-                                             raw.get("installed_kbs")),
-        "cbs": _normalise_cbs(raw.get("cbs_log")),
+                                             raw.get("installed_kbs"), line["at"]),
+        "cbs": _normalise_cbs(raw.get("cbs_log"), line["at"]),
         "disk_health": _normalise_disk_health(raw.get("storage_events"), raw.get("physical_disks")),
         "probe_errors": [dict(item) for item in _list(raw.get("probe_errors")) if isinstance(item, dict)],
     }
@@ -807,6 +821,8 @@ def _services(found, evidence):
 
 def _insider(found, evidence, failing):
     insider = evidence.get("insider") or {}
+    if not failing and (evidence.get("target") or {}).get("installed"):
+        return  # the release update the host should have installed: the enrolment broke nothing (yet)
     if insider.get("enrolled"):
         what = ", ".join("%s=%s" % (k, insider[k]) for k in ("branch_name", "ring", "content_type")
                          if insider.get(k))

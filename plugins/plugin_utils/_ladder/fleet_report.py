@@ -284,6 +284,9 @@ def _host_entry(record):
         "reason": None,
         "next_steps": [],
         "run_id": None,
+        # When the host's run started and ended (report_merge keeps each host's latest run).
+        "started": None,
+        "finished": None,
     }
     if isinstance(diagnosis, dict):
         entry["recommended_rungs"] = [_text(r.get("rung") if isinstance(r, dict) else r, 80)
@@ -301,6 +304,8 @@ def _host_entry(record):
         entry["reason"] = _text(remediation.get("reason")) or None
         entry["next_steps"] = _texts(remediation.get("next_steps"))
         entry["run_id"] = _text(remediation.get("run_id"), 40) or None
+        entry["started"] = _text(remediation.get("started"), 40) or None
+        entry["finished"] = _text(remediation.get("finished"), 40) or None
         entry["target_kb"] = _text(remediation.get("target_kb"), 40) or None
         if remediation.get("causes") is not None:
             entry["causes"] = _causes(remediation.get("causes"))
@@ -333,7 +338,12 @@ def _ordered_counts(counts, order):
 def build_summary(records, title=DEFAULT_TITLE, generated_at=None):
     """Per-host records -> the fleet summary (see the module docstring and docs of wu_fleet_report)."""
     normalised = normalise_records(records)
-    hosts = sorted((_host_entry(r) for r in normalised), key=lambda e: e["host"].lower())
+    return summarise([_host_entry(r) for r in normalised], title, generated_at, _last_resort_summaries(normalised))
+
+
+def summarise(hosts, title=DEFAULT_TITLE, generated_at=None, resort_summaries=None):
+    """Host entries (as build_summary makes them) -> the fleet summary; RESORT_SUMMARIES: last resort -> summary."""
+    hosts = sorted(hosts, key=lambda e: e["host"].lower())
 
     verdicts, causes, fixed_by, rung_runs, rung_fixed = {}, {}, {}, {}, {}
     host_seconds = {}
@@ -359,7 +369,7 @@ def build_summary(records, title=DEFAULT_TITLE, generated_at=None):
     remediated = [e for e in hosts if e["source"] == "remediation"]
     needing_repair = [e for e in remediated if e["verdict"] not in NO_REPAIR_VERDICTS + NOT_RUN_VERDICTS]
     fixed = verdicts.get("fixed", 0)
-    summaries = _last_resort_summaries(normalised)
+    summaries = resort_summaries or {item["name"]: item["summary"] for item in ladder.LAST_RESORTS}
     known_resorts = [item["name"] for item in ladder.LAST_RESORTS]
     resort_names = [n for n in known_resorts if n in resort_hosts] + sorted(n for n in resort_hosts
                                                                             if n not in known_resorts)

@@ -117,8 +117,22 @@ def catalog_product(os_info):
 SFC_POLICIES = ("auto", "always")
 
 
+# Rungs whose changes a System Restore point can take back: the pre-flight's own
+# restart, clean-up and service start types are not among them.
+RESTORE_POINT_RUNGS = ("sfc_dism", "reset", "catalog_install", "inplace_upgrade")
+
+
 def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_map=None, journal_entry=None,
          sfc="auto"):
+    """Which rungs to climb for this host (see _plan), and restore_point: whether the pre-flight makes a
+    System Restore point - only when a rung that changes the system follows it (never on a host that is
+    handed over after the pre-flight, has the update, or has a failing disk)."""
+    out = _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journal_entry, sfc)
+    out["restore_point"] = out["try_install_first"] or any(r in RESTORE_POINT_RUNGS for r in out["rungs"])
+    return out
+
+
+def _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journal_entry, sfc):
     """Which rungs to climb for this host, in order.
 
     diagnosis: the win_wu_diagnose result (causes, installed_kbs, ...).
@@ -155,7 +169,7 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
     out = {
         "target_kb": kb, "installed": installed, "satisfied_by": satisfied_by, "causes": names, "blocked": False, "block_reason": None,
         "try_install_first": False, "rungs": [], "sfc": True, "stop_for_person": False, "person_reasons": [],
-        "recommended": [], "enabled": [r for r in usable if r != "manual"], "left_out": [],
+        "recommended": [], "enabled": [r for r in usable if r != "manual"], "left_out": [], "restore_point": False,
         # Every automated rung in climbing order, the same for every host: the
         # driver loops over it (and runs those in "rungs"), so that Ansible's
         # include de-duplication across hosts cannot change the order.

@@ -115,6 +115,15 @@ Describe 'wu_journal_lock.ps1' {
         [IO.File]::ReadAllText($global:LockPath) | Should -Be (Get-HolderText 'run-b')
     }
 
+    It 'takes over an empty lock (an interrupted write) only when asked with -ReplaceEmpty' {
+        $null = New-Item -ItemType Directory -Path $global:Folder
+        [IO.File]::WriteAllText($global:LockPath, '')
+        (Invoke-Lock @{ Action = 'acquire'; RunId = 'run-b'; Content = (Get-HolderText 'run-b') }).state | Should -Be 'held'
+        $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-b'; Content = (Get-HolderText 'run-b'); ReplaceEmpty = $true }
+        $r.state | Should -Be 'taken_over'
+        [IO.File]::ReadAllText($global:LockPath) | Should -Be (Get-HolderText 'run-b')
+    }
+
     It 'makes a folder a standard user pre-created safe before it creates the lock' {
         $null = New-Item -ItemType Directory -Path $global:Folder
         Set-FakeUserCreated -Path $global:Folder

@@ -24,6 +24,10 @@ RESULT_KEYS = {"product_name", "edition_id", "display_version", "build", "ubr", 
 _INSTALLATION = {"workstation": "Client", "server": "Server", "domain_controller": "Server"}
 
 
+def os_is_client(host) -> bool:
+    return host.os.product_type == "workstation"
+
+
 def run(host, parameters, ctx):
     refuse_unknown(parameters, PARAMETERS, "inplace_preflight")
     setup_exe.settle_boot(host, ctx.clock)
@@ -31,8 +35,9 @@ def run(host, parameters, ctx):
     path = str(parameters["ImagePath"])
     progress, _label = setup_exe.running_progress(host, ctx.clock)
     os_ = host.os
-    antivirus = (["Windows Defender"] if host.defender_enabled else []) + \
-        [av.name for av in host.antivirus if av.enabled]
+    # root\SecurityCenter2 exists on client SKUs only: on Server the query fails and the script lists none.
+    antivirus = ((["Windows Defender"] if host.defender_enabled else []) +
+                 [av.name for av in host.antivirus if av.enabled]) if os_is_client(host) else []
     result = {
         # The registry ProductName, which still says "Windows 10" on Windows 11
         # (Microsoft Q&A "Windows 11 shows Windows 10 in ProductName").

@@ -215,6 +215,8 @@ def _antivirus(host: HostModel) -> list:
 
 
 def _defender(host: HostModel) -> dict:
+    # Defender off: Get-MpComputerStatus throws "HRESULT 0x800106ba" (scipag/HardeningKitty#52,
+    # microsoft/CSS-Exchange#1703); the script answers the service as not running (no probe error).
     if host.defender_enabled:
         return {"available": True, "am_service_enabled": True, "antivirus_enabled": True,
                 "real_time_protection_enabled": True, "am_running_mode": "Normal"}

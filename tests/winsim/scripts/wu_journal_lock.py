@@ -11,8 +11,8 @@
   the host's clock (host.file_meta; a file the model has no time for has no
   age). The host lock (HostModel.lock, held by dispatch around every model
   run) makes the test-and-set atomic, as the file system does on Windows.
-  With -Replace the lock is deleted and created anew only while it still
-  holds exactly that text. A lock whose ACL denies reading (file_meta
+  With -Replace (or -ReplaceEmpty for an empty lock) the lock is deleted and
+  created anew only while it still holds exactly that text. A lock whose ACL denies reading (file_meta
   readable False) answers no text and readable False.
 - release: the lock is removed only when its JSON names -RunId.
 - UTF8Encoding($false): no byte order mark. Disk space and the disk_full fault
@@ -27,7 +27,7 @@ from ..detached import refuse_unknown
 from ..detached.errors import thrown
 from ..model import NotModelled
 
-PARAMETERS = {"Path", "Action", "RunId", "Content", "Replace"}
+PARAMETERS = {"Path", "Action", "RunId", "Content", "Replace", "ReplaceEmpty"}
 RESULT_KEYS = {"path", "action", "state", "holder", "readable", "file_owner", "file_age_seconds"}
 
 
@@ -65,6 +65,7 @@ def run(host, parameters, ctx):
         raise NotModelled("wu_journal_lock -Action %r (ValidateSet acquire, release)" % action)
     content = str(parameters.get("Content") or "")
     replace = str(parameters.get("Replace") or "")
+    replacing = bool(replace) or bool(parameters.get("ReplaceEmpty"))
     ctx.spend(0.3)
     now = ctx.clock.now()
     state, holder, readable = "not_held", None, True
@@ -81,7 +82,7 @@ def run(host, parameters, ctx):
             state, readable = "held", False
         else:
             holder, state = current, "held"
-            if replace and current == replace:
+            if replacing and current == replace:
                 # Deleted while held, then CreateNew: never an empty lock in between.
                 _remove(host, path)
                 _create(host, path, content, now)

@@ -10,6 +10,12 @@
 # (downlevel), $WINDOWS.~BT\Sources\Rollback (after a rollback),
 # %windir%\Panther (after the upgrade). Log locations: windows-itpro-docs
 # windows/deployment/upgrade/log-files.md. Read-only.
+#
+# Registry REG_DWORD values arrive in PowerShell as Int32, so a result code
+# such as 0xC1900101 reads as -1047527167: it is masked to its unsigned value
+# (0xFFFFFFFFL: the literal 0xFFFFFFFF alone is the Int32 -1). InstallDate
+# (seconds since 1970) is added to the Unix epoch by hand: FromUnixTimeSeconds
+# needs .NET 4.6, and Windows Server 2012 R2 may have 4.5.2.
 [CmdletBinding(SupportsShouldProcess)]
 param (
     [string]$SystemDrive = $env:SystemDrive
@@ -20,7 +26,7 @@ $Ansible.Changed = $false
 
 function Get-WriteTime([string]$Path) {
     if (Test-Path -LiteralPath $Path -PathType Leaf) {
-        return (Get-Item -LiteralPath $Path).LastWriteTimeUtc.ToString('o')
+        return (Get-Item -LiteralPath $Path).LastWriteTimeUtc.ToString('o', [Globalization.CultureInfo]::InvariantCulture)
     }
     return $null
 }
@@ -29,14 +35,20 @@ $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\Current
 $os = Get-CimInstance -ClassName Win32_OperatingSystem -Property LastBootUpTime
 $volatile = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\Setup\MoSetup\Volatile' -ErrorAction SilentlyContinue
 $installDate = $null
-if ($cv.InstallDate) {
-    $installDate = [DateTimeOffset]::FromUnixTimeSeconds([long]$cv.InstallDate).UtcDateTime.ToString('o')
+$invariant = [Globalization.CultureInfo]::InvariantCulture
+$epoch = New-Object -TypeName DateTime -ArgumentList 1970, 1, 1, 0, 0, 0, ([DateTimeKind]::Utc)
+if ($cv.PSObject.Properties['InstallDate'] -and $cv.InstallDate) {
+    $installDate = $epoch.AddSeconds([long]$cv.InstallDate -band 0xFFFFFFFFL).ToString('o', $invariant)
 }
 $progress = $null
 $boxResult = $null
 if ($volatile) {
-    if ($null -ne $volatile.SetupProgress) { $progress = [int]$volatile.SetupProgress }
-    if ($null -ne $volatile.BoxResult) { $boxResult = [long]([uint32]$volatile.BoxResult) }
+    if ($volatile.PSObject.Properties['SetupProgress'] -and $null -ne $volatile.SetupProgress) {
+        $progress = [int]$volatile.SetupProgress
+    }
+    if ($volatile.PSObject.Properties['BoxResult'] -and $null -ne $volatile.BoxResult) {
+        $boxResult = [long]$volatile.BoxResult -band 0xFFFFFFFFL
+    }
 }
 $bt = Join-Path $SystemDrive '$WINDOWS.~BT'
 
@@ -46,7 +58,7 @@ $Ansible.Result = @{
     edition_id = [string]$cv.EditionID
     display_version = [string]$cv.DisplayVersion
     install_date = $installDate
-    boot_time = $os.LastBootUpTime.ToUniversalTime().ToString('o')
+    boot_time = $os.LastBootUpTime.ToUniversalTime().ToString('o', $invariant)
     volatile_present = [bool]$volatile
     setup_progress = $progress
     box_result = $boxResult

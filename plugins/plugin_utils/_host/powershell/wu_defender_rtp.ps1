@@ -9,6 +9,15 @@
 # registered Defender runs in passive mode or is off (Microsoft Learn
 # "Microsoft Defender Antivirus compatibility with other security products"),
 # so there is nothing to pause. Without the Defender module nothing is done.
+# When another antivirus or a policy turned Defender off, Get-MpComputerStatus
+# throws a CimException (FullyQualifiedErrorId "HRESULT 0x800106ba", public
+# captures: scipag/HardeningKitty#52 with CrowdStrike, microsoft/CSS-Exchange#1703):
+# that is reported as defender_off, the very case where there is nothing to pause.
+# The state read right after Set-MpPreference can still be the old one (the
+# service applies the preference on its own time - ASSUMPTION from the review
+# of this script, no Microsoft page says how long): it is read again for up to
+# 10 seconds before it counts as not applied; not_applied says why (tamper
+# protection on, or not in force in time).
 [CmdletBinding()]
 param (
     [Parameter(Mandatory = $true)]
@@ -24,26 +33,50 @@ $before = $null
 $after = $null
 $tamper = $null
 $applied = $false
+$defenderOff = $false
+$statusError = $null
+$notApplied = $null
+$status = $null
 if ($available) {
-    $status = Get-MpComputerStatus
+    try {
+        $status = Get-MpComputerStatus
+    }
+    catch {
+        $defenderOff = $true
+        # The error's id, not its (localized) message: "HRESULT 0x800106ba".
+        $statusError = ([string]$_.FullyQualifiedErrorId -split ',')[0]
+    }
+}
+if ($null -ne $status) {
     $before = [bool]$status.RealTimeProtectionEnabled
     $tamper = [bool]$status.IsTamperProtected
     $wanted = -not $Disable
     if ([bool]$status.AntivirusEnabled -and $before -ne $wanted) {
         Set-MpPreference -DisableRealtimeMonitoring $Disable
-        $after = [bool](Get-MpComputerStatus).RealTimeProtectionEnabled
+        for ($try = 1; $try -le 20; $try++) {
+            $after = [bool](Get-MpComputerStatus).RealTimeProtectionEnabled
+            if ($after -eq $wanted) { break }
+            Start-Sleep -Milliseconds 500
+        }
         $applied = $after -eq $wanted
+        if (-not $applied) {
+            if ($tamper) { $notApplied = 'tamper_protection' } else { $notApplied = 'not_in_force_after_10s' }
+        }
         $Ansible.Changed = $applied
     }
     else {
         $after = $before
+        $defenderOff = -not [bool]$status.AntivirusEnabled
     }
 }
 
 $Ansible.Result = @{
     available = $available
+    defender_off = $defenderOff
+    status_error = $statusError
     real_time_before = $before
     real_time_after = $after
     tamper_protected = $tamper
     applied = $applied
+    not_applied = $notApplied
 }

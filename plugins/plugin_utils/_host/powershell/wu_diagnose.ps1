@@ -232,7 +232,23 @@ if (Get-Command -Name Get-MpComputerStatus -ErrorAction SilentlyContinue) {
             am_running_mode = [string]$mp.AMRunningMode
         }
     }
-    catch { Add-ProbeError -Probe 'defender' -Record $_ }
+    catch {
+        if ([string]$_.FullyQualifiedErrorId -like 'HRESULT 0x800106ba*') {
+            # Defender's service is off (another antivirus or a policy turned it off):
+            # the cmdlet throws this CimException then (public captures:
+            # scipag/HardeningKitty#52, microsoft/CSS-Exchange#1703). An answer, not a probe error.
+            $defender = @{
+                available = $true
+                am_service_enabled = $false
+                antivirus_enabled = $false
+                real_time_protection_enabled = $false
+                am_running_mode = 'Not running'
+            }
+        }
+        else {
+            Add-ProbeError -Probe 'defender' -Record $_
+        }
+    }
 }
 
 # --- Loaded file system minifilters (text of `fltmc filters`; parsed in Python).

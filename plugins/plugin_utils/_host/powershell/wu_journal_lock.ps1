@@ -8,7 +8,8 @@
 #   it. When it exists, its text (the holder) is returned with the file's
 #   owner (SID) and age on the host's clock: the controller decides whether it
 #   may be taken over (a lock whose text cannot be read goes stale by its
-#   age) and calls again with -Replace set to the text it judged. The lock is
+#   age) and calls again with -Replace set to the text it judged (or
+#   -ReplaceEmpty for an empty lock: -Replace '' means no replace). The lock is
 #   then opened for this script alone, and only when it still holds exactly
 #   that text it is deleted while still open and created anew with
 #   CreateNew (compare-and-swap): there is never a moment with an empty or
@@ -45,7 +46,10 @@ param (
     $Content = '',
 
     [string]
-    $Replace = ''
+    $Replace = '',
+
+    [bool]
+    $ReplaceEmpty = $false
 )
 
 $ErrorActionPreference = 'Stop'
@@ -202,7 +206,7 @@ if ($Action -eq 'acquire') {
     $state = 'held'
     # A lock released between the failed create and the read: try again (a few times).
     for ($attempt = 1; $attempt -le 3 -and $state -eq 'held' -and $null -eq $holder -and $readable; $attempt++) {
-        if ($Replace -eq '') {
+        if ($Replace -eq '' -and -not $ReplaceEmpty) {
             if (New-Lock) {
                 $state = 'acquired'
                 continue
@@ -211,6 +215,7 @@ if ($Action -eq 'acquire') {
         $stream = Open-Lock
         if ($null -eq $stream) {
             $Replace = ''  # gone meanwhile: create it
+            $ReplaceEmpty = $false
             continue
         }
         if ($stream -is [string]) {
@@ -220,7 +225,7 @@ if ($Action -eq 'acquire') {
         $swap = $false
         try {
             $text = Read-Stream -Stream $stream
-            if ($Replace -ne '' -and $text -ceq $Replace) {
+            if (($Replace -ne '' -or $ReplaceEmpty) -and $text -ceq $Replace) {
                 # Still the lock the controller judged: delete it while holding it, then create ours.
                 [System.IO.File]::Delete($Path)
                 $swap = $true
@@ -232,6 +237,7 @@ if ($Action -eq 'acquire') {
         }
         if ($swap) {
             $Replace = ''
+            $ReplaceEmpty = $false
             $holder = $null
             if (New-Lock) {
                 $state = 'taken_over'

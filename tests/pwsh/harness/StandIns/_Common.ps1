@@ -77,9 +77,19 @@ function New-WinSimException($Spec) {
     $exception = switch ($type) {
         'System.ComponentModel.Win32Exception' { [System.ComponentModel.Win32Exception]::new([int]$Spec.native_error_code, [string]$Spec.message) }
         default {
-            $args = @([string]$Spec.message)
-            if ($inner) { $args += $inner }
-            New-Object -TypeName $type -ArgumentList $args
+            $ctorArgs = @([string]$Spec.message)
+            if ($inner) { $ctorArgs += $inner }
+            try {
+                New-Object -TypeName $type -ArgumentList $ctorArgs
+            }
+            catch [System.PlatformNotSupportedException], [System.Management.Automation.MethodInvocationException] {
+                # A Windows-only type whose constructor refuses on Linux (System.ServiceProcess.TimeoutException):
+                # the object without its constructor, message set as Exception's constructor sets it.
+                $object = [System.Runtime.CompilerServices.RuntimeHelpers]::GetUninitializedObject(($type -as [type]))
+                $field = [System.Exception].GetField('_message', [System.Reflection.BindingFlags]'NonPublic, Instance')
+                $field.SetValue($object, [string]$Spec.message)
+                $object
+            }
         }
     }
     if ($null -ne $Spec.hresult) { $exception.HResult = [int]$Spec.hresult }

@@ -165,7 +165,8 @@ def test_documentation_matches_the_plugin(tmp_path):
     returned = set(res) - {"changed", "failed", "invocation"}
     assert returned == set(yaml.safe_load(doc.RETURN))
     summary_keys = set(yaml.safe_load(doc.RETURN)["summary"]["contains"])
-    assert set(res["summary"]) == summary_keys
+    # merged_from: only when merging (test_merge_from_...).
+    assert set(res["summary"]) == summary_keys - {"merged_from"}
     yaml.safe_load(doc.EXAMPLES)
 
 
@@ -177,3 +178,43 @@ def test_host_names_pick_the_hosts_and_exclude_hosts_data(tmp_path):
         "win01": "fixed", "win02": "needs_person", "nowhere": "no_data"}
     with pytest.raises(AnsibleActionFail, match="mutually exclusive"):
         run({"dest": str(tmp_path), "host_names": ["win01"], "hosts_data": [remediation("x")]}, tvars)
+
+
+def test_merge_from_adds_earlier_reports_to_this_runs_hosts(tmp_path, monkeypatch):
+    # Two slices of one fleet, one after the other; the second merges the first's report.
+    monkeypatch.chdir(tmp_path)
+    first = run({"dest": "slice1", "formats": ["json"]}, task_vars({k: FLEET[k] for k in ("win01", "win02")}))
+    assert not first.get("failed"), first.get("msg")
+    rest = {k: FLEET[k] for k in ("win03", "win04")}
+    res = run({"dest": "all", "merge_from": ["slice*/wu-fleet-report.json"]}, task_vars(rest))
+    assert not res.get("failed"), res.get("msg")
+    assert res["summary"]["fleet"] == run({"dest": "whole", "formats": ["json"]}, task_vars(FLEET))["summary"]["fleet"]
+    assert {h["host"]: h["verdict"] for h in res["summary"]["hosts"]} == {
+        "win01": "fixed", "win02": "needs_person", "win03": "diagnosed", "win04": "no_data"}
+    assert res["summary"]["merged_from"] == [
+        {"input": "this run", "hosts": 2, "kept": 2},
+        {"input": str(tmp_path / "slice1" / "wu-fleet-report.json"), "hosts": 2, "kept": 2}]
+    assert json.loads((tmp_path / "all" / "wu-fleet-report.json").read_text()) == res["summary"]
+    assert "win01" in (tmp_path / "all" / "wu-fleet-report.html").read_text()
+    # Only the files (hosts_data empty), as playbooks/merge_reports.yml does.
+    only = run({"dest": "files", "formats": ["json"], "hosts_data": [], "merge_from": ["slice1/wu-fleet-report.json"]},
+               task_vars(rest))
+    assert [h["host"] for h in only["summary"]["hosts"]] == ["win01", "win02"]
+
+
+@pytest.mark.parametrize("content, message", [
+    ("not json", "is not JSON"),
+    ('{"hosts": []}', "has no schema_version"),
+])
+def test_merge_from_a_malformed_report_fails_naming_the_file_and_writes_nothing(tmp_path, content, message):
+    bad = tmp_path / "bad.json"
+    bad.write_text(content)
+    res = run({"dest": str(tmp_path / "r"), "merge_from": [str(bad)]}, task_vars(FLEET))
+    assert res["failed"] is True and res["changed"] is False
+    assert res["msg"].startswith("merge_from: %s: %s" % (bad, message)), res["msg"]
+    assert not (tmp_path / "r").exists()
+
+
+def test_merge_from_a_glob_without_a_match_fails(tmp_path):
+    res = run({"dest": str(tmp_path / "r"), "merge_from": [str(tmp_path / "nowhere" / "*.json")]}, task_vars(FLEET))
+    assert res["failed"] is True and res["msg"] == "merge_from: %s matches no file" % (tmp_path / "nowhere" / "*.json")

@@ -353,3 +353,24 @@ def test_a_run_the_host_ended_at_max_run_seconds_carries_timed_out_and_the_reaso
     assert result.timed_out is True
     assert result.exit_code is None
     assert result.error == why
+
+
+class CodePageHost(FakeHost):
+    """FakeHost whose status answers carry the host's OEM code page, as detached_status.ps1 reports it."""
+
+    def __call__(self, name, params):
+        answer = super().__call__(name, params)
+        if name == detached.STATUS_SCRIPT:
+            answer.update(oem_code_page=866, ansi_code_page=1251, output_encoding="raw")
+        return answer
+
+
+def test_the_output_is_decoded_with_the_code_page_the_host_reports():
+    # The last lines of a ru-RU DISM failure (abbodi1406/dotNetFx35W10#5), in cp866 as DISM writes them.
+    final = "\r\nОшибка: 0x800f081f\r\n\r\nНе удалось найти исходные файлы.\r\n".encode("cp866")
+    clock = FakeClock()
+    runner, _messages, _resets = make_runner(clock, CodePageHost(clock, duration=60.0, exit_code=-2146498529,
+                                                                 final=final))
+    result = runner.run("dism-ru", "dism.exe", ["/Online", "/Cleanup-Image", "/RestoreHealth"],
+                        timeout=3600, interval=30, label="DISM")
+    assert "Не удалось найти исходные файлы." in result.stdout

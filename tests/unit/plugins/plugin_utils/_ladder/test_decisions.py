@@ -127,6 +127,8 @@ def test_plan_of_every_cause_and_pair(short, default, allowed, hand_default, han
         assert plan["stop_for_person"] is (hand == "hand"), (short, allow)
         assert plan["blocked"] is ("disk" in short.split()), (short, allow)
         assert plan["try_install_first"] is (short == ""), (short, allow)
+        # A restore point only where a rung that changes the system runs after the pre-flight.
+        assert plan["restore_point"] is (short == "" or bool(set(letters) - {"P"})), (short, allow)
 
 
 @pytest.mark.parametrize("short", [row[0] for row in TABLE if row[0]])
@@ -265,3 +267,19 @@ def test_a_row_of_another_windows_product_with_the_same_kb_is_rejected(product, 
     assert kb_install.choose_row(rows, KB, product, "x64")["guid"] == guid
     with pytest.raises(NoMatchingUpdateError, match="by product"):
         kb_install.choose_row([r for r in rows if r["guid"] == "w10"], KB, product, "x64")
+
+
+# ---------------------------------------------------------- restore points
+
+@pytest.mark.parametrize("short, installed, wanted", [
+    ("av", False, False),        # handed over after the pre-flight: nothing to take back
+    ("fwd", False, False),       # the repair install is not allowed: handed over too
+    ("reboot", False, False),    # the pre-flight's restart is all that runs
+    ("cache", True, False),      # the update is installed: untouched
+    ("disk cache", False, False),  # failing disk: nothing runs
+    ("cache", False, True),
+    ("av store", False, True),   # DISM runs before the hand-over
+])
+def test_a_restore_point_only_where_a_rung_that_changes_the_system_runs(short, installed, wanted):
+    diagnosis = dict(_diag(short), installed_kbs=[KB] if installed else [])
+    assert remediation.plan(diagnosis, KB)["restore_point"] is wanted

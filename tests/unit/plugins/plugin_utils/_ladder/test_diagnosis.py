@@ -373,3 +373,58 @@ def test_attempts_hours_apart_or_with_other_codes_stay_apart():
     ev = diagnosis.normalise(raw(update_history=history, update_events=events, installed_kbs=[]))
     counts = sorted((f["hresult"]["hex"], f["count"]) for f in ev["update_failures"])
     assert counts == [("0x80070306", 2), ("0x80242016", 1)]
+
+
+# --------------------------------------------- the survey after a fix agrees with it
+
+TARGET = "KB5043080"
+TARGET_CU = "2024-09 Cumulative Update for Windows 11 Version 24H2 for x64-based Systems (KB5043080)"
+STORE_LINES = [
+    "2026-10-30 03:10:00, Info                  CBS    Mark store corruption flag because of package: "
+    "Package_for_RollupFix [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]",
+    "2026-10-30 03:10:00, Info                  CSI    00000311 (p)\tCSI Payload Corrupt\tamd64_x\\CbsCore.dll",
+    "2026-10-30 03:11:00, Info                  CSI    00000009 [SR] Cannot repair member file [l:12]\"ntdll.dll\" of x",
+]
+
+
+def _fixed_host(**changes):
+    """Three failed installs of the target, the store corruption lines they left, then the fix installed it."""
+    history = [failure(0x80073712, title=TARGET_CU, when="2026-10-%02dT03:00:00Z" % d) for d in (28, 29, 30)]
+    history.append({"date": "2026-10-31T05:00:00Z", "title": TARGET_CU, "operation": 1, "result_code": 2,
+                    "hresult": 0})
+    data = raw(update_history=history, installed_kbs=["KB5066835", TARGET],
+               cbs_log=dict(HEALTHY["cbs_log"], matches=list(STORE_LINES)))
+    data.update(changes)
+    return data
+
+
+@pytest.mark.parametrize("target_kb", [TARGET, None])  # None: the last successful cumulative update is the line
+def test_evidence_older_than_the_targets_install_no_longer_marks_the_host_broken(target_kb):
+    evidence = diagnosis.normalise(_fixed_host(), target_kb=target_kb)
+    assert evidence["baseline"]["at"] == "2026-10-31T05:00:00Z" and evidence["baseline"]["kb"] == TARGET
+    assert diagnosis.diagnose(evidence) == []
+
+
+def test_evidence_after_the_targets_install_still_counts():
+    later = ["2026-11-01 20:00:00, Info                  CBS    Mark store corruption flag because of package: "
+             "Package_for_RollupFix [HRESULT = 0x80073712 - ERROR_SXS_COMPONENT_STORE_CORRUPT]"]
+    data = _fixed_host(cbs_log=dict(HEALTHY["cbs_log"], matches=STORE_LINES + later))
+    names = [c["name"] for c in diagnosis.diagnose(diagnosis.normalise(data, target_kb=TARGET))]
+    assert names == ["corrupt_component_store"]
+
+
+def test_cbs_lines_within_half_a_day_of_the_install_count_whatever_the_time_zone():
+    # CBS.log writes local time and the history UTC: only a line more than 12 h (the widest offset west of
+    # UTC) before the install is known to be older than it.
+    close = ["2026-10-30 18:00:00, Info                  CSI    00000311 (p)\tCSI Payload Corrupt\tamd64_y"]
+    data = _fixed_host(cbs_log=dict(HEALTHY["cbs_log"], matches=close))
+    names = [c["name"] for c in diagnosis.diagnose(diagnosis.normalise(data, target_kb=TARGET))]
+    assert names == ["corrupt_component_store"]
+
+
+def test_an_insider_host_whose_target_installed_is_not_broken_by_the_enrolment_alone():
+    insider = {"branch_name": "Beta", "ring": "External", "flightsigning_line": "flightsigning           Yes"}
+    fixed = diagnosis.normalise(_fixed_host(insider=insider), target_kb=TARGET)
+    assert diagnosis.diagnose(fixed) == []
+    # Without the target, enrolment is reported as before (it breaks release updates by itself).
+    assert "insider_build_conflict" in causes_of(raw(insider=insider))

@@ -213,7 +213,7 @@ def test_json_schema_keys_and_stability(summary):
                                   "causes", "fix_rate", "host_hours"}
     assert set(data["hosts"][0]) == {"host", "source", "verdict", "target_kb", "causes", "recommended_rungs",
                                      "rungs_run", "fixed_by", "duration", "last_resorts", "needs_person",
-                                     "evidence", "message", "reason", "next_steps", "run_id"}
+                                     "evidence", "message", "reason", "next_steps", "run_id", "started", "finished"}
     assert set(data["hosts"][0]["rungs_run"][0]) == {"rung", "outcome", "started", "finished", "seconds",
                                                      "time_basis", "details", "verify"}
     # Same data -> same bytes (no clock in the output); the order of the records does not matter.
