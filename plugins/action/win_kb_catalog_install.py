@@ -283,7 +283,8 @@ class ActionModule(WinRepairAction):
     def _run_dism(self, result, plan, options, target_kb, task_vars):
         target = plan["target"]
         host_name = task_vars.get("inventory_hostname", "host")
-        arguments = ["/Online", "/Add-Package", "/PackagePath:%s" % target["host_path"], "/NoRestart"]
+        # /English: the console text is read, so it must not depend on the display language (DISM global options).
+        arguments = ["/Online", "/English", "/Add-Package", "/PackagePath:%s" % target["host_path"], "/NoRestart"]
         runner = host_session.detached_runner(self, script_caller(self, task_vars), host_name)
         run_id = detached.make_key("kb-install-" + target_kb, target["host_path"], target.get("sha256") or target["sha1"])
         label = "DISM /Add-Package %s" % target_kb

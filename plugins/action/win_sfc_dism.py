@@ -50,7 +50,9 @@ NEXT_UPGRADE = ("the next rung is a repair (in-place) upgrade with setup.exe fro
 
 
 def dism_arguments(operation, source_arg=None, limit_access=False):
-    args = ["/Online", "/Cleanup-Image", "/" + DISM_OPERATIONS[operation]]
+    # /English: DISM's global option for English console output whatever the display language, so the text
+    # reads the same on every host (learn.microsoft.com/windows-hardware/manufacture/desktop/dism-global-options-for-command-line-syntax).
+    args = ["/Online", "/English", "/Cleanup-Image", "/" + DISM_OPERATIONS[operation]]
     if operation == "restore":
         if source_arg:
             args.append(source_arg)

@@ -136,7 +136,7 @@ def test_host_mode_installs_checkpoint_then_target(world):
     assert host.pending_reboot.cbs_reboot_pending is True
     starts = dism_starts(fleet, "hostdl")
     assert len(starts) == 1
-    assert starts[0]["Arguments"] == "/Online /Add-Package /PackagePath:%s /NoRestart" % r["target_path"]
+    assert starts[0]["Arguments"] == "/Online /English /Add-Package /PackagePath:%s /NoRestart" % r["target_path"]
     for f in r["files"]:
         assert hashlib.sha256(host.files[winpath.key(f["host_path"])]).hexdigest() == f["sha256"]
 

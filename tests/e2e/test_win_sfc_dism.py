@@ -90,7 +90,7 @@ def test_healthy_host(run):
     assert r["changed"] is False and r["repaired"] is False
     assert r["dism"]["outcome"] == "repaired" and r["dism"]["repaired"] is False
     assert r["sfc"]["outcome"] == "no_violations"
-    assert starts(fleet, "healthy") == ["/Online /Cleanup-Image /RestoreHealth", "/scannow"]
+    assert starts(fleet, "healthy") == ["/Online /English /Cleanup-Image /RestoreHealth", "/scannow"]
 
 
 def test_repairable_store_is_repaired_then_sfc(run):
@@ -120,7 +120,7 @@ def test_source_only_store_with_wim_source(run):
     assert not r.get("failed"), r.get("msg")
     assert r["source"]["index"] == 6
     assert starts(fleet, "srcwim")[0] == \
-        "/Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 /LimitAccess"
+        "/Online /English /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 /LimitAccess"
     assert r["repaired"] is True
     assert fleet.host("srcwim").component_store.health == "healthy"
 
@@ -181,7 +181,7 @@ def test_a_restart_during_dism_is_survived_with_one_more_run(run):
     assert len(boots) == 1 and boots[0].args["killed_runs"] == [r["dism"]["run_id"]]
     assert len(fleet.servers["reboot"].outages) == 1
     # DISM started twice with the same key (the lost run archived), sfc once.
-    assert starts(fleet, "reboot") == ["/Online /Cleanup-Image /RestoreHealth"] * 2 + ["/scannow"]
+    assert starts(fleet, "reboot") == ["/Online /English /Cleanup-Image /RestoreHealth"] * 2 + ["/scannow"]
     assert r["dism"]["restarts"] == 1 and r["sfc"]["restarts"] == 0
     assert r["dism"]["outcome"] == "repaired" and r["repaired"] is True
     # The DISM run reported is the second one, started after the host booted.
@@ -194,7 +194,7 @@ def test_check_mode_changes_nothing(run):
     r, h = res["check"], fleet.host("check")
     assert not r.get("failed"), r.get("msg")
     assert r["check_mode_ran"] == ["dism.exe /Online /Cleanup-Image /CheckHealth"]
-    assert r["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
+    assert r["commands"] == ["dism.exe /Online /English /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
     assert scripts_run(fleet, "check") == [("sfc_dism_preflight", True, "ok")]
     assert all(rec.outcome != "changed" for rec in fleet.records("check"))
     assert h.component_store.health == "repairable" and h.component_store.system_files_corrupt is True

@@ -116,7 +116,7 @@ def test_host_mode_installs_target_with_checkpoint(harness):
     assert r["update"]["kb"] == "KB5048667" and r["update"]["superseded"] is False
     assert r["catalog_product"] == "Windows 11 Version 24H2" and r["catalog_architecture"] == "x64"
     assert r["target_path"].startswith(FOLDER + "\\" + TARGET_PREFIX)
-    assert r["dism"]["command"] == "dism.exe /Online /Add-Package /PackagePath:%s /NoRestart" % r["target_path"]
+    assert r["dism"]["command"] == "dism.exe /Online /English /Add-Package /PackagePath:%s /NoRestart" % r["target_path"]
     assert r["exit_code"] == 3010 and r["hresult"]["unsigned"] == 3010
     assert {"KB5043080", "KB5048667"} <= set(harness.host.installed_kbs)
     assert harness.host.pending_reboot.cbs_reboot_pending is True

@@ -61,7 +61,7 @@ def test_healthy_host_runs_dism_then_sfc_and_changes_nothing():
     assert result["sfc"]["outcome"] == "no_violations"
     assert result["cbs_sr"]["verify_complete"] == 1
     assert result["durations"]["dism"] == 600 and result["durations"]["sfc"] == 600
-    assert result["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
+    assert result["commands"] == ["dism.exe /Online /English /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
 
 
 def test_repairable_store_and_corrupt_files_are_repaired():
@@ -96,7 +96,7 @@ def test_source_only_store_with_a_wim_source_picks_the_edition_index():
     assert not result.get("failed"), result.get("msg")
     assert result["source"]["index"] == 6  # Windows 11 Pro = EditionID Professional
     assert fake.started_commands()[0] == (
-        "dism.exe", "/Online /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 /LimitAccess")
+        "dism.exe", "/Online /English /Cleanup-Image /RestoreHealth /Source:wim:D:\\sources\\install.wim:6 /LimitAccess")
     assert result["repaired"] is True
     assert fake.host.component_store.health == "healthy"
 
@@ -193,7 +193,7 @@ def test_check_mode_runs_only_checkhealth_and_starts_nothing():
     assert fake.names() == ["sfc_dism_preflight"]
     assert fake.scripts[0][1]["CheckHealth"] is True
     assert result["check_mode_ran"] == ["dism.exe /Online /Cleanup-Image /CheckHealth"]
-    assert result["commands"] == ["dism.exe /Online /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
+    assert result["commands"] == ["dism.exe /Online /English /Cleanup-Image /RestoreHealth", "sfc.exe /scannow"]
     assert result["changed"] is True  # predicted: the flagged store would be repaired
     assert result["repaired"] is False
     assert fake.host.component_store.health == "repairable"
