@@ -8,7 +8,7 @@ export ANSIBLE_CONFIG := $(CURDIR)/tests/ansible.cfg
 export PYTHONPATH := $(CURDIR)/tests
 export PATH := $(CURDIR)/$(VENV)/bin:$(PATH)
 
-.PHONY: setup setup-e2e-newest setup-e2e-oldest test demo bench clean docs
+.PHONY: setup setup-e2e-newest setup-e2e-oldest test demo bench clean docs mutation
 
 setup:
 	@bash tools/setup_env.sh $(PYTHON) $(VENV)
@@ -33,6 +33,11 @@ demo: setup
 
 bench: setup
 	@bash tools/bench.sh
+
+# Mutation testing of the ladder's decisions (cosmic-ray, on a copy under build/mutation;
+# about an hour on two cores). Not part of `make test`; the figure is in bench/RESULTS.md.
+mutation: setup
+	@bash tools/mutation.sh
 
 clean:
 	rm -rf $(VENV) .venv-* build .cache tests/output

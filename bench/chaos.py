@@ -52,9 +52,11 @@ def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeou
     chaos = chaos_mod.generate(seed, hosts)
     with common.workdir("chaos-%d" % seed, keep) as tmp:
         before = load()
+
+        def log(text):
+            print("  seed %d %s" % (seed, text), flush=True)
         result = chaos_run.run(chaos, pathlib.Path(tmp), forks=forks, time_scale=time_scale,
-                               reboot_timeout=reboot_timeout, log=lambda text: print("  seed %d %s" % (seed, text),
-                                                                                    flush=True))
+                               reboot_timeout=reboot_timeout, log=log)
     result["load"] = "%s -> %s" % (before, load())
     result["summary"] = chaos_run.summary(result)
     return result
@@ -93,8 +95,8 @@ def notes(results: list) -> list:
                                   ("broken without a verdict naming its cause", "broken_without_named_cause",
                                    "verdict")):
             if s[key]:
-                out.append("seed %d: %s: %d host(s), e.g. %s" % (s["seed"], label, len(s[key]),
-                                                                  "; ".join(_first(s[key], per, field))))
+                examples = "; ".join(_first(s[key], per, field))
+                out.append("seed %d: %s: %d host(s), e.g. %s" % (s["seed"], label, len(s[key]), examples))
         fired = res["faults_fired"]
         out.append("seed %d: faults fired by kind (fired/armed): %s" % (s["seed"], ", ".join(
             "%s %d/%d" % (k, fired.get(k, 0), n) for k, n in sorted(res["faults_armed"].items()))))

@@ -75,9 +75,17 @@ class ActionModule(WinRepairAction):
                 result["actions"].append(key)
             if key == "insider" and answer.get("reboot_required"):
                 result["reboot_required"] = True
-        if result["restore_point"] and str(result["restore_point"].get("reason") or "").startswith("failed"):
+        point = result["restore_point"] or {}
+        reason = str(point.get("reason") or "")
+        if reason.startswith("failed"):
+            result.setdefault("warnings", []).append("no restore point was created: %s" % reason)
+        elif reason in ("frequency_limit", "not_created"):
+            # Windows creates at most one restore point per SystemRestorePointCreationFrequency minutes.
             result.setdefault("warnings", []).append(
-                "no restore point was created: %s" % result["restore_point"]["reason"])
+                "no restore point was created: Windows creates at most one every %s minutes "
+                "(SystemRestorePointCreationFrequency) and the newest is from %s%s"
+                % (point.get("creation_frequency_minutes"), point.get("latest"),
+                   "; Windows said: %s" % point["warning"] if point.get("warning") else ""))
         if result["defender"] and result["defender"].get("tamper_protected") and not result["defender"].get("applied"):
             result.setdefault("warnings", []).append(
                 "Defender real-time protection was not changed: Tamper Protection is on")
@@ -89,5 +97,5 @@ class ActionModule(WinRepairAction):
         if key == "cleanup":
             return bool(answer.get("removed")) or answer.get("component_cleanup_exit_code") is not None
         if key == "insider":
-            return bool(answer.get("removed_keys") or answer.get("flightsigning_removed") or answer.get("policy_set"))
+            return bool(answer.get("removed_keys") or answer.get("flightsigning_removed") or answer.get("policy_changed"))
         return bool(answer.get("applied"))

@@ -101,8 +101,8 @@ reboot_required:
   returned: always
   type: bool
 restore_point:
-  description: The restore point step (supported, created, reason (not_supported, recent, not_created, check_mode,
-    failed ...), latest (UTC), sequence_number); null when not asked.
+  description: The restore point step (supported, created, reason (not_supported, recent, frequency_limit, not_created, check_mode,
+    failed ...), latest (UTC), sequence_number, creation_frequency_minutes, warning); null when not asked.
   returned: always
   type: dict
 cleanup:

@@ -83,9 +83,17 @@ options:
     type: list
     elements: str
     default: []
+  dated:
+    description:
+    - Also write this run's report as C(<basename>-<UTC time>.<ext>) (for example
+      C(wu-fleet-report-20261102T093000Z.json)), beside the latest copy C(<basename>.<ext>), so the reports
+      of earlier runs stay as an audit trail.
+    type: bool
+    default: true
 notes:
-- Check mode is supported - nothing is written, the summary is returned and RV(written) lists the files that
-  would change. Diff mode is not supported.
+- Each report names the run that made it - an id, the UTC date, the ansible-core and collection versions.
+- Check mode is supported - nothing is written (RV(msg) says so, RV(paths) is empty) and the summary is
+  returned. Diff mode is not supported.
 - Runs on the controller only; run it once for the play (C(run_once), C(delegate_to=localhost)) as the role
   C(winrepair.windows_update.wu_report) does.
 - The JSON file follows a schema with a C(schema_version) (now 1); a change that breaks readers raises it.
@@ -120,14 +128,23 @@ EXAMPLES = r'''
 '''
 
 RETURN = r'''
+msg:
+  description: Which run's report was written where, or in check mode that no report was written.
+  returned: success
+  type: str
+dated_paths:
+  description: This run's dated report files, by format (empty in check mode or with O(dated=false)).
+  returned: success
+  type: dict
 paths:
-  description: The report files, by format (written or, in check mode or when unchanged, not).
+  description: The latest copies of the report, by format (empty in check mode, which writes nothing).
   returned: success
   type: dict
   sample: {"json": /srv/reports/wu-fleet-report.json, "markdown": /srv/reports/wu-fleet-report.md,
            "html": /srv/reports/wu-fleet-report.html}
 written:
-  description: The files whose content changed and were rewritten (in check mode, would be).
+  description: The files written by this run - the dated copies and the latest copies (none in check mode).
+    RV(changed) says whether the report says something else than the latest copy did, apart from the run.
   returned: success
   type: list
   elements: str
@@ -144,8 +161,12 @@ summary:
       description: The report's title.
       type: str
     generated_at:
-      description: Always null (the report holds no time of its own, so it only changes with the data).
+      description: When the report was made (UTC), the date of RV(summary.run).
       type: str
+    run:
+      description: The run that made the report - id, date (UTC), ansible_core, collection (name and version),
+        check_mode.
+      type: dict
     rung_order:
       description: The ladder's rungs, cheapest first.
       type: list

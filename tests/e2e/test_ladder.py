@@ -255,6 +255,9 @@ def test_insider_fixed_by_superseding_update_from_catalog(ladder):
     assert facts["installed_kb"] == "KB5048667"
     assert [s["rung"] for s in facts["rungs_run"]] == ["preflight", "catalog_install"]
     assert host.insider.enrolled is True  # leaving Insider is opt-in
+    # ... and the verdict says the host stays enrolled, and how to leave (not silently "fixed").
+    assert "stays enrolled in the Windows Insider Program" in facts["reason"]
+    assert any("wu_remediate_leave_insider" in step for step in facts["next_steps"])
 
 
 def test_third_party_filter_needs_a_person(ladder):
@@ -298,6 +301,8 @@ def test_failing_disk_gets_no_rung(ladder):
     facts = ladder["first"]["facts"]["storage"]
     host = ladder["fleet"].host("storage")
     assert facts["rungs_run"] == [] and "back up" in facts["reason"]
+    # What is left is the disk itself, not "Reset this PC" on it.
+    assert [r["name"] for r in facts["last_resorts"]] == ["back_up_and_replace_disk"]
     assert causes_mod.heavy_rung_violations(host) == []
     assert set(names(ladder["first"]["records"]["storage"])) <= READ_ONLY
     assert JOURNAL not in host.files  # nothing written to the failing disk

@@ -180,3 +180,12 @@ def test_the_opt_in_fails_every_host_left_broken_after_the_report(doubt):
     text = " ".join(run["stdout"].split())
     assert "left broken (needs_person)" in text and "left broken (unverified)" in text
     assert any(p.suffix == ".json" for p in (doubt["tmp"] / "report").iterdir())  # written before the failures
+
+
+# ------------------------------------------------- item 5: retry only on a change
+
+def test_a_rerun_with_nothing_changed_does_not_repeat_the_dead_end_and_says_why(doubt):
+    facts = doubt["second"]["facts"]["nosource"]
+    assert facts["verdict"] == "needs_person" and "sfc_dism step was not repeated" in facts["reason"]
+    assert "wu_remediate_retry" in facts["reason"]
+    assert _count(doubt["second"], "nosource", "detached_start") == 0

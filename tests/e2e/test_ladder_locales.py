@@ -6,7 +6,8 @@ playbooks/fix_wu.yml runs once against a fleet where every root cause of
 tests/winsim/causes.py (and the store that needs a repair source) appears
 on an en-US, an it-IT and a ja-JP host. The simulated hosts print sfc and
 DISM text in their language and OEM code page (tests/winsim/locales.py):
-the sentences public captures show (ja-JP sfc "repaired"), marker lines for
+the sentences public captures show (ja-JP sfc "repaired", DISM's header,
+restore-success and source-missing lines), marker lines for
 the ones no capture shows (all of it-IT). The collection has to reach each
 verdict from what does not depend on the language - exit codes, HRESULTs,
 CBS.log - wherever it cannot read the text.

@@ -6,8 +6,9 @@ One fleet, one ansible-playbook run. Three hosts get a ``wu_remediation`` fact
 (as the repair role leaves it; one with hostile evidence), one is really
 diagnosed over WinRM with win_wu_diagnose (registered as ``wu_diagnosis``), one
 has nothing. The role then runs three times: normally (writes the files), in
-check mode with another title (says it would change, writes nothing), and
-normally again with the first title (nothing changed).
+check mode with another title (says it would change, writes nothing and says
+so), and normally again with the first title (nothing changed; that run's own
+dated report is written beside the latest copy).
 """
 from __future__ import annotations
 
@@ -111,6 +112,7 @@ def test_play_ran_and_printed_the_summary(run):
     _fleet, _report, results, proc = run
     assert proc.returncode == 0, proc.stdout[-4000:] + proc.stderr[-2000:]
     assert "Fix rate:" in proc.stdout and "report files:" in proc.stdout
+    assert "check mode: no report was written" in proc.stdout
     # The report task ran once for the play, not once per host.
     assert proc.stdout.count("TASK [winrepair.windows_update.wu_report : Write the fleet report") == 3
     assert results["first"]["changed"] is True
@@ -120,8 +122,11 @@ def test_files_exist_and_contain_each_host(run):
     _fleet, report, results, _proc = run
     paths = results["first"]["paths"]
     assert sorted(paths) == ["html", "json", "markdown"]
-    assert sorted(p.name for p in report.iterdir()) == ["wu-fleet-report.html", "wu-fleet-report.json",
-                                                        "wu-fleet-report.md"]
+    # The latest copies, and each real run's report under its dated name (two real runs).
+    names = sorted(p.name for p in report.iterdir())
+    assert {"wu-fleet-report.html", "wu-fleet-report.json", "wu-fleet-report.md"} <= set(names)
+    dated = [n for n in names if n.startswith("wu-fleet-report-20")]
+    assert len(dated) in (3, 6) and sorted(results["first"]["dated_paths"]) == ["html", "json", "markdown"]
     for path in paths.values():
         text = open(path, encoding="utf-8").read()
         for host in HOSTS:
@@ -167,12 +172,16 @@ def test_check_mode_then_rerun_change_nothing(run):
     _fleet, report, results, _proc = run
     check, again = results["check"], results["again"]
     # Another title would change every file; check mode says so and writes nothing.
-    assert check["changed"] is True and len(check["written"]) == 3
+    assert check["changed"] is True and check["written"] == [] and check["paths"] == {}
+    assert "no report was written" in check["msg"] and check["summary"]["run"]["check_mode"] is True
     assert check["summary"]["title"] == "Another title"
     assert "Another title" not in (report / "wu-fleet-report.md").read_text()
-    # Same data and title as the first run: nothing to write.
-    assert again["changed"] is False and again["written"] == []
-    assert again["summary"] == results["first"]["summary"]
+    # Same data and title as the first run: not changed; only the run header differs.
+    assert again["changed"] is False
+    assert again["summary"]["run"]["id"] != results["first"]["summary"]["run"]["id"]
+    strip = ("run", "generated_at")
+    assert {k: v for k, v in again["summary"].items() if k not in strip} == \
+        {k: v for k, v in results["first"]["summary"].items() if k not in strip}
 
 
 def test_report_reads_no_host(run):

@@ -8,7 +8,7 @@ it-IT, ja-JP, de-DE, fi-FI (time separator '.'), th-TH (Buddhist calendar:
 year 2569), ru-RU and ar-SA (Um Al Qura calendar). Dates must be invariant
 ISO 8601 and numbers invariant. The host state has failed installs, CBS.log
 evidence and a restore point to print (hosts.py), so every date a script
-writes is written. Script defects issue 15 item 7 fixes are xfail(strict=True).
+writes is written. A script defect issue 15 fixes is xfail(strict=True) in KNOWN.
 """
 from __future__ import annotations
 
@@ -25,15 +25,9 @@ STATE = {"wu_insider_leave": "insider_build_conflict", "inplace_media_info": "co
          "wu_restore_point": "restore_point_recent"}
 DEFAULT_STATE = "corrupt_system_files"
 
-# (script, culture) -> reason: custom .NET date formats are culture-dependent
-# (':' is the culture's time separator, 'yyyy' the year of its calendar).
-_ITEM7 = "issue 15 item 7: culture-dependent date format in %s"
-KNOWN = {(script, culture): _ITEM7 % script
-         for script, cultures in {"wu_diagnose": ("fi-FI", "th-TH", "ar-SA"),
-                                  "wu_restore_point": ("fi-FI", "th-TH", "ar-SA"),
-                                  "wu_reset_state": ("th-TH", "ar-SA"),
-                                  "wu_insider_leave": ("th-TH", "ar-SA")}.items()
-         for culture in cultures}
+# (script, culture) -> reason, for a script defect issue 15 fixes (xfail strict: the case
+# flips when the fix lands). Item 7 (culture-dependent date formats) is fixed: none left.
+KNOWN: dict = {}
 
 _BASELINE = {}
 

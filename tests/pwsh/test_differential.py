@@ -52,9 +52,6 @@ KNOWN = {
     ("wu_reset_apply", "stuck_service", "*", "*"):
         "stand-in gap: an exception thrown from a ScriptMethod stand-in (ServiceController.WaitForStatus) is "
         "wrapped twice, so the script's catch [System.ServiceProcess.TimeoutException] misses it",
-    ("wu_diagnose", "*", "*", "*"):
-        "PowerShell 7.6 casts an empty pipeline to [string] as $null (insider.flightsigning_line), the model "
-        "gives '' as Windows PowerShell 5.1 is taken to (unverified; README 'What is verified where')",
 }
 
 

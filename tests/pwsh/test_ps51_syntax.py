@@ -44,7 +44,6 @@ PARSE_ERROR_SNIPPET = "if ($true) { 'unclosed'"
 # Defects issue 15 fixes in the scripts (xfail strict: the case flips when it is fixed).
 KNOWN = {
     "inplace_preflight": "issue 15 item 18: DateTimeOffset.FromUnixTimeSeconds needs .NET Framework 4.6",
-    "inplace_setup_state": "issue 15 item 18: DateTimeOffset.FromUnixTimeSeconds needs .NET Framework 4.6",
 }
 
 

@@ -197,8 +197,8 @@ class Injector:
     def clear(self, run, names):
         """After run RUN: count what fired, take every fault away."""
         with self.catalog.lock:
-            for (_path, kind, left, _method), (_p, _k, times) in zip(self.catalog.faults,
-                                                                        self.chaos.catalog_faults.get(run, [])):
+            planned = self.chaos.catalog_faults.get(run, [])
+            for (_path, kind, left, _method), (_p, _k, times) in zip(self.catalog.faults, planned):
                 self.armed["catalog_" + kind] += 1
                 self.hit["catalog_" + kind] += int(left < times)
         self.catalog.reset()

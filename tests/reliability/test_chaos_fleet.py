@@ -97,8 +97,8 @@ def _entry(run_id, steps, verdict=None, previous=None):
 
 def test_journal_problems_catch_each_loss():
     old = _entry("a", [("preflight", "done"), ("reset", "started")])
-    assert chaos_run.journal_problems(old, _entry("a", [("preflight", "done"), ("reset", "interrupted"),
-                                                         ("reset", "done")]), KB) == []
+    resumed = _entry("a", [("preflight", "done"), ("reset", "interrupted"), ("reset", "done")])
+    assert chaos_run.journal_problems(old, resumed, KB) == []
     assert chaos_run.journal_problems(None, None, KB) == []
     assert chaos_run.journal_problems(old, None, KB) == ["the journal is gone"]
     assert "gone" in chaos_run.journal_problems(old, {"entries": {}}, KB)[0]
@@ -154,9 +154,9 @@ def chaos(tmp_path_factory):
 
 def _why(result, names=None):
     per = result["per_host"]
-    return {n: {k: per[n][k] for k in ("causes", "faults", "fixed_run", "twin_fixed_run", "verdict", "destructive",
-                                      "inconsistent", "journal_lost", "log")}
-            for n in (names if names is not None else per)}
+    keys = ("causes", "faults", "fixed_run", "twin_fixed_run", "verdict", "destructive", "inconsistent",
+            "journal_lost", "log")
+    return {n: {k: per[n][k] for k in keys} for n in (names if names is not None else per)}
 
 
 def test_the_faults_fired(chaos):

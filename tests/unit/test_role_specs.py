@@ -43,3 +43,12 @@ def test_argument_specs_document_every_default(role):
         if "default" in option:
             assert option["default"] == value, "%s.%s: default %r in specs, %r in defaults" % (
                 role, name, option["default"], value)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_argument_spec_texts_hold_no_jinja(role):
+    # The role's argument validation templates the spec: a "{{ ... }}" in a description is
+    # evaluated on every run and fails where it names an undefined variable.
+    text = open(os.path.join(ROOT, "roles", role, "meta", "argument_specs.yml"), encoding="utf-8").read()
+    for delimiter in ("{{", "{%", "{#"):
+        assert delimiter not in text, "roles/%s/meta/argument_specs.yml holds %r" % (role, delimiter)

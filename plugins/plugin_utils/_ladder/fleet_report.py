@@ -22,11 +22,19 @@ Markdown escapes table syntax and inline HTML. The output holds no clock
 reading of its own, so the same data renders to the same bytes (the action
 plugin compares content to decide ``changed``).
 
-Durations: a rung's seconds are taken from ``modelled_seconds`` (the
-simulator's modelled clock, basis "modelled"), else ``seconds`` /
-``real_seconds`` / ``duration_seconds`` / ``elapsed_seconds`` (basis "real"),
-else from its ``started`` / ``finished`` timestamps (basis "timestamps").
-Sums are kept per basis and never mixed: modelled time is not wall time.
+Durations: a rung's seconds are taken from ``modelled_seconds`` (basis
+"modelled": a modelled clock, as the test fleets have), else ``seconds`` /
+``real_seconds`` / ``elapsed_seconds`` / ``duration_seconds`` / ``host_seconds``
+(basis "real": remediation.py's elapsed_seconds are the controller's clock
+from the rung's start to its end), else from its ``started`` / ``finished``
+timestamps (basis "timestamps", also the controller's clock). Sums are kept
+per basis and never mixed. The labels say which clock; a report without
+modelled durations says nothing about modelled time.
+
+``build_summary(..., run=...)`` records the run that made the report (id,
+date, ansible-core and collection versions, check mode): each report is then
+an entry of an audit trail (the action plugin writes it under a dated name
+beside the latest copy).
 """
 from __future__ import annotations
 
@@ -67,7 +75,13 @@ VERDICT_ORDER = ("fixed", "installed", "already_installed", "needs_person", "ski
 DURATION_KEYS = (("modelled_seconds", "modelled"), ("seconds", "real"), ("real_seconds", "real"),
                  ("elapsed_seconds", "real"), ("duration_seconds", "real"), ("host_seconds", "real"))
 BASES = ("modelled", "real", "timestamps")
-BASIS_LABEL = {"modelled": "modelled", "real": "real", "timestamps": "from start/finish times"}
+BASIS_LABEL = {"modelled": "modelled clock", "real": "controller clock",
+               "timestamps": "controller clock, start to finish"}
+BASIS_NOTE = {
+    "modelled": "modelled clock (a modelled fleet's time, not wall time)",
+    "real": "controller clock (each rung from its start to its end as the controller saw them)",
+    "timestamps": "controller clock, from the recorded start and finish times",
+}
 
 # Bounds, so a chatty host cannot blow up the report.
 MAX_TEXT = 600          # characters of one evidence sentence or details text
@@ -335,14 +349,21 @@ def _ordered_counts(counts, order):
     return [{"name": n, "count": counts[n]} for n in names]
 
 
-def build_summary(records, title=DEFAULT_TITLE, generated_at=None):
-    """Per-host records -> the fleet summary (see the module docstring and docs of wu_fleet_report)."""
+RUN_KEYS = ("id", "date", "ansible_core", "collection", "check_mode")
+
+
+def build_summary(records, title=DEFAULT_TITLE, generated_at=None, run=None):
+    """Per-host records -> the fleet summary (see the module docstring and docs of wu_fleet_report).
+
+    RUN: {id, date, ansible_core, collection, check_mode} of the run that makes the report, or None."""
     normalised = normalise_records(records)
-    return summarise([_host_entry(r) for r in normalised], title, generated_at, _last_resort_summaries(normalised))
+    return summarise([_host_entry(r) for r in normalised], title, generated_at, _last_resort_summaries(normalised),
+                     run=run)
 
 
-def summarise(hosts, title=DEFAULT_TITLE, generated_at=None, resort_summaries=None):
-    """Host entries (as build_summary makes them) -> the fleet summary; RESORT_SUMMARIES: last resort -> summary."""
+def summarise(hosts, title=DEFAULT_TITLE, generated_at=None, resort_summaries=None, run=None):
+    """Host entries (as build_summary makes them) -> the fleet summary; RESORT_SUMMARIES: last resort -> summary;
+    RUN: the run that makes the report (build_summary)."""
     hosts = sorted(hosts, key=lambda e: e["host"].lower())
 
     verdicts, causes, fixed_by, rung_runs, rung_fixed = {}, {}, {}, {}, {}
@@ -403,10 +424,14 @@ def summarise(hosts, title=DEFAULT_TITLE, generated_at=None, resort_summaries=No
         },
         "host_hours": {basis: round(host_seconds[basis] / 3600.0, 2) for basis in BASES if basis in host_seconds},
     }
+    made_by = None
+    if isinstance(run, dict):
+        made_by = {k: (bool(run.get(k)) if k == "check_mode" else _text(run.get(k), 80) or None) for k in RUN_KEYS}
     return {
         "schema_version": SCHEMA_VERSION,
         "title": _text(title or DEFAULT_TITLE, 200),
-        "generated_at": generated_at,
+        "generated_at": generated_at or (made_by or {}).get("date"),
+        "run": made_by,
         "rung_order": list(ladder.RUNGS),
         "fleet": fleet,
         "hosts": hosts,
@@ -414,6 +439,25 @@ def summarise(hosts, title=DEFAULT_TITLE, generated_at=None, resort_summaries=No
 
 
 # -------------------------------------------------------------- formatting
+
+def run_line(summary):
+    """'Run 5f1c2a9e0b7d, 2026-11-02T09:30:00Z; ansible-core 2.19.4, winrepair.windows_update 0.1.0', or None."""
+    run = summary.get("run")
+    if not run:
+        return None
+    text = "Run %s, %s; ansible-core %s, %s" % (run.get("id") or "-", run.get("date") or "-",
+                                                run.get("ansible_core") or "-", run.get("collection") or "-")
+    return text + (" (check mode: planned, nothing was changed)" if run.get("check_mode") else "")
+
+
+def durations_note(summary):
+    """Which clock the report's durations are on, naming only the clocks it uses."""
+    used = [b for b in BASES if b in summary["fleet"]["host_hours"]
+            or any(r["time_basis"] == b for h in summary["hosts"] for r in h["rungs_run"])]
+    if not used:
+        return "No durations were recorded."
+    return "Durations: %s; never added across clocks." % "; ".join(BASIS_NOTE[b] for b in used)
+
 
 def format_seconds(seconds):
     """42 -> '42 s', 754 -> '12 min 34 s', 7260 -> '2 h 01 min'; None -> '-'."""
@@ -496,6 +540,8 @@ def render_json(summary):
 def render_text(summary):
     """Lines of a plain-text table for a terminal (ansible.builtin.debug)."""
     lines = ["%s" % summary["title"]]
+    if run_line(summary):
+        lines.append("  %s" % run_line(summary))
     lines += ["  %-18s %s" % (k + ":", v) for k, v in _fleet_rows(summary)]
     fixed = ", ".join("%s %d" % (r["rung"], r["hosts"]) for r in summary["fleet"]["fixed_by_rung"] if r["hosts"])
     lines.append("  %-18s %s" % ("Fixed by rung:", fixed or "-"))
@@ -524,10 +570,11 @@ def md_cell(value):
 def render_markdown(summary):
     fleet = summary["fleet"]
     out = ["# %s" % md_cell(summary["title"]), ""]
-    if summary.get("generated_at"):
+    if run_line(summary):
+        out += ["%s." % md_cell(run_line(summary)), ""]
+    elif summary.get("generated_at"):
         out += ["Generated %s." % md_cell(summary["generated_at"]), ""]
-    out += ["Durations are labelled: *modelled* (simulated clock), *real* (measured), or "
-            "*from start/finish times*; they are never added across labels.", ""]
+    out += [md_cell(durations_note(summary)), ""]
     out += ["## Fleet", "", "| metric | value |", "|---|---|"]
     out += ["| %s | %s |" % (md_cell(k), md_cell(v)) for k, v in _fleet_rows(summary)]
     out += ["", "## Hosts fixed per rung", "", "| rung | hosts fixed | hosts that ran it |", "|---|---:|---:|"]
@@ -746,9 +793,10 @@ def render_html(summary):
            'style-src \'unsafe-inline\'; img-src data:">',
            "<title>%s</title><style>%s</style></head><body><main>" % (title, CSS),
            "<h1>%s</h1>" % title]
-    note = "Durations are labelled modelled (simulated clock), real (measured) or from start/finish times, " \
-           "and are never added across labels."
-    if summary.get("generated_at"):
+    note = esc(durations_note(summary))
+    if run_line(summary):
+        note = "%s. %s" % (esc(run_line(summary)), note)
+    elif summary.get("generated_at"):
         note = "Generated %s. %s" % (esc(summary["generated_at"]), note)
     out.append('<p class="note">%s</p>' % note)
     out.append('<div class="cards">')

@@ -90,6 +90,17 @@ LAST_RESORTS = (
     },
 )
 
+# A host whose disk reports errors gets no repair: what is left is the disk itself.
+DISK_LAST_RESORTS = (
+    {
+        "name": "back_up_and_replace_disk",
+        "summary": "Back up the host's data now, then replace the disk (or move Windows to a sound disk) and "
+                   "restore or reinstall; no repair runs on a disk that reports errors, and a reinstall on it "
+                   "would fail the same way.",
+        "needs_person": True,
+    },
+)
+
 # Cause -> where to start. "rungs" are alternatives in order of preference: the
 # first enabled one is recommended, the others are named as fallbacks.
 # "blocking" causes must be dealt with before any other rung runs (their rung
@@ -307,3 +318,8 @@ def recommended_rungs(causes, cause_map=None, enabled_rungs=None):
 def last_resorts():
     """The steps beyond the ladder, each needing a person (copies, safe to change)."""
     return [dict(item) for item in LAST_RESORTS]
+
+
+def disk_last_resorts():
+    """What is left for a host whose disk reports errors (copies, safe to change)."""
+    return [dict(item) for item in DISK_LAST_RESORTS]

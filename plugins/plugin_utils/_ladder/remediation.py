@@ -258,7 +258,10 @@ def _sfc_needed(recommended, cause_map):
 
 # The role's settings a record keeps: what a person changes to get past a dead
 # end (a repair source, media), so a re-run can tell that something changed.
-SETTINGS = ("sfc_dism_source", "inplace_image", "allow_inplace_upgrade", "cleanup", "leave_insider")
+SETTINGS = ("sfc_dism_source", "inplace_image", "allow_inplace_upgrade", "cleanup", "leave_insider", "retry")
+# The settings a person changes to get past a failure ("retry" only asks to repeat it anyway).
+_SETTING_OF_VARIABLE = {"wu_remediate_sfc_dism_source": "sfc_dism_source", "wu_remediate_inplace_image": "inplace_image",
+                        "wu_remediate_allow_inplace_upgrade": "allow_inplace_upgrade"}
 
 
 def new_record(host, target_kb, diagnosis=None, plan_=None, check_mode=False, now=None, settings=None):
@@ -439,23 +442,29 @@ def resume(record, entry, diagnosis=None):
         # A rung was cut off (lost connection), so the ladder did not really
         # run out: resume that run instead of letting its verdict stand.
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
-    if entry and entry.get("verdict") == "needs_person" and any(
-            _retry_on_resume(s) for s in entry.get("rungs_run") or []):
+    changed = conditions_changed(entry, rec)
+    repeat = [i for i, s in enumerate((entry or {}).get("rungs_run") or []) if _worth_repeating(s, changed, rec)]
+    if entry and entry.get("verdict") == "needs_person" and repeat:
         # A rung failed for a reason outside the repair (the catalog, a download,
-        # space, a service that would not stop, missing media) and left the host
-        # as it was: once that is dealt with, a re-run tries that rung again and
-        # keeps what the other rungs did.
+        # space, a service that would not stop, missing media, no repair source)
+        # and left the host as it was; what it needed has changed since: a re-run
+        # tries that rung again and keeps what the other rungs did.
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     if entry and entry.get("verdict") in SETTLED_VERDICTS and _same_plan(entry.get("plan"), rec.get("plan")):
-        # The last run ended needing a person, and the evidence has not changed:
-        # running the ladder again would only repeat it. The verdict stands
-        # (nothing runs, nothing is written) until the evidence changes.
+        # The last run ended needing a person, and nothing has changed: running
+        # the ladder again would only repeat it. The verdict stands (nothing
+        # runs, nothing is written) until the evidence or a setting changes.
         out = dict(entry)
         out["rungs_run"] = [dict(s) for s in entry.get("rungs_run") or []]
         out["settled"] = True
         out["done_rungs"] = list(AUTOMATED_RUNGS) + ["install"]
         out["verify_pending"] = False
         out["check_mode"] = rec.get("check_mode")
+        held = [s["rung"] for s in out["rungs_run"] if _retry_on_resume(s) or s.get("dead_end")]
+        if held:
+            out["reason"] = "%s; the failed %s step was not repeated: nothing it depends on changed since (settings, " \
+                "free space, the host's state); change what its message names first, or set wu_remediate_retry: " \
+                "true to repeat it anyway" % (entry.get("reason") or "needs a person", ", ".join(held))
         return out
     if not entry or entry.get("verdict") or norm_kb(entry.get("target_kb") or "KB000000") != rec["target_kb"]:
         if entry and entry.get("verdict"):
@@ -469,7 +478,7 @@ def resume(record, entry, diagnosis=None):
     rec["run_id"] = entry.get("run_id") or rec["run_id"]
     rec["started"] = entry.get("started") or rec["started"]
     steps, done, verify_pending = [], [], False
-    for old in entry.get("rungs_run") or []:
+    for index, old in enumerate(entry.get("rungs_run") or []):
         step = dict(old)
         rung = step.get("rung")
         if step.get("outcome") in ("started", "interrupted"):
@@ -483,8 +492,10 @@ def resume(record, entry, diagnosis=None):
             step["details"] = dict(step.get("details") or {},
                                    note="interrupted; not repeated on resume (it changed the host)")
             verify_pending = True
-        elif _retry_on_resume(step):
-            step["details"] = dict(step.get("details") or {}, note="failed; run again on resume")
+        elif index in repeat:
+            step["details"] = dict(step.get("details") or {}, note="failed; run again on resume (%s)" % (
+                ", ".join(changed) or "asked to"))
+            step.pop("dead_end", None)  # what it needed was given: the rungs it ruled out are back too
             steps.append(step)
             continue
         elif (step.get("verify") or {}).get("outcome") == "unverified":
@@ -528,6 +539,55 @@ def _credit_if_installed(rec):
 
 
 SETTLED_VERDICTS = ("needs_person", "skipped_failing_disk")
+
+# A failure outside the host (the catalog or a download host answering with an
+# error, a timeout): nothing on the host has to change, and trying again is how
+# to find out whether it cleared. Messages of win_kb_catalog_install.
+_OUTSIDE_FAULT = re.compile(r"catalog lookup of|could not put .+ on the host|8DDD00\w\w|\bHTTP [45]\d\d\b|"
+                            r"timed? ?out|temporar", re.IGNORECASE)
+# Free space that grew by this much (GB) since a failure counts as a change.
+_MORE_SPACE_GB = 1.0
+
+
+def conditions_changed(entry, record):
+    """What changed between the run of the journal ENTRY and this RECORD (names, [] when nothing):
+    a setting a person changes to get past a failure, free space, the build, a pending restart, a
+    third-party antivirus, the Insider enrolment, the disk's health."""
+    if not entry:
+        return []
+    out = []
+    old_set, new_set = entry.get("settings") or {}, record.get("settings") or {}
+    for key in SETTINGS:
+        if key != "retry" and (old_set.get(key) or None) != (new_set.get(key) or None):
+            out.append("wu_remediate_%s" % key)
+    old_ev, new_ev = entry.get("evidence") or {}, record.get("evidence") or {}
+    before, now = old_ev.get("free_gb"), new_ev.get("free_gb")
+    if before is not None and now is not None and now - before >= _MORE_SPACE_GB:
+        out.append("free space %.1f GB -> %.1f GB" % (before, now))
+    for key, what in (("pending_reboot", "a pending restart"), ("third_party_antivirus", "the third-party antivirus"),
+                      ("disk_healthy", "the disk's health")):
+        if old_ev.get(key) != new_ev.get(key):
+            out.append(what)
+    if (old_ev.get("os") or {}).get("full_build") != (new_ev.get("os") or {}).get("full_build"):
+        out.append("the build")
+    if bool((old_ev.get("insider") or {}).get("enrolled")) != bool((new_ev.get("insider") or {}).get("enrolled")):
+        out.append("the Insider enrolment")
+    return out
+
+
+def _worth_repeating(step, changed, record):
+    """Whether a re-run repeats this failed STEP of the journal: it failed with the host as it was
+    and either the fault was outside the host, or something it depends on changed (CHANGED), or
+    the person asked for it (setting retry). A dead end is passed once the variable it names changed."""
+    asked = bool((record.get("settings") or {}).get("retry"))
+    end = step.get("dead_end")
+    if end:
+        setting = _SETTING_OF_VARIABLE.get(end.get("variable"))
+        return asked or ("wu_remediate_%s" % setting) in changed if setting else asked
+    if not _retry_on_resume(step):
+        return False
+    outside = (step.get("details") or {}).get("retry_when") == "always"
+    return asked or outside or bool(changed)
 
 
 def _retry_on_resume(step):
@@ -723,6 +783,8 @@ def rung_outcome(rung, result, check_mode=False, record=None):
         out["outcome"] = "interrupted"
     elif out["outcome"] == "failed" and failed and not check_mode and retryable(rung, result):
         out["details"]["retry"] = True
+        # "always": a fault outside the host may clear by itself; "changed": the host or a setting must change.
+        out["details"]["retry_when"] = "always" if _OUTSIDE_FAULT.search(str(result.get("msg") or "")) else "changed"
     if failed and result.get("msg"):
         out["details"]["msg"] = result["msg"]
     if record is not None and not check_mode and out["outcome"] in ("failed", "skipped"):
@@ -768,6 +830,35 @@ def verdict(record, check_mode=False, now=None):
     """A copy of RECORD with verdict, reason, next_steps, last_resorts and finished."""
     if record.get("settled"):
         return _copy(record)
+    rec = _verdict(record, check_mode, now)
+    if rec["verdict"] in ("fixed", "installed", "already_installed"):
+        _note_insider(rec)
+    return rec
+
+
+def _left_insider(rec):
+    for step in rec.get("rungs_run") or []:
+        insider = (step.get("details") or {}).get("insider") or {}
+        if step.get("rung") == "preflight" and (insider.get("removed_keys") or insider.get("flightsigning_removed")):
+            return True
+    return False
+
+
+def _note_insider(rec):
+    """An Insider host that got the release update and stays enrolled is not silently "fixed"."""
+    insider = (rec.get("evidence") or {}).get("insider") or {}
+    if not insider.get("enrolled") or _left_insider(rec):
+        return
+    channel = insider.get("branch_name") or insider.get("ring") or "a preview channel"
+    rec["reason"] += ("; the host stays enrolled in the Windows Insider Program (%s): it keeps being offered "
+                      "preview builds, and the next release cumulative update may again not apply to its build"
+                      % channel)
+    rec["next_steps"] = list(rec.get("next_steps") or []) + [
+        "to leave the Windows Insider Program, set wu_remediate_leave_insider: true and run again (leaving "
+        "does not roll the build back: the release channel catches up with it later)"]
+
+
+def _verdict(record, check_mode, now):
     rec = _copy(record)
     p = rec.get("plan") or {}
     rec["finished"] = now or utc_now()
@@ -815,7 +906,7 @@ def verdict(record, check_mode=False, now=None):
         rec["verdict"] = "skipped_failing_disk"
         rec["reason"] = "the system disk reports errors: back up the host's data first; no repair rung was run"
         rec["next_steps"] = [_PERSON_STEPS["storage_fault"]]
-        rec["last_resorts"] = ladder.last_resorts()
+        rec["last_resorts"] = ladder.disk_last_resorts()
         return rec
     rec["verdict"] = "needs_person"
     ran = [s["rung"] for s in rec.get("rungs_run") or [] if s.get("rung") != "install"]

@@ -48,9 +48,9 @@ ENTRY_SHAPE = {
                    "time_basis": "text", "details": "text", "verify": ("optional", _VERIFY)}],
     "duration": {"seconds": "number", "time_basis": "text", "by_basis": ("numbers",)},
 }
-# Top-level keys of a report that may give the time of the whole run, for hosts whose
-# entry has none (today the report holds no time of its own: generated_at is null).
-REPORT_TIME_KEYS = ("generated_at",)
+# Where a report gives the time of the run that made it ({key: None} top level, {key: sub} nested),
+# for hosts whose entry has no time of its own.
+REPORT_TIME_KEYS = (("generated_at", None), ("run", "date"))
 
 
 # ------------------------------------------------------------------ files
@@ -196,8 +196,9 @@ def run_time(entry, report=None):
     seen = [m for m in seen if m is not None]
     if seen:
         return max(seen)
-    for key in REPORT_TIME_KEYS:
-        moment = isotime.parse((report or {}).get(key))
+    for key, sub in REPORT_TIME_KEYS:
+        value = (report or {}).get(key)
+        moment = isotime.parse(value.get(sub) if sub and isinstance(value, dict) else value)
         if moment is not None:
             return moment
     return None
@@ -260,9 +261,10 @@ def merge(base, inputs):
         label, entry, _when = _latest(host, candidates[host])
         kept.append(entry)
         counts[label] = counts.get(label, 0) + 1
-    summary = dict(base)
-    summary.update(fleet_report.summarise(kept, base.get("title") or fleet_report.DEFAULT_TITLE,
-                                          base.get("generated_at"), _resort_summaries([r for _l, r in sources])))
+    fresh = fleet_report.summarise(kept, base.get("title") or fleet_report.DEFAULT_TITLE, None,
+                                   _resort_summaries([r for _l, r in sources]))
+    # The rest (title, the run that made this report, ...) stays BASE's: the merge is this run's report.
+    summary = dict(base, fleet=fresh["fleet"], hosts=fresh["hosts"])
     summary["merged_from"] = [{"input": label, "hosts": len(report["hosts"]), "kept": counts.get(label, 0)}
                               for label, report in sources]
     return summary

@@ -60,13 +60,30 @@ def test_dism_without_english_speaks_the_locale_in_its_oem_code_page():
     plan = tools.plan_dism(host, ["/Online", "/Cleanup-Image", "/CheckHealth"])
     raw = b"".join(chunk for _at, chunk in plan.stdout)
     text = raw.decode("cp932")
-    assert locales.marker("dism", "ja-JP", "header") in text
+    assert "展開イメージのサービスと管理ツール" in text  # the header of a ja-JP capture
+    assert locales.marker("dism", "ja-JP", "repairable") in text  # no ja-JP capture shows this one
     assert "Deployment Image Servicing" not in text
     # Not readable: a health verdict is not guessed.
     assert parse_dism(raw, plan.exit_code, "CheckHealth", 932)["outcome"] == "unknown"
     english = tools.plan_dism(host, ["/Online", "/Cleanup-Image", "/CheckHealth", "/English"])
     raw = b"".join(chunk for _at, chunk in english.stdout)
     assert parse_dism(raw, english.exit_code, "CheckHealth", 932)["outcome"] == "repairable"
+
+
+@pytest.mark.parametrize("health,outcome,sentence", [
+    ("repairable", "repaired", "復元操作は正常に完了しました"),
+    ("repairable_from_source", "source_missing", "ソース ファイルが見つかりませんでした。"),
+])
+def test_ja_jp_restorehealth_prints_the_sourced_sentences_and_reads_as_in_english(health, outcome, sentence):
+    parsed = {}
+    for locale, page in (("en-US", 437), ("ja-JP", 932)):
+        plan = tools.plan_dism(_host(locale, health=health), ["/Online", "/Cleanup-Image", "/RestoreHealth"])
+        raw = b"".join(chunk for _at, chunk in plan.stdout)
+        parsed[locale] = parse_dism(raw, plan.exit_code, "RestoreHealth", page)
+    assert sentence in raw.decode("cp932")
+    assert parsed["ja-JP"]["language"] == "ja-JP" and parsed["ja-JP"]["outcome"] == outcome
+    keys = ("outcome", "ok", "corruption_detected")
+    assert [parsed["ja-JP"][k] for k in keys] == [parsed["en-US"][k] for k in keys]
 
 
 def test_de_de_dism_uses_the_german_captures():

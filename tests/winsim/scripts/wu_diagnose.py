@@ -195,7 +195,12 @@ def _insider(host: HostModel) -> dict:
     if ins.enrolled:
         out.update({"branch_name": ins.branch_name, "ring": ins.ring, "content_type": "",
                     "enable_preview_builds": 1, "is_build_flighting_enabled": 1})
-    out["flightsigning_line"] = "flightsigning           Yes" if ins.flightsigning else ""
+    # No flightsigning line: the script's [string](... | Select-Object -First 1) casts an empty
+    # pipeline (AutomationNull) to [string], which gives $null, not '': PowerShell's convert
+    # binder returns default(T) for AutomationNull (PowerShell/PowerShell
+    # src/System.Management.Automation/engine/runtime/Binding/Binders.cs, PSConvertBinder.FallbackConvert,
+    # unchanged since the Windows PowerShell sources were imported in 2016; issue PowerShell/PowerShell#21250).
+    out["flightsigning_line"] = "flightsigning           Yes" if ins.flightsigning else None
     return out
 
 

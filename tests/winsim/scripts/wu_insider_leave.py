@@ -17,7 +17,8 @@ from .. import causes, winpath
 from ..detached import refuse_unknown
 
 PARAMETERS = {"BackupFolder", "BlockPreviewBuilds"}
-RESULT_KEYS = {"removed_keys", "flightsigning_removed", "bcdedit_exit_code", "policy_set", "reboot_required"}
+RESULT_KEYS = {"removed_keys", "flightsigning_removed", "bcdedit_exit_code", "policy_set", "policy_changed",
+               "reboot_required", "error"}
 
 
 def run(host, parameters, ctx):
@@ -45,8 +46,13 @@ def run(host, parameters, ctx):
             table = host.registry = {}
         key = "HKLM\\SOFTWARE\\Policies\\Microsoft\\Windows\\WindowsUpdate"
         entry = table.setdefault(key.lower(), {"path": key, "values": {}})
-        entry["values"].update({"ManagePreviewBuilds": 1, "ManagePreviewBuildsPolicyValue": 0})
+        wanted = {"ManagePreviewBuilds": 1, "ManagePreviewBuildsPolicyValue": 0}
+        # Written only when a value differs (the script reads them first).
+        policy_changed = any(entry["values"].get(k) != v for k, v in wanted.items())
+        entry["values"].update(wanted)
+    else:
+        policy_changed = False
     return {"result": {"removed_keys": removed, "flightsigning_removed": flight,
                        "bcdedit_exit_code": 0 if flight else None, "policy_set": bool(block),
-                       "reboot_required": bool(removed) or flight},
-            "changed": bool(removed) or flight or bool(block)}
+                       "policy_changed": policy_changed, "reboot_required": bool(removed) or flight, "error": None},
+            "changed": bool(removed) or flight or policy_changed}

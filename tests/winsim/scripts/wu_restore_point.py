@@ -7,9 +7,10 @@
 - The host's restore points are kept on the host object as ``restore_points``
   (a list of {"time", "sequence"}; the HostModel has no field for them, so the
   model adds the attribute the first time).
-- One restore point per 24 hours by default (Microsoft Learn "Calling
-  SRSetRestorePoint": SystemRestorePointCreationFrequency, default 1440
-  minutes); a newer one than MaxAgeMinutes makes the script report "recent".
+- One restore point per SystemRestorePointCreationFrequency minutes (Microsoft
+  Learn "Calling SRSetRestorePoint": default 1440 when the value is missing);
+  a newer one than MaxAgeMinutes makes the script report "recent", a newer
+  one than the frequency "frequency_limit" (Windows would create nothing).
 - Creating one takes about half a minute (a volume shadow copy; unverified).
 """
 from __future__ import annotations
@@ -19,7 +20,16 @@ import datetime
 from ..detached import refuse_unknown
 
 PARAMETERS = {"Description", "MaxAgeMinutes"}
-RESULT_KEYS = {"supported", "created", "reason", "latest", "sequence_number"}
+RESULT_KEYS = {"supported", "created", "reason", "latest", "sequence_number", "creation_frequency_minutes", "warning"}
+SR_KEY = "HKLM\\SOFTWARE\\Microsoft\\Windows NT\\CurrentVersion\\SystemRestore"
+
+
+def creation_frequency(host) -> int:
+    """SystemRestorePointCreationFrequency in minutes: 1440 when the value is missing (Microsoft Learn
+    "Calling SRSetRestorePoint"). Kept with the registry values nothing else models (host.registry)."""
+    entry = (getattr(host, "registry", None) or {}).get(SR_KEY.lower()) or {}
+    value = (entry.get("values") or {}).get("SystemRestorePointCreationFrequency")
+    return 1440 if value is None else int(value) & 0xFFFFFFFF
 
 
 def _iso(moment):
@@ -34,8 +44,9 @@ def run(host, parameters, ctx):
         points = []
         host.restore_points = points
     now = ctx.clock.now()  # the host's clock when the request runs (the script reads it once)
+    frequency = creation_frequency(host)
     result = {"supported": bool(host.os.supports_restore_points), "created": False, "reason": None,
-              "latest": None, "sequence_number": None}
+              "latest": None, "sequence_number": None, "creation_frequency_minutes": frequency, "warning": None}
     changed = False
     if not host.os.supports_restore_points:
         result["reason"] = "not_supported"
@@ -44,8 +55,12 @@ def run(host, parameters, ctx):
         result["latest"] = _iso(points[-1]["time"])
         result["sequence_number"] = points[-1]["sequence"]
     max_age = int(parameters.get("MaxAgeMinutes", 1440))
-    if points and (now - points[-1]["time"]).total_seconds() / 60.0 < max_age:
+    age = (now - points[-1]["time"]).total_seconds() / 60.0 if points else None
+    if age is not None and age < max_age:
         result["reason"] = "recent"
+    elif age is not None and age < frequency:
+        # Within SystemRestorePointCreationFrequency Windows creates nothing and only warns.
+        result["reason"] = "frequency_limit"
     elif ctx.check_mode:
         result["reason"] = "check_mode"
         changed = True

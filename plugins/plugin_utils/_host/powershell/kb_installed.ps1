@@ -3,12 +3,12 @@
 #
 # What win_kb_catalog_install needs from a host before it asks the Microsoft
 # Update Catalog, in one read-only round trip (so it also runs in check mode):
-# - the catalog product: Win32_OperatingSystem.Caption ("Microsoft Windows 11
-#   Pro"; the registry ProductName still says "Windows 10" on Windows 11),
-#   DisplayVersion (24H2; ReleaseId on releases before 20H2), the build and
-#   InstallationType (Client / Server / Server Core);
-# - the architecture of the OS (PROCESSOR_ARCHITECTURE of a 64-bit
-#   PowerShell: AMD64, ARM64, x86);
+# - the catalog product: from the build, ProductType and EditionID (see
+#   Get-ProductName; the registry ProductName still says "Windows 10" on
+#   Windows 11 and the WMI caption is localized), DisplayVersion (24H2;
+#   ReleaseId on releases before 20H2), the build and InstallationType
+#   (Client / Server / Server Core);
+# - the architecture of the OS (see Get-OsArchitecture);
 # - the installed updates: Get-HotFix (Win32_QuickFixEngineering) lists the
 #   KB of every update CBS installed, also those added with DISM /Add-Package;
 # - whether CBS waits for a restart (an install then usually fails or stays
@@ -19,13 +19,48 @@ param ()
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
+function Get-OsArchitecture {
+    # The OS's architecture, not this process's: a 32-bit PowerShell on 64-bit
+    # Windows says x86 in PROCESSOR_ARCHITECTURE and the OS's in
+    # PROCESSOR_ARCHITEW6432 (Microsoft Learn "WOW64 Implementation Details").
+    $name = [string]$env:PROCESSOR_ARCHITEW6432
+    if (-not $name) { $name = [string]$env:PROCESSOR_ARCHITECTURE }
+    switch ($name) {
+        'AMD64' { return 'x64' }
+        'ARM64' { return 'arm64' }
+        default { return 'x86' }
+    }
+}
+
+function Get-ProductName([int]$Build, [int]$ProductType, [string]$EditionId) {
+    # The product from numbers, never from Win32_OperatingSystem.Caption, which
+    # is in the display language (Russian Windows writes "Microsoft" in Cyrillic). ProductType 1 is
+    # a workstation, 2 a domain controller, 3 a server (Microsoft Learn
+    # "Win32_OperatingSystem class"); Windows 11 starts at build 22000
+    # ("Windows 11 release information"), Server releases by build ("Windows
+    # Server release information"). The edition word as the English product
+    # names have it (EditionID otherwise).
+    $servers = @{ 9600 = 'Windows Server 2012 R2'; 14393 = 'Windows Server 2016'; 17763 = 'Windows Server 2019'
+        20348 = 'Windows Server 2022'; 26100 = 'Windows Server 2025' }
+    $editions = @{ core = 'Home'; coren = 'Home N'; coresinglelanguage = 'Home Single Language'; professional = 'Pro'
+        professionaln = 'Pro N'; education = 'Education'; educationn = 'Education N'; enterprise = 'Enterprise'
+        enterprisen = 'Enterprise N'; professionalworkstation = 'Pro for Workstations'; serverstandard = 'Standard'
+        serverdatacenter = 'Datacenter' }
+    if ($ProductType -eq 1) {
+        if ($Build -ge 22000) { $family = 'Windows 11' }
+        elseif ($Build -ge 10240) { $family = 'Windows 10' }
+        else { $family = 'Windows 8.1' }
+    }
+    elseif ($servers.ContainsKey($Build)) { $family = $servers[$Build] }
+    else { $family = 'Windows Server' }
+    $edition = $editions[$EditionId.ToLowerInvariant()]
+    if (-not $edition) { $edition = $EditionId }
+    return ("$family $edition").Trim()
+}
+
 $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
-$arch = switch ($env:PROCESSOR_ARCHITECTURE) {
-    'AMD64' { 'x64' }
-    'ARM64' { 'arm64' }
-    default { 'x86' }
-}
+$arch = Get-OsArchitecture
 $displayVersion = [string]$cv.DisplayVersion
 if (-not $displayVersion) {
     $displayVersion = [string]$cv.ReleaseId
@@ -34,7 +69,8 @@ $installed = @(Get-HotFix | ForEach-Object { ([string]$_.HotFixID).ToUpperInvari
 $rebootPending = Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
 
 $Ansible.Result = @{
-    product_name = ([string]$os.Caption) -replace '^Microsoft\s+', ''
+    # ProductName in the registry still says "Windows 10" on Windows 11; the caption is localized.
+    product_name = Get-ProductName ([int]$cv.CurrentBuildNumber) ([int]$os.ProductType) ([string]$cv.EditionID)
     edition_id = [string]$cv.EditionID
     display_version = $displayVersion
     build = [int]$cv.CurrentBuildNumber

@@ -23,6 +23,45 @@ param (
 $ErrorActionPreference = 'Stop'
 $Ansible.Changed = $false
 
+function Get-OsArchitecture {
+    # The OS's architecture, not this process's: a 32-bit PowerShell on 64-bit
+    # Windows says x86 in PROCESSOR_ARCHITECTURE and the OS's in
+    # PROCESSOR_ARCHITEW6432 (Microsoft Learn "WOW64 Implementation Details").
+    $name = [string]$env:PROCESSOR_ARCHITEW6432
+    if (-not $name) { $name = [string]$env:PROCESSOR_ARCHITECTURE }
+    switch ($name) {
+        'AMD64' { return 'x64' }
+        'ARM64' { return 'arm64' }
+        default { return 'x86' }
+    }
+}
+
+function Get-ProductName([int]$Build, [int]$ProductType, [string]$EditionId) {
+    # The product from numbers, never from Win32_OperatingSystem.Caption, which
+    # is in the display language (Russian Windows writes "Microsoft" in Cyrillic). ProductType 1 is
+    # a workstation, 2 a domain controller, 3 a server (Microsoft Learn
+    # "Win32_OperatingSystem class"); Windows 11 starts at build 22000
+    # ("Windows 11 release information"), Server releases by build ("Windows
+    # Server release information"). The edition word as the English product
+    # names have it (EditionID otherwise).
+    $servers = @{ 9600 = 'Windows Server 2012 R2'; 14393 = 'Windows Server 2016'; 17763 = 'Windows Server 2019'
+        20348 = 'Windows Server 2022'; 26100 = 'Windows Server 2025' }
+    $editions = @{ core = 'Home'; coren = 'Home N'; coresinglelanguage = 'Home Single Language'; professional = 'Pro'
+        professionaln = 'Pro N'; education = 'Education'; educationn = 'Education N'; enterprise = 'Enterprise'
+        enterprisen = 'Enterprise N'; professionalworkstation = 'Pro for Workstations'; serverstandard = 'Standard'
+        serverdatacenter = 'Datacenter' }
+    if ($ProductType -eq 1) {
+        if ($Build -ge 22000) { $family = 'Windows 11' }
+        elseif ($Build -ge 10240) { $family = 'Windows 10' }
+        else { $family = 'Windows 8.1' }
+    }
+    elseif ($servers.ContainsKey($Build)) { $family = $servers[$Build] }
+    else { $family = 'Windows Server' }
+    $edition = $editions[$EditionId.ToLowerInvariant()]
+    if (-not $edition) { $edition = $EditionId }
+    return ("$family $edition").Trim()
+}
+
 function Invoke-Dism([string[]]$Arguments) {
     # DISM prints in the OEM code page; its messages are ASCII in English.
     $output = & "$env:SystemRoot\System32\dism.exe" @Arguments 2>&1 | Out-String
@@ -31,17 +70,13 @@ function Invoke-Dism([string[]]$Arguments) {
 
 $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 $os = Get-CimInstance -ClassName Win32_OperatingSystem
-$arch = switch ($env:PROCESSOR_ARCHITECTURE) {
-    'AMD64' { 'x64' }
-    'ARM64' { 'arm64' }
-    default { 'x86' }
-}
+$arch = Get-OsArchitecture
 $rebootPending = Test-Path -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
 
 $result = @{
     edition_id = [string]$cv.EditionID
-    # ProductName in the registry still says "Windows 10" on Windows 11: use the WMI caption.
-    product_name = ([string]$os.Caption) -replace '^Microsoft\s+', ''
+    # ProductName in the registry still says "Windows 10" on Windows 11; the caption is localized.
+    product_name = Get-ProductName ([int]$cv.CurrentBuildNumber) ([int]$os.ProductType) ([string]$cv.EditionID)
     build = [int]$cv.CurrentBuildNumber
     ubr = [int]$cv.UBR
     architecture = $arch
@@ -58,7 +93,7 @@ $result = @{
 }
 
 if ($CheckHealth) {
-    $check = Invoke-Dism @('/Online', '/Cleanup-Image', '/CheckHealth')
+    $check = Invoke-Dism @('/English', '/Online', '/Cleanup-Image', '/CheckHealth')
     $result.check_health_output = $check.output
     $result.check_health_exit_code = $check.exit_code
 }

@@ -55,9 +55,13 @@ function Add-ProbeError {
 }
 
 function ConvertTo-IsoTime {
+    # In a custom format ':' is the culture's time separator and 'yyyy' counts in
+    # its calendar (fi-FI writes 09.00.00, th-TH the Buddhist year 2569): every
+    # time here is written with the invariant culture ("Custom date and time
+    # format strings", learn.microsoft.com/dotnet/standard/base-types/custom-date-and-time-format-strings).
     param ($Value)
     if ($null -eq $Value) { return $null }
-    ([DateTime]$Value).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    ([DateTime]$Value).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
 }
 
 function Test-NoEvent {
@@ -273,7 +277,7 @@ if ($MaxHistory -gt 0) {
                 # IUpdateHistoryEntry.Date is UTC.
                 if ($item.Date -lt $since.ToUniversalTime()) { continue }
                 $updateHistory.Add(@{
-                        date = ([DateTime]::SpecifyKind($item.Date, 'Utc')).ToString('yyyy-MM-ddTHH:mm:ssZ')
+                        date = ([DateTime]::SpecifyKind($item.Date, 'Utc')).ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
                         title = [string]$item.Title
                         operation = [int]$item.Operation
                         result_code = [int]$item.ResultCode
@@ -371,7 +375,7 @@ try {
 catch { Add-ProbeError -Probe 'physical_disks' -Record $_ }
 
 $Ansible.Result = @{
-    collected_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ')
+    collected_at = (Get-Date).ToUniversalTime().ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
     os = $os
     system_drive = $systemDrive
     pending_reboot = $pendingReboot

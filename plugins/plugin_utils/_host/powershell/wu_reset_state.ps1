@@ -95,7 +95,7 @@ $dllsPresent = foreach ($dll in $DllNames) {
 
 $Ansible.Changed = $false
 $Ansible.Result = @{
-    now_utc = (Get-Date).ToUniversalTime().ToString('yyyyMMdd\THHmmss')
+    now_utc = (Get-Date).ToUniversalTime().ToString('yyyyMMdd\THHmmss', [Globalization.CultureInfo]::InvariantCulture)
     paths = @{ windir = $windir; system32 = $system32; downloader = $downloader }
     services = @($services)
     folders = @($folders)

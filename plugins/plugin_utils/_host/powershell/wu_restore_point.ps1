@@ -10,7 +10,11 @@
 #   1440 when the value is missing) of the last one creates nothing, and
 #   Checkpoint-Computer only warns (Microsoft Learn "Calling SRSetRestorePoint";
 #   Checkpoint-Computer reference). So the script reads the newest restore
-#   point first and reports a recent one instead of pretending to create one.
+#   point and that value first and reports a recent one (younger than
+#   MaxAgeMinutes) or one Windows would refuse to follow (frequency_limit,
+#   with creation_frequency_minutes) instead of asking for one that Windows
+#   does not create; when Checkpoint-Computer still creates nothing, its
+#   warning is kept in `warning`.
 # - A failure (System Restore turned off for the drive) is reported, not thrown:
 #   a missing restore point must not stop the repair; the caller decides.
 [CmdletBinding(SupportsShouldProcess)]
@@ -32,6 +36,13 @@ $created = $false
 $reason = $null
 $latest = $null
 $sequence = $null
+$warningText = $null
+$frequency = 1440
+$srKey = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion\SystemRestore' -ErrorAction SilentlyContinue
+if ($srKey -and $srKey.PSObject.Properties['SystemRestorePointCreationFrequency']) {
+    # A REG_DWORD (Int32 here): masked to its unsigned value.
+    $frequency = [long]$srKey.SystemRestorePointCreationFrequency -band 0xFFFFFFFFL
+}
 
 function Get-NewestRestorePoint {
     $points = @(Get-ComputerRestorePoint -ErrorAction SilentlyContinue | Sort-Object -Property SequenceNumber)
@@ -54,12 +65,20 @@ else {
         $latest = $newest.time
         $sequence = $newest.sequence
     }
-    if ($latest -and ([DateTime]::UtcNow - $latest).TotalMinutes -lt $MaxAgeMinutes) {
+    $age = $null
+    if ($latest) { $age = ([DateTime]::UtcNow - $latest).TotalMinutes }
+    if ($null -ne $age -and $age -lt $MaxAgeMinutes) {
         $reason = 'recent'
+    }
+    elseif ($null -ne $age -and $age -lt $frequency) {
+        # Windows would create nothing and only warn: say so instead.
+        $reason = 'frequency_limit'
     }
     elseif ($PSCmdlet.ShouldProcess($env:SystemDrive, 'Checkpoint-Computer')) {
         try {
-            Checkpoint-Computer -Description $Description -RestorePointType MODIFY_SETTINGS
+            $said = @()
+            Checkpoint-Computer -Description $Description -RestorePointType MODIFY_SETTINGS -WarningVariable said -WarningAction SilentlyContinue
+            if ($said.Count) { $warningText = ($said | ForEach-Object { [string]$_ }) -join ' ' }
             $newest = Get-NewestRestorePoint
             if ($newest -and $newest.sequence -ne $sequence) {
                 $created = $true
@@ -85,7 +104,7 @@ if ($created) {
 }
 $latestText = $null
 if ($latest) {
-    $latestText = $latest.ToString('yyyy-MM-ddTHH:mm:ssZ')
+    $latestText = $latest.ToString('yyyy-MM-ddTHH:mm:ssZ', [Globalization.CultureInfo]::InvariantCulture)
 }
 $Ansible.Result = @{
     supported = $supported
@@ -93,4 +112,6 @@ $Ansible.Result = @{
     reason = $reason
     latest = $latestText
     sequence_number = $sequence
+    creation_frequency_minutes = $frequency
+    warning = $warningText
 }

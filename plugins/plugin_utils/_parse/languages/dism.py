@@ -12,8 +12,9 @@ The error line ("Error: 0x800f081f", "Fehler: ...", "Ошибка: ...") and the
 log path are read without any table: dism_output.py reads the code after
 the colon whatever the word before it.
 
-Not found in any public capture, so not here: it-IT, ja-JP, fr-FR, pt-BR,
-zh-CN entirely; es-ES and ru-RU except their source-missing sentences.
+Not found in any public capture, so not here: it-IT, fr-FR, pt-BR, zh-CN
+entirely; es-ES and ru-RU except their source-missing sentences; ja-JP
+except its header, restore-success and source-missing sentences.
 """
 from __future__ import annotations
 
@@ -22,6 +23,9 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.la
 REPAIR_IMAGE = "https://learn.microsoft.com/windows-hardware/manufacture/desktop/repair-a-windows-image"
 NETFX35_ERRORS = ("https://learn.microsoft.com/windows-hardware/manufacture/desktop/"
                   "net-framework-35-deployment-errors-and-resolution-steps")
+NISHY_0X800F0989 = "https://nishy-software.com/ja/dev-sw/windows-update-error-0x800f0989-3/"
+# Microsoft Japan Windows Technology Support Blog, "更新プログラム適用に伴う破損修復 (クライアント編)".
+JPWINSUP_REPAIR_STEPS = "https://jpwinsup.github.io/blog/2026/03/16/WindowsUpdate/QU/RepairSteps1/"
 
 SENTENCES = (
     # --- en-US: Windows 10 1903 captures of /ScanHealth, /CheckHealth, /RestoreHealth and a
@@ -65,6 +69,16 @@ SENTENCES = (
     Sentence("es-ES", "source_missing", "No se encontró el contenido de reparación en ningún lugar",
              "No se encontró el contenido de reparación en ningún lugar.",
              "https://github.com/Raphire/Win11Debloat/issues/608"),
+
+    # --- ja-JP: Windows 10 21H1 /RestoreHealth failing with 0x800f081f (a capture on nishy-software.com);
+    # the restore-success sentence as Microsoft Japan's Windows support blog quotes it (in 「」, so
+    # without the full stop DISM prints after it); the same post quotes the source-missing sentence.
+    Sentence("ja-JP", "header", "展開イメージのサービスと管理ツール",
+             "展開イメージのサービスと管理ツール", NISHY_0X800F0989),
+    Sentence("ja-JP", "source_missing", "ソース ファイルが見つかりませんでした",
+             "ソース ファイルが見つかりませんでした。", NISHY_0X800F0989),
+    Sentence("ja-JP", "repaired", "復元操作は正常に完了しました",
+             "復元操作は正常に完了しました", JPWINSUP_REPAIR_STEPS),
 
     # --- ru-RU: Windows 10 22H2 /Enable-Feature failing with 0x800f081f (the capture's header
     # starts with a Latin "C"; only the rest of the word is matched).

@@ -61,8 +61,12 @@ def test_collects_from_hostvars_and_writes_three_files(tmp_path):
     assert res["changed"] is True
     assert res["paths"] == {"json": str(dest / "wu-fleet-report.json"), "markdown": str(dest / "wu-fleet-report.md"),
                             "html": str(dest / "wu-fleet-report.html")}
-    assert sorted(res["written"]) == sorted(res["paths"].values())
+    # Each run's report under a dated name beside the latest copy.
+    assert sorted(res["written"]) == sorted(list(res["paths"].values()) + list(res["dated_paths"].values()))
+    assert all(os.path.basename(p).startswith("wu-fleet-report-20") for p in res["dated_paths"].values())
     data = json.loads((dest / "wu-fleet-report.json").read_text())
+    assert data["run"]["id"] and data["run"]["ansible_core"] and data["run"]["collection"].startswith(
+        "winrepair.windows_update ")
     assert data == json.loads(json.dumps(res["summary"]))
     verdicts = {h["host"]: h["verdict"] for h in data["hosts"]}
     assert verdicts == {"win01": "fixed", "win02": "needs_person", "win03": "diagnosed", "win04": "no_data"}
@@ -77,19 +81,20 @@ def test_collects_from_hostvars_and_writes_three_files(tmp_path):
 def test_second_run_unchanged_then_changed_when_data_changes(tmp_path):
     args = {"dest": str(tmp_path)}
     first = run(args, task_vars(FLEET))
-    stamp = os.stat(first["paths"]["html"]).st_mtime_ns
     again = run(args, task_vars(FLEET))
-    assert again["changed"] is False and again["written"] == []
-    assert os.stat(first["paths"]["html"]).st_mtime_ns == stamp
+    # The same data: not changed, though this run's report (its own run header) is written too.
+    assert again["changed"] is False and len(again["written"]) == 6
+    assert json.loads(open(again["paths"]["json"]).read())["run"]["id"] == again["summary"]["run"]["id"]
     fleet = dict(FLEET, win04={"wu_remediation": remediation("win04", "already_installed", None, 0)})
     third = run(args, task_vars(fleet))
-    assert third["changed"] is True and sorted(third["written"]) == sorted(first["paths"].values())
+    assert third["changed"] is True and set(first["paths"].values()) <= set(third["written"])
 
 
 def test_check_mode_writes_nothing_but_returns_summary(tmp_path):
     dest = tmp_path / "new"
     res = run({"dest": str(dest)}, task_vars(FLEET), check_mode=True)
-    assert res["changed"] is True and len(res["written"]) == 3
+    assert res["changed"] is True and res["written"] == [] and res["paths"] == {}
+    assert "no report was written" in res["msg"] and res["summary"]["run"]["check_mode"] is True
     assert not dest.exists()
     assert res["summary"]["fleet"]["hosts"] == 4
     # Existing, identical files: check mode says nothing would change.
@@ -106,7 +111,8 @@ def test_hosts_data_formats_title_basename(tmp_path):
     res = run({"dest": str(tmp_path), "hosts_data": data, "formats": ["markdown", "markdown"],
                "title": "November", "basename": "nov"}, task_vars(FLEET))
     assert res["paths"] == {"markdown": str(tmp_path / "nov.md")}
-    assert sorted(os.listdir(tmp_path)) == ["nov.md"]
+    names = sorted(os.listdir(tmp_path))
+    assert names[-1] == "nov.md" and len(names) == 2 and names[0].startswith("nov-20") and names[0].endswith(".md")
     md = (tmp_path / "nov.md").read_text()
     assert md.startswith("# November\n") and "srv01" in md and "win01" not in md
 

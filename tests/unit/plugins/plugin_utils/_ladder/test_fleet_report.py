@@ -141,7 +141,7 @@ def test_durations_real_timestamps_and_mixed_never_added():
     assert hosts["stamps"]["duration"] == {"seconds": 600.0, "time_basis": "timestamps",
                                            "by_basis": {"timestamps": 600.0}}
     assert hosts["mixed"]["duration"]["time_basis"] == "mixed" and hosts["mixed"]["duration"]["seconds"] is None
-    assert fr.format_duration(hosts["mixed"]["duration"]) == "30 s (modelled) + 45 s (real)"
+    assert fr.format_duration(hosts["mixed"]["duration"]) == "30 s (modelled clock) + 45 s (controller clock)"
     assert summary["fleet"]["host_hours"] == {"modelled": round(30 / 3600.0, 2), "real": round(135 / 3600.0, 2),
                                               "timestamps": round(600 / 3600.0, 2)}
     assert summary["fleet"]["left_for_person"]["hosts"] == ["stamps"]
@@ -207,7 +207,7 @@ def test_json_schema_keys_and_stability(summary):
     text = fr.render_json(summary)
     data = json.loads(text)
     assert data["schema_version"] == fr.SCHEMA_VERSION == 1
-    assert set(data) == {"schema_version", "title", "generated_at", "rung_order", "fleet", "hosts"}
+    assert set(data) == {"schema_version", "title", "generated_at", "run", "rung_order", "fleet", "hosts"}
     assert set(data["fleet"]) == {"hosts", "remediated", "diagnosed_only", "without_data", "fixed", "installed",
                                   "already_installed", "verdicts", "fixed_by_rung", "rungs", "left_for_person",
                                   "causes", "fix_rate", "host_hours"}
@@ -233,7 +233,7 @@ def test_markdown_tables(summary):
     row_a = next(r for r in rows if r.startswith("| win-a |"))
     cells = [c.strip() for c in row_a.strip("|").split(" | ")]
     assert cells == ["win-a", "fixed", "KB5066835", "corrupt_download_cache (high)",
-                     "preflight (not_fixed), reset (fixed)", "reset", "12 min (modelled)"]
+                     "preflight (not_fixed), reset (fixed)", "reset", "12 min (modelled clock)"]
     assert "| reset | 2 | 2 |" in lines and "| sfc_dism | 1 | 2 |" in lines
     assert "| Fix rate | 60% (3 of 5 hosts that needed repair) |" in lines
     # Every table row has the column count of its header (pipes inside cells are escaped).

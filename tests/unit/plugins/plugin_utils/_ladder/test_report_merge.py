@@ -139,6 +139,10 @@ def test_a_duplicate_host_without_a_time_fails_naming_the_file(tmp_path):
     old["hosts"][0]["verdict"] = "needs_person"
     write(tmp_path / "untimed.json", old)
     assert verdicts(rm.merge_files(EMPTY, [timed, untimed])) == {"win-a": "needs_person"}
+    # So does the date of the run that made it; an earlier one loses.
+    old.update(generated_at=None, run={"id": "r9", "date": "2026-11-01T00:00:00Z"})
+    write(tmp_path / "untimed.json", old)
+    assert verdicts(rm.merge_files(EMPTY, [timed, untimed])) == {"win-a": "fixed"}
 
 
 def test_a_report_of_an_older_layout_without_run_times_is_read(tmp_path):

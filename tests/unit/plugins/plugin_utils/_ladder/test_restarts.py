@@ -52,3 +52,34 @@ def test_a_catalog_install_whose_restart_was_slow_is_installed():
     result = {"changed": True, "outcome": "reboot_required", "update": {"kb": KB}, "restart_failed": TIMEOUT_MSG}
     out = remediation.rung_outcome("catalog_install", result)
     assert (out["outcome"], out["installed"]) == ("done", True)
+
+
+# ------------------------------------------------------------- Insider hosts
+
+INSIDER_DIAG = {"causes": [{"name": "insider_build_conflict", "confidence": "high", "evidence": ["x"]}],
+                "installed_kbs": [], "insider": {"enrolled": True, "branch_name": "Beta", "ring": "External"}}
+
+
+def _insider_fixed(preflight_result):
+    plan = remediation.plan(INSIDER_DIAG, KB)
+    rec = remediation.new_record("h", KB, INSIDER_DIAG, plan)
+    rec = remediation.record_start(rec, "preflight")
+    rec = remediation.record_finish(rec, "preflight", remediation.rung_outcome("preflight", preflight_result))
+    rec = remediation.record_start(rec, "catalog_install")
+    result = {"changed": True, "outcome": "reboot_required", "update": {"kb": "KB5048667"}}
+    rec = remediation.record_finish(rec, "catalog_install", remediation.rung_outcome("catalog_install", result))
+    return remediation.verdict(rec)
+
+
+def test_an_insider_host_still_enrolled_after_the_release_update_is_not_silently_fixed():
+    rec = _insider_fixed({"changed": False})
+    assert (rec["verdict"], rec["installed_kb"]) == ("fixed", "KB5048667")
+    assert "stays enrolled in the Windows Insider Program (Beta)" in rec["reason"]
+    assert any("wu_remediate_leave_insider" in step for step in rec["next_steps"])
+
+
+def test_an_insider_host_that_left_says_nothing_more():
+    left = {"changed": True, "remedied": True, "insider": {"removed_keys": [{"key": "HKLM\\...\\WindowsSelfHost"}],
+                                                           "flightsigning_removed": True}}
+    rec = _insider_fixed(left)
+    assert rec["verdict"] == "fixed" and "enrolled" not in rec["reason"] and rec["next_steps"] == []

@@ -11,12 +11,14 @@ import os
 
 import pytest
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import languages
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.dism_output import parse_dism
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.languages import dism
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.sfc_output import (
     parse_sfc, summarize_cbs_sr)
 
 OUTPUTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "..", "..", "fixtures", "outputs")
-CODE_PAGES = {"cp850": 850, "cp866": 866, "utf16le": None, "txt": None}
+CODE_PAGES = {"cp850": 850, "cp866": 866, "cp932": 932, "utf16le": None, "txt": None}
 
 
 def _read(name):
@@ -52,6 +54,8 @@ def test_sfc_captures(name, outcome, language, message_start):
     # The case: a finished, failed run with no exit code at hand must not read as running.
     ("ru-RU/dism_enable_feature_0x800f081f.cp866", None, None, "source_missing", "ru-RU", "CBS_E_SOURCE_MISSING",
      "Не удалось найти исходные файлы."),
+    ("ja-JP/dism_restorehealth_0x800f081f.cp932", None, "RestoreHealth", "source_missing", "ja-JP",
+     "CBS_E_SOURCE_MISSING", "ソース ファイルが見つかりませんでした。"),
 ])
 def test_dism_captures(name, exit_code, operation, outcome, language, error, message):
     page = CODE_PAGES[name.rsplit(".", 1)[-1]]
@@ -64,6 +68,20 @@ def test_dism_captures(name, exit_code, operation, outcome, language, error, mes
         assert result["ok"] is False
     else:
         assert result["error"] is None and result["ok"] is True
+
+
+def test_ja_jp_source_missing_reads_as_the_english_capture():
+    # The same failure, posted in Japanese (cp932) and in English: one verdict, and the message
+    # is the source-missing sentence of the table in each language.
+    english = parse_dism(_read("dism_restorehealth_source_missing.txt"), None, "RestoreHealth")
+    japanese = parse_dism(_read("ja-JP/dism_restorehealth_0x800f081f.cp932"), None, "RestoreHealth", 932)
+    for result, language in ((english, "en-US"), (japanese, "ja-JP")):
+        hit = languages.find_first(result["message"], dism.SENTENCES, ("source_missing",))
+        assert hit and hit[0].language == language, result["message"]
+        assert result["log_path"].lower() == "c:\\windows\\logs\\dism\\dism.log"
+    keys = ("outcome", "ok", "corruption_detected", "evidence")
+    assert [japanese[k] for k in keys] == [english[k] for k in keys] == ["source_missing", False, True, "error_line"]
+    assert japanese["error"]["name"] == english["error"]["name"] == "CBS_E_SOURCE_MISSING"
 
 
 def test_dism_several_error_lines_judged_by_the_actionable_one():

@@ -1,0 +1,50 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""win_wu_preflight against the simulator's models of its host scripts: what a restore point
+Windows would not create, and a preview-build policy already in force, look like to the user."""
+from __future__ import annotations
+
+import datetime
+
+from winsim.fake_host import FakeHost
+from winsim.model import HostModel
+
+from ansible_collections.winrepair.windows_update.plugins.action.win_wu_preflight import ActionModule
+
+
+def _host_with_a_point(hours_ago):
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.host.restore_points = [{"time": fake.clock.now() - datetime.timedelta(hours=hours_ago), "sequence": 7,
+                                 "description": "earlier"}]
+    return fake
+
+
+def test_a_restore_point_within_the_creation_frequency_is_not_asked_for_and_the_user_is_told():
+    fake = _host_with_a_point(hours_ago=2)
+    res = fake.run(ActionModule, {"restore_point": True, "restore_point_max_age_minutes": 60}, check_mode=False)
+    assert not res.get("failed"), res
+    assert res["restore_point"]["reason"] == "frequency_limit" and not res["changed"]
+    warning = " ".join(res.get("warnings", []))
+    assert "at most one every 1440 minutes (SystemRestorePointCreationFrequency)" in warning
+    assert len(fake.host.restore_points) == 1
+
+
+def test_leaving_insider_again_does_not_report_a_change_for_a_policy_already_in_force():
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    first = fake.run(ActionModule, {"leave_insider": True}, check_mode=False)
+    assert first["changed"] and first["insider"]["policy_changed"] is True
+    second = fake.run(ActionModule, {"leave_insider": True}, check_mode=False)
+    assert not second.get("failed"), second
+    assert second["insider"]["policy_set"] is True and second["insider"]["policy_changed"] is False
+    assert second["changed"] is False
+
+
+def test_the_check_health_model_answers_in_english_on_a_german_host_as_the_script_asks_it_to():
+    # tests/winsim/scripts/sfc_dism_preflight.py takes DISM's arguments from the script's text.
+    from winsim.model import Clock, RunContext
+    from winsim.scripts import sfc_dism_preflight
+    host = HostModel(name="win01", address="127.0.0.2")
+    host.locale = "de-DE"
+    ctx = RunContext(host=host, clock=Clock(), check_mode=False, step="sfc_dism_preflight")
+    out = sfc_dism_preflight.run(host, {"CheckHealth": True, "WimInfo": False}, ctx)
+    assert "No component store corruption detected." in out["result"]["check_health_output"]

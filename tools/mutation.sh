@@ -1,0 +1,85 @@
+#!/usr/bin/env bash
+# The body of `make mutation` (not part of `make test`): mutation testing of the
+# ladder's decisions with cosmic-ray (requirements/mutation.txt). For each module
+# below, cosmic-ray changes one thing at a time (an operator, a constant, a
+# comparison, a keyword) and runs the unit tests that cover it; a mutant the tests
+# do not notice "survives". The kill rate is killed / (killed + survived).
+#
+# cosmic-ray edits the files it mutates in place, so it works on a copy of the
+# collection under build/mutation/, never on the working tree (other runs of the
+# tests read it meanwhile). Results: build/mutation/<module>.sqlite (cr-report
+# lists the survivors) and build/mutation/summary.txt.
+#   MUTATION_MODULES="remediation diagnosis"   run only these (default: all four)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+top=$(pwd)
+venv=$top/.venv
+"$venv/bin/python" -m pip install -q --disable-pip-version-check -r requirements/mutation.txt \
+    -c requirements/constraints-py3.11.txt 2>&1 | grep -v '^WARNING: Location' || true
+
+work=$top/build/mutation
+copy=$work/src
+rm -rf "$copy"
+mkdir -p "$copy"
+tar -cf - --exclude=./build --exclude=./.venv --exclude='./.venv-*' --exclude=./.git --exclude=./tests/output \
+    --exclude='*/__pycache__' . | tar -xf - -C "$copy"
+mkdir -p "$copy/build/collections/ansible_collections/winrepair"
+ln -s "$copy" "$copy/build/collections/ansible_collections/winrepair/windows_update"
+for other in "$top"/build/collections/ansible_collections/*; do
+    [ "$(basename "$other")" = winrepair ] || ln -s "$other" "$copy/build/collections/ansible_collections/"
+done
+
+# module -> the unit tests that cover it (each mutant runs these, stopping at the first failure)
+declare -A FILES=(
+    [remediation]=plugins/plugin_utils/_ladder/remediation.py
+    [diagnosis]=plugins/plugin_utils/_ladder/diagnosis.py
+    [sfc_output]=plugins/plugin_utils/_parse/sfc_output.py
+    [selection]=plugins/plugin_utils/_catalog/selection.py
+)
+declare -A TESTS=(
+    [remediation]="tests/unit/plugins/plugin_utils/_ladder"
+    [diagnosis]="tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py tests/unit/plugins/action/test_win_wu_diagnose.py"
+    [sfc_output]="tests/unit/plugins/plugin_utils/_parse/test_sfc_output.py tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py"
+    [selection]="tests/unit/plugins/plugin_utils/_catalog/test_catalog_selection.py tests/unit/plugins/plugin_utils/_rungs/test_kb_install.py tests/unit/plugins/plugin_utils/_ladder/test_decisions.py"
+)
+modules=${MUTATION_MODULES:-remediation diagnosis sfc_output selection}
+
+cd "$copy"
+export PATH="$venv/bin:$PATH" PYTHONPATH="$copy/tests" ANSIBLE_COLLECTIONS_PATH="$copy/build/collections" \
+    ANSIBLE_CONFIG="$copy/tests/ansible.cfg"
+summary=$work/summary.txt
+: > "$summary.new"
+total_killed=0 total_survived=0
+for m in $modules; do
+    cat > "$work/$m.toml" <<TOML
+[cosmic-ray]
+module-path = "${FILES[$m]}"
+timeout = 60.0
+excluded-modules = []
+test-command = "python -m pytest -x -q -p no:cacheprovider ${TESTS[$m]}"
+
+[cosmic-ray.distributor]
+name = "local"
+TOML
+    db=$work/$m.sqlite
+    rm -f "$db"
+    echo "mutation: $m (${FILES[$m]})"
+    cosmic-ray init "$work/$m.toml" "$db"
+    cosmic-ray --verbosity=ERROR baseline "$work/$m.toml" > /dev/null
+    cosmic-ray --verbosity=ERROR exec "$work/$m.toml" "$db"
+    read -r killed survived other < <(python - "$db" <<'PY'
+import sqlite3, sys
+rows = sqlite3.connect(sys.argv[1]).execute(
+    "select test_outcome, count(*) from work_results group by test_outcome").fetchall()
+counts = {str(k).lower().rsplit(".", 1)[-1]: v for k, v in rows}
+print(counts.get("killed", 0), counts.get("survived", 0), counts.get("incompetent", 0))
+PY
+)
+    total_killed=$((total_killed + killed)); total_survived=$((total_survived + survived))
+    python -c "import sys; k, s, o = map(int, sys.argv[2:]); print('%-12s %-48s killed %5d  survived %5d  other %4d  kill rate %5.1f%%' % (sys.argv[1], '${FILES[$m]}', k, s, o, 100.0 * k / max(1, k + s)))" \
+        "$m" "$killed" "$survived" "$other" | tee -a "$summary.new"
+done
+python -c "import sys; k, s = map(int, sys.argv[1:]); print('total        %-48s killed %5d  survived %5d              kill rate %5.1f%%' % ('', k, s, 100.0 * k / max(1, k + s)))" \
+    "$total_killed" "$total_survived" | tee -a "$summary.new"
+mv "$summary.new" "$summary"
+echo "mutation: survivors are listed by: $venv/bin/cr-report build/mutation/<module>.sqlite --show-pending"
