@@ -5,6 +5,7 @@ root causes per host and random faults at random steps, re-run until nothing cha
 
     .venv/bin/python bench/chaos.py [--hosts 200] [--seeds 1,2,3] [--forks 50] [--deadline SECONDS]
                                     [--out bench/RESULTS.md] [--json PATH]
+    .venv/bin/python bench/chaos.py --from-json PATH    # the section from the seeds a --json run finished
 
 Per seed, tests/reliability/chaos.py makes HOSTS chaos hosts (causes mixed as in
 benchmark 1, two or more per host, 1-3 faults each) and as many fault-free
@@ -47,7 +48,8 @@ def load() -> str:
         return "?"
 
 
-def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeout: int, keep=None) -> dict:
+def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeout: int, keep=None,
+             run_timeout: float = 10800) -> dict:
     """One seed: chaos_run's result and summary, the load average before and after."""
     chaos = chaos_mod.generate(seed, hosts)
     with common.workdir("chaos-%d" % seed, keep) as tmp:
@@ -56,8 +58,9 @@ def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeou
         def log(text):
             print("  seed %d %s" % (seed, text), flush=True)
         result = chaos_run.run(chaos, pathlib.Path(tmp), forks=forks, time_scale=time_scale,
-                               reboot_timeout=reboot_timeout, log=log)
+                               reboot_timeout=reboot_timeout, run_timeout=run_timeout, log=log)
     result["load"] = "%s -> %s" % (before, load())
+    result["settings"] = {"hosts": hosts, "forks": forks, "time_scale": time_scale, "reboot_timeout": reboot_timeout}
     result["summary"] = chaos_run.summary(result)
     return result
 
@@ -113,7 +116,8 @@ def section(results: list, args: dict, skipped: list) -> str:
              "Settings: %s." % (args["hosts"], ", ".join("%s=%s" % kv for kv in sorted(args.items()))), ""]
     lines += table(results)
     if skipped:
-        lines += ["", "Seeds not run (the --deadline had passed): %s." % ", ".join(str(s) for s in skipped)]
+        lines += ["", "Seeds not run (the --deadline had passed, or the run was stopped): %s."
+                  % ", ".join(str(s) for s in skipped)]
     more = notes(results)
     if more:
         lines += [""] + ["- " + n for n in more]
@@ -145,25 +149,37 @@ def main(argv=None) -> int:
     p.add_argument("--reboot-timeout", dest="reboot_timeout", type=int, default=60,
                    help="real seconds a restart may take (a slow restart takes 1.5 times that)")
     p.add_argument("--deadline", type=float, help="start no seed after this many seconds")
+    p.add_argument("--run-timeout", dest="run_timeout", type=float, default=10800,
+                   help="seconds one ansible-playbook run may take")
     p.add_argument("--out", default=os.path.join(common.BENCH, "RESULTS.md"))
     p.add_argument("--json", help="also write every result here")
     p.add_argument("--keep", help="keep the work folder of each seed under this folder")
+    p.add_argument("--from-json", dest="from_json",
+                   help="write the section from the results a --json run saved (seeds it has not: not run)")
     args = p.parse_args(argv)
     seeds = [int(s) for s in args.seeds.split(",") if s.strip()]
     started = time.monotonic()
     results, skipped = [], []
+    if args.from_json:
+        with open(args.from_json, encoding="utf-8") as handle:
+            results = json.load(handle)
+        skipped = [s for s in seeds if s not in {r["seed"] for r in results}]
+        seeds = []
     for seed in seeds:
         if args.deadline is not None and time.monotonic() - started > args.deadline:
             skipped.append(seed)
             continue
         print("== chaos seed %d, %d hosts (load %s) ..." % (seed, args.hosts, load()), flush=True)
         keep = os.path.join(args.keep, "seed-%d" % seed) if args.keep else None
-        results.append(run_seed(seed, args.hosts, args.forks, args.time_scale, args.reboot_timeout, keep))
+        results.append(run_seed(seed, args.hosts, args.forks, args.time_scale, args.reboot_timeout, keep,
+                                args.run_timeout))
         if args.json:  # after each seed: a long run that is stopped keeps what it measured
             with open(args.json, "w", encoding="utf-8") as handle:
                 json.dump(results, handle, indent=1, default=str)
     settings = {"hosts": args.hosts, "forks": args.forks, "time_scale": args.time_scale,
                 "reboot_timeout": args.reboot_timeout}
+    if results and results[0].get("settings"):
+        settings = results[0]["settings"]
     text = section(results, settings, skipped)
     write(args.out, text)
     print(text)

@@ -187,6 +187,25 @@ def merge(text: str, results: list) -> str:
     return "\n".join(lines)
 
 
+# Sections another tool writes into RESULTS.md (tools/mutation.sh, `make mutation`): a full run keeps them.
+KEPT = ("## Mutation testing",)
+
+
+def kept_sections(path: str) -> str:
+    """The KEPT sections of the RESULTS.md at PATH (each up to the next "## " heading), or ""."""
+    try:
+        with open(path, encoding="utf-8") as handle:
+            lines = handle.read().split("\n")
+    except OSError:
+        return ""
+    out = []
+    for start, line in enumerate(lines):
+        if line.startswith(KEPT):
+            stop = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+            out.append("\n".join(lines[start:stop]).rstrip("\n"))
+    return "".join("\n%s\n" % part for part in out)
+
+
 def from_json(path: str) -> list:
     """Results from a benchmark's --json file (one result) or run_all's --json (a list); what a
     benchmark's own file lacks (args, seconds, date) comes from its details and the file time."""
@@ -245,6 +264,7 @@ def main() -> int:
         text = markdown(results, started, time.monotonic() - t0, args.quick)
         if faults:
             text += "\n## Fault matrix (bench/faults_summary.py: faults tried, survived, data lost)\n\n" + faults + "\n"
+        text += kept_sections(args.out)
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(text)
     if args.json:

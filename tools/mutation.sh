@@ -83,3 +83,26 @@ python -c "import sys; k, s = map(int, sys.argv[1:]); print('total        %-48s 
     "$total_killed" "$total_survived" | tee -a "$summary.new"
 mv "$summary.new" "$summary"
 echo "mutation: survivors are listed by: $venv/bin/cr-report build/mutation/<module>.sqlite --show-pending"
+
+# The figure, in bench/RESULTS.md (bench/run_all.py keeps this section across a full `make bench`).
+python - "$summary" "$top/bench/RESULTS.md" "$modules" <<'PY'
+import datetime, sys
+summary, results, modules = sys.argv[1], sys.argv[2], sys.argv[3]
+lines = [line.rstrip() for line in open(summary, encoding="utf-8") if line.strip()]
+stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
+section = ["## Mutation testing (make mutation: cosmic-ray over the ladder's decisions, %s)" % stamp, "",
+           "Killed / (killed + survived) mutants of each module, every cosmic-ray operator, each mutant run "
+           "against the unit tests that cover its module (tools/mutation.sh; modules run: %s)." % modules, "",
+           "```"] + lines + ["```", ""]
+try:
+    text = open(results, encoding="utf-8").read().split("\n")
+except OSError:
+    text = []
+start = next((i for i, line in enumerate(text) if line.startswith("## Mutation testing")), None)
+if start is None:
+    text = text + [""] + section
+else:
+    stop = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    text[start:stop] = section
+open(results, "w", encoding="utf-8").write("\n".join(text).rstrip("\n") + "\n")
+PY

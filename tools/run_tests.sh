@@ -71,7 +71,9 @@ stage_e2e_newest() {
     # controller logic that the 2.19 stage already covers, and are the slowest.
     PATH="$top/.venv-core221/bin:$PATH" run_pytest .venv-core221/bin/python tests/e2e \
         --deselect tests/e2e/test_ladder.py --deselect tests/e2e/test_bench_smoke.py \
-        --deselect tests/e2e/test_target_lookup.py
+        --deselect tests/e2e/test_target_lookup.py --deselect tests/e2e/test_ladder_doubt.py \
+        --deselect tests/e2e/test_ladder_locales.py --deselect tests/e2e/test_mixed_fleet.py \
+        --deselect tests/e2e/test_fleet_slices.py
 }
 
 # The oldest controller gets the tests that cover each layer once, not every

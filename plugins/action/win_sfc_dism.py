@@ -243,6 +243,12 @@ class ActionModule(WinRepairAction):
             "iso" if is_iso else None), "index": None, "index_reason": None, "argument": None, "mounted_drive": None}
         result["source"] = info
         if not preflight.get("source_exists"):
+            if source.startswith("\\\\"):
+                # Test-Path of a share is false from a WinRM session without credential delegation.
+                raise RepairSourceError(SOURCE_NOT_FOUND, "repair source %s is not reachable from the host's WinRM "
+                                                          "session: a share needs credential delegation (the double "
+                                                          "hop: CredSSP, Kerberos delegation or become), or copy the "
+                                                          "image to a local disk of the host first" % source)
             raise RepairSourceError(SOURCE_NOT_FOUND, "repair source %s does not exist on the host: give an existing "
                                                       "install.wim/.esd or ISO path as source" % source)
         if is_iso:

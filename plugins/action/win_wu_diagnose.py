@@ -21,6 +21,7 @@ ARGUMENT_SPEC = {
     "event_count": {"type": "int", "default": 50},
     "cbs_tail_lines": {"type": "int", "default": 5000},
     "since_days": {"type": "int", "default": 30},
+    "target_kb": {"type": "str", "default": ""},
 }
 
 # The script's [ValidateRange] limits, checked here so the message names the option.
@@ -36,7 +37,7 @@ RANGES = {
 EVIDENCE_KEYS = (
     "collected_at", "os", "system_drive", "pending_reboot", "services", "folders", "backups",
     "insider", "antivirus", "defender", "filter_drivers", "installed_kbs", "update_failures",
-    "cbs", "disk_health", "probe_errors",
+    "cbs", "disk_health", "probe_errors", "baseline", "target",
 )
 
 
@@ -52,9 +53,9 @@ def script_parameters(args):
     }
 
 
-def build_result(raw, min_free_gb):
+def build_result(raw, min_free_gb, target_kb=None):
     """Raw script result -> the module's return values (without changed/failed)."""
-    evidence = diagnosis.normalise(raw)
+    evidence = diagnosis.normalise(raw, target_kb=target_kb or None)
     causes = diagnosis.diagnose(evidence, min_free_gb=min_free_gb)
     out = {key: evidence[key] for key in EVIDENCE_KEYS}
     out["causes"] = causes
@@ -73,7 +74,7 @@ class ActionModule(WinRepairAction):
                      "(elevated token); rerun with -vvv to see win_powershell's output."):
             raw = script_runner.run_script(self, "wu_diagnose", script_parameters(options), task_vars)
 
-        result.update(build_result(raw, options["min_free_gb"]))
+        result.update(build_result(raw, options["min_free_gb"], options["target_kb"]))
         result["changed"] = False
         if result["probe_errors"]:
             result.setdefault("warnings", []).append(

@@ -49,6 +49,14 @@ options:
     - Only update history entries and events of the last this many days count, 1 to 3650.
     type: int
     default: 30
+  target_kb:
+    description:
+    - The update the host should have, for example C(KB5043080); an empty string for none. Failures and
+      C(CBS.log) lines older than its successful install no longer mark the host broken (without it, or
+      before it installed, the last successful cumulative update draws that line), so a survey after a
+      repair agrees with the repair. RV(baseline) says which line was drawn, RV(target) whether it is installed.
+    type: str
+    default: ''
 notes:
 - Needs a WinRM account that is a local administrator with an elevated token (C(bcdedit), C(fltmc) and reading
   C(CBS.log) need it).
@@ -450,6 +458,18 @@ probe_errors:
   returned: always
   type: list
   elements: dict
+baseline:
+  description: The line before which failures and CBS.log lines no longer count - the UTC time (at) of the
+    target's last successful install, else of the last successful cumulative update, with its kb and why;
+    at is null when the history shows neither.
+  returned: always
+  type: dict
+  sample: {"kb": KB5043080, "at": "2026-10-31T05:00:00Z", "why": the target update installed}
+target:
+  description: With O(target_kb) only - the target (kb) and whether it is installed; null without it.
+  returned: always
+  type: dict
+  sample: {"kb": KB5043080, "installed": true}
 causes:
   description: Likely causes, strongest first.
   returned: always

@@ -106,8 +106,8 @@ restore_point:
   returned: always
   type: dict
 cleanup:
-  description: The clean-up step (removed [path, bytes, kind], problems, planned_bytes, free_bytes_before,
-    free_bytes_after, component_cleanup_exit_code); null when not asked.
+  description: The clean-up step (removed [path, bytes, kind], problems, kept (.bak-* folders not named by
+    win_wu_reset), planned_bytes, free_bytes_before, free_bytes_after, component_cleanup_exit_code); null when not asked.
   returned: always
   type: dict
 insider:

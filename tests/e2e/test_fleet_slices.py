@@ -156,7 +156,7 @@ def test_a_rerun_of_a_slice_wins_for_its_hosts(slices):
     assert merged["fleet"]["fixed"] == 2 and merged["fleet"]["hosts"] == 6
 
 
-def test_the_merge_command_without_reports_says_what_to_give(slices):
+def test_the_merge_command_without_reports_says_what_to_give():
     done = subprocess.run([os.path.join(VENV, "bin", "ansible-playbook"), "winrepair.windows_update.merge_reports"],
                           env=ansible_env(), cwd=REPO, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode != 0

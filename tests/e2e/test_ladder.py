@@ -383,4 +383,7 @@ def test_survey_is_read_only_and_groups_hosts(ladder):
     # Still needing a person: the third-party antivirus, the forward delta without opt-in, the failing disk.
     assert {"thirdav", "fwd", "storage"} <= affected
     assert "healthy" not in affected
+    # The survey after the fix agrees with it: the CBS.log lines and failures older than the install no longer
+    # mark the hosts the ladder fixed as broken.
+    assert not {"cache", "sysfiles", "store", "fwdopt", "resume"} & affected, affected
     assert summary["survey"]["storage"]["causes"] == ["storage_fault"]

@@ -10,7 +10,8 @@ names the command that wrote it: a cmdlet class on Windows, the stand-in
 function's name here). Error records' formatted text, stack traces and
 HResult of wrapper exceptions are not compared.
 
-Line ends are compared as "\n" (see _lf).
+Line ends are compared as "\n" (see _lf). One-line JSON files are compared as
+their value, byte order mark and line end (see _file_view).
 
 The host state is everything a script can change in the HostModel, as
 Windows would show it: every folder and file that exists (folder sizes as
@@ -20,7 +21,9 @@ kept for no other field, the disk's free bytes and the causes still active.
 """
 from __future__ import annotations
 
-from winsim import causes, winpath
+import json
+
+from winsim import acl, causes, winpath
 from winsim.model import HostModel
 
 
@@ -63,10 +66,16 @@ def state_view(host: HostModel) -> dict:
     for k in sorted(_candidate_dirs(host)):
         if winpath.is_dir(host, k):
             dirs[k] = winpath.folder_size(host, k)
-    files = {k: v for k, v in host.files.items() if winpath.is_file(host, k) and not _ancestor_gone(host, k)}
+    files = {k: _file_view(v) for k, v in host.files.items() if winpath.is_file(host, k) and not _ancestor_gone(host, k)}
     return {
         "dirs": dirs,
+        # Owners and DACLs as tests/winsim/acl.py reads them (what Get-Acl shows).
+        "security": {k: acl.security(host, k) for k in dirs},
         "files": files,
+        "file_security": {k: ((host.file_meta.get(k) or {}).get("owner") or acl.ADMINS,
+                              (host.file_meta.get(k) or {}).get("readable") is not False) for k in files},
+        # Scheduled tasks and the processes they run (tests/winsim/detached).
+        "detached_runs": {k: _run_view(p) for k, p in sorted(host.detached_runs.items())},
         "cbs_log": list(host.cbs_log),
         "services": {n: (s.state, s.start_mode, s.security_descriptor) for n, s in sorted(host.services.items())},
         "pending_reboot": vars(host.pending_reboot),
@@ -81,6 +90,31 @@ def state_view(host: HostModel) -> dict:
         "active_causes": sorted(causes.active(host)),
         "component_store": vars(host.component_store),
     }
+
+
+def _run_view(plan: dict) -> dict:
+    start = plan.get("start")
+    return {"run_id": plan.get("run_id"), "task_registered": bool(plan.get("task_registered")),
+            "done": bool(plan.get("done")), "label": plan.get("label"), "max_run_seconds": plan.get("max_run_seconds"),
+            "duration": plan.get("duration"), "exit_code": plan.get("exit_code"),
+            "last_task_result": plan.get("last_task_result"), "start": start.isoformat() if start else None}
+
+
+def _file_view(data: bytes):
+    """A file as its readers see it. JSON (ConvertTo-Json output) is compared as its value, with
+    its byte order mark and what follows it (the newline Set-Content adds): the order of a
+    hashtable's keys is .NET's hash order, which .NET Core randomises per process and .NET
+    Framework does not, so neither a model nor another pwsh process could reproduce the bytes."""
+    bom = data.startswith(b"\xef\xbb\xbf")
+    body = data[3:] if bom else data
+    text = body.decode("utf-8", "replace")
+    stripped = text.rstrip("\r\n")
+    if stripped[:1] in ("{", "[") and "\r\n" not in stripped and "\n" not in stripped:
+        try:
+            return ("json", bom, text[len(stripped):], json.loads(stripped))
+        except ValueError:
+            pass
+    return data
 
 
 def _ancestor_gone(host: HostModel, k: str) -> bool:

@@ -20,9 +20,9 @@ in the case Windows would show (the folder record's display path, else the
 spelling a host script uses for it, collected from the scripts' string
 literals, else the model's lower-case key), and a path the script asks for is
 found whatever its case only when it is spelled as the host scripts spell it.
-Times: files and folders get the host's clock time minus AGE_SECONDS (the
-HostModel keeps no file times); a folder's `modified` attribute, when a test
-sets one, wins.
+Times: a file or folder gets its LastWriteTime from winpath.write_time (the
+host's file_meta, else an hour before the run's now, the models' convention);
+a file the run wrote gets the run's now in host.file_meta when read back.
 """
 from __future__ import annotations
 
@@ -37,7 +37,6 @@ from winsim.model import Folder, HostModel, NotModelled
 from winsim.scripts.wu_reset_state import MODERN_SYSTEM32_DLLS
 
 PLACEHOLDER = "winsim-content.bin"
-AGE_SECONDS = 3600
 _LITERAL = re.compile(r"'([^'\r\n]*)'|\"([^\"\r\n$]*)\"")
 
 
@@ -65,6 +64,7 @@ class HostDrive:
         self._base_names = dict(names)
         self.names = dict(names)
         self.host: Optional[HostModel] = None
+        self.now: Optional[datetime.datetime] = None
         self.base = ""
         self.letter = "C"
         self._before: dict = {}
@@ -126,24 +126,24 @@ class HostDrive:
                     self.names[part.lower()] = part
         self.letter = winpath.system_drive(host)[0]
         self.base = os.path.join(self.root, self.letter)
-        if os.path.exists(self.root):
-            shutil.rmtree(self.root)
+        for folder in (self.root, self.root + "-reparse"):
+            if os.path.exists(folder):
+                shutil.rmtree(folder)
         os.makedirs(self.base)
-        stamp = (now - datetime.timedelta(seconds=AGE_SECONDS)).timestamp()
+        self.now = now
         self._system_files = set()
-        times = {}
         for key, display in sorted(winpath.default_folders(host).items()):
             if winpath.is_dir(host, display):
                 self._mkdir(display)
+        for key, rec in sorted(host.folders.items()):
+            if rec.exists and winpath.is_dir(host, rec.path) and getattr(rec, "reparse_point", False):
+                self._reparse_point(rec.path)
         for key, rec in sorted(host.folders.items()):
             if rec.exists and winpath.is_dir(host, rec.path):
                 local = self._mkdir(rec.path)
                 if rec.size_bytes:
                     with open(os.path.join(local, PLACEHOLDER), "wb") as handle:
                         handle.truncate(int(rec.size_bytes))
-                modified = getattr(rec, "modified", None)
-                if modified:
-                    times[local] = _parse(modified).timestamp()
         windir = winpath.environment(host)["windir"]
         cbs = winpath.key(windir + "\\Logs\\CBS\\CBS.log", host)
         # CBS.log exists on every Windows install (the servicing stack writes it at
@@ -167,12 +167,46 @@ class HostDrive:
             local = os.path.join(local_dir, self._child_name(local_dir, winpath.leaf(display)))
             with open(local, "wb") as handle:
                 handle.write(data)
-        for dirpath, dirnames, filenames in os.walk(self.root):
+        for dirpath, dirnames, filenames in os.walk(self.root, topdown=False):
             for name in dirnames + filenames:
                 path = os.path.join(dirpath, name)
-                when = times.get(path, times.get(dirpath if name == PLACEHOLDER else None, stamp))
+                target = dirpath if name == PLACEHOLDER else path
+                when = winpath.write_time(host, self.to_windows(target), now).timestamp()
                 os.utime(path, (when, when))
         self._before = self._snapshot()
+
+    def _reparse_point(self, display: str) -> None:
+        """A junction: a symbolic link to an empty folder outside the drive (.NET on Linux
+        reports a symbolic link with FileAttributes.ReparsePoint, as Windows does a junction)."""
+        local = self.to_local(self._spelled(display))
+        targets = self.root + "-reparse"
+        os.makedirs(targets, exist_ok=True)
+        target = os.path.join(targets, str(len(os.listdir(targets))))
+        os.makedirs(target)
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+        os.symlink(target, local)
+
+    def unreadable(self) -> list:
+        """Laid-out files whose ACL shuts this account out (host.file_meta readable false)."""
+        return sorted(self.to_local(winpath.norm(k, self.host)) for k, meta in self.host.file_meta.items()
+                      if meta.get("readable") is False and k in self.host.files)
+
+    def write_through(self, host: HostModel, before: dict) -> None:
+        """Files the host itself changed during the run (a detached run starting) onto the
+        laid-out drive, as part of the starting state: the script sees them, and reading
+        back does not take them for the script's writes."""
+        for key, data in host.files.items():
+            if before.get(key) == data:
+                continue
+            local = self.to_local(self._spelled(winpath.norm(key, host)))
+            os.makedirs(os.path.dirname(local), exist_ok=True)
+            with open(local, "wb") as handle:
+                handle.write(data)
+            self._before[local] = ("file", data)
+            parent = os.path.dirname(local)
+            while parent not in self._before and parent.startswith(self.base + os.sep):
+                self._before[parent] = ("dir", 0)
+                parent = os.path.dirname(parent)
 
     def _mkdir(self, display: str) -> str:
         local = self.to_local(self._spelled(display))
@@ -226,6 +260,7 @@ class HostDrive:
                 if key in self._system_files:
                     raise NotModelled("a script deleting the system file %s" % key)
                 host.files.pop(key, None)
+                host.file_meta.pop(key, None)
             elif entry[0] == "dir":
                 rec = host.folders.get(key)
                 if rec is None:
@@ -245,6 +280,7 @@ class HostDrive:
                     host.cbs_log = entry[1].decode("utf-8", "replace").splitlines()
                 else:
                     host.files[key] = entry[1]
+                    host.file_meta.setdefault(key, {})["written"] = self.now
             elif entry[0] == "dir":
                 display = self.to_windows(path)
                 key = winpath.key(display, host)
@@ -265,8 +301,4 @@ class HostDrive:
                     rec.size_bytes = 0
         host.disk.free_bytes += self.freed(after)
         shutil.rmtree(self.root, ignore_errors=True)
-
-
-def _parse(text) -> datetime.datetime:
-    moment = datetime.datetime.fromisoformat(str(text).replace("Z", "+00:00"))
-    return moment if moment.tzinfo else moment.replace(tzinfo=datetime.timezone.utc)
+        shutil.rmtree(self.root + "-reparse", ignore_errors=True)

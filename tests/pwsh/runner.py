@@ -31,13 +31,17 @@ import tempfile
 import threading
 from typing import Optional
 
-from winsim import causes, winpath
+from winsim import causes, detached, winpath
 from winsim.model import HostModel, NotModelled
 
 from . import hostapi, locate
 from .host_fs import HostDrive, spellings
 
 STATS = {"script_runs": 0, "differential_cases": 0, "culture_cases": 0, "pester_passed": 0}
+# Parameters that name a program the script only records and hands on (never
+# opens): passed as the Windows path, so what the script writes (command.json)
+# holds the path the controller gave.
+RECORDED_ONLY = {("detached_start", "FilePath")}
 _ARCH = {"x64": "AMD64", "arm64": "ARM64", "x86": "x86"}
 
 
@@ -49,6 +53,14 @@ def _windows_paths(value) -> list:
     if isinstance(value, dict):
         return [p for v in value.values() for p in _windows_paths(v)]
     return []
+
+
+class _Clock:
+    def __init__(self, now):
+        self._now = now
+
+    def now(self):
+        return self._now
 
 
 class HarnessError(RuntimeError):
@@ -120,11 +132,14 @@ class PwshRunner:
             name, text = "script", script
         now = now or causes.DEFAULT_NOW
         drive = self.drive
+        # The host's detached processes have run up to now (what they printed, how they ended).
+        detached.settle(host, _Clock(now))
         drive.lay_out(host, now, name, paths=_windows_paths(parameters or {}))
         session = hostapi.Session(host=host, now=now, step=name, check_mode=check_mode, drive=drive)
         self._id += 1
         request = {"op": "run", "id": self._id, "script": text, "check_mode": bool(check_mode),
-                   "parameters": self._map_in(parameters or {}), "culture": culture, "depth": depth, "strict": bool(strict),
+                   "parameters": {k: v if (name, k) in RECORDED_ONLY else self._map_in(v) for k, v in (parameters or {}).items()},
+                   "culture": culture, "depth": depth, "strict": bool(strict), "unreadable": drive.unreadable(),
                    "now": now.astimezone(datetime.timezone.utc).isoformat(), "tmpdir": self.workdir,
                    "env": self._environment(host), "unset_env": ["PROCESSOR_ARCHITEW6432"],
                    "folders": self._folders(host), "drives": drive.drives()}

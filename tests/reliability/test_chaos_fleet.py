@@ -149,7 +149,9 @@ def chaos(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("chaos")
     result = chaos_run.run(chaos_mod.generate(SEED, HOSTS), tmp, forks=2 * HOSTS, reboot_timeout=10,
                            slow_restart_seconds=15)
-    return result, chaos_run.summary(result)
+    summary = chaos_run.summary(result)
+    print(summary, result["runs"], result["faults_armed"], result["faults_fired"])  # shown with -s or on failure
+    return result, summary
 
 
 def _why(result, names=None):

@@ -20,6 +20,7 @@ any file or folder exist, and writes honour `host.disk.free_bytes`.
 """
 from __future__ import annotations
 
+import datetime
 import re
 from typing import Iterator, Optional
 
@@ -251,6 +252,20 @@ def read(host: HostModel, path: str) -> bytes:
     if k not in host.files:
         raise file_not_found(norm(path, host))
     return host.files[k]
+
+
+# ASSUMPTION (the HostModel keeps no time for most files and folders): one that
+# host.file_meta does not date was last written UNDATED_AGE before the time it is
+# read at: in the past, and younger than every age limit of the collection's
+# scripts (days). The models and the PowerShell stage's laid-out drive
+# (tests/pwsh/host_fs.py) both use this, so a script and its model read one time.
+UNDATED_AGE = datetime.timedelta(hours=1)
+
+
+def write_time(host: HostModel, path: str, now: datetime.datetime) -> datetime.datetime:
+    """LastWriteTimeUtc of a file or folder: host.file_meta's "written", else NOW - UNDATED_AGE."""
+    written = (host.file_meta.get(key(path, host)) or {}).get("written")
+    return written if written is not None else now - UNDATED_AGE
 
 
 def files_under(host: HostModel, folder: str) -> Iterator[str]:

@@ -26,10 +26,12 @@
 #   for Set-StrictMode -Version Latest (tests/pwsh/test_strict_mode.py);
 # What differs, on purpose:
 # - host_out/host_err are '' (no custom PSHost; the scripts write no host output);
-# - three host-environment calls are redirected (Instrument-Script below):
+# - four host-environment calls are redirected (Instrument-Script below):
 #   [DateTime]::UtcNow/Now/Today read the host's clock, [Environment]::GetFolderPath
-#   answers Windows folders, and `& <path>` of a program runs the stand-in of
-#   that program (a full path would bypass the stand-in function).
+#   answers Windows folders, `& <path>` of a program runs the stand-in of
+#   that program (a full path would bypass the stand-in function), and
+#   [System.IO.File]::Open refuses the files whose ACL shuts the account out
+#   (WinSim.FileGate: the runner runs as root, a real file cannot refuse it).
 param (
     [Parameter(Mandatory = $true)][string]$StandInFolder
 )
@@ -88,6 +90,11 @@ function Instrument-Script([string]$Text) {
                 elseif ($type -eq [Environment] -and $member -eq 'GetFolderPath') {
                     $e = $node.Expression.Extent
                     $edits.Add(@{ start = $e.StartOffset; end = $e.EndOffset; text = '[WinSim.Bridge]' })
+                }
+                elseif ($type -eq [System.IO.File] -and $member -eq 'Open' -and
+                    $node -is [System.Management.Automation.Language.InvokeMemberExpressionAst]) {
+                    $e = $node.Expression.Extent
+                    $edits.Add(@{ start = $e.StartOffset; end = $e.EndOffset; text = '[WinSim.FileGate]' })
                 }
             }
             elseif ($node -is [System.Management.Automation.Language.CommandAst] -and
@@ -157,6 +164,7 @@ function Invoke-Request($Request) {
     [WinSim.Bridge]::SetClock([DateTime]::Parse($Request.now, [cultureinfo]::InvariantCulture,
             [System.Globalization.DateTimeStyles]'AdjustToUniversal, AssumeUniversal'))
     [WinSim.Bridge]::SetFolders($Request.folders)
+    [WinSim.FileGate]::SetDenied(@($Request.unreadable))
     Set-RunCulture $Request.culture
 
     $runspace = [System.Management.Automation.Runspaces.RunspaceFactory]::CreateRunspace($iss)

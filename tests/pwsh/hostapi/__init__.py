@@ -87,4 +87,4 @@ def dispatch(session: Session, name: str, args: dict) -> dict:
 
 def load_all() -> None:
     """Import every handler module (each registers its calls)."""
-    from . import cim, defender, events, filesystem, images, registry, restore, services, tasks, tools  # noqa: F401
+    from . import acl, cim, defender, events, filesystem, images, registry, restore, services, tasks, tools  # noqa: F401

@@ -13,15 +13,12 @@ drive (tests/pwsh/host_fs.py):
   namespaces/FileSystemProvider.cs, WriteError with ErrorCategory.WriteError);
 - the host's fault list access_denied_on naming the running script fails the
   first change it makes the same way.
-Set-Acl: the ACL is recorded on the folder record (attribute ``acl_sddl``); the
-Linux folder keeps none.
 """
 from __future__ import annotations
 
 import os
 
 from winsim import winpath
-from winsim.model import Folder
 
 from . import WinError, handler
 
@@ -62,13 +59,4 @@ def check(session, args):
         err = winpath.access_denied(session.drive.to_local(denied))
         raise WinError("System.IO.IOException", err.message, _FQID[op], "WriteError", hresult=-2147024891,
                        target=session.drive.to_local(denied))
-    return None
-
-
-@handler("fs.set_acl")
-def set_acl(session, args):
-    host = session.host
-    path = windows_path(session, args["path"])
-    rec = host.folders.setdefault(winpath.key(path, host), Folder(path=path))
-    rec.acl_sddl = str(args.get("sddl") or "")
     return None

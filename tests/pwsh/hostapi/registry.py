@@ -22,7 +22,9 @@ Values and where they come from (Microsoft Learn pages named per key):
   "MoveFileExA", MOVEFILE_DELAY_UNTIL_REBOOT); ComputerName\\ActiveComputerName
   and ComputerName\\ComputerName differ after a rename until the restart.
 - ...\\WindowsSelfHost\\Applicability: BranchName, Ring, ContentType,
-  EnablePreviewBuilds, IsBuildFlightingEnabled (abbodi1406/offlineinsiderenroll).
+  EnablePreviewBuilds, IsBuildFlightingEnabled as an enrolment writes them
+  (abbodi1406/offlineinsiderenroll v2 :ADD_INSIDER_CONFIG: ContentType Mainline,
+  EnablePreviewBuilds 2; its port realYulin/offlineinsiderenroll_zh-hans shows it).
 - ...\\Services\\<name> DelayedAutostart (REG_DWORD 1) for delayed start
   (Microsoft Learn "Service configuration", SERVICE_CONFIG_DELAYED_AUTO_START_INFO).
 - SYSTEM\\Setup\\MoSetup\\Volatile SetupProgress / BoxResult (undocumented;

@@ -5,8 +5,9 @@
 
 BeforeAll {
     $global:KbScript = Join-Path $PSScriptRoot '../../../plugins/plugin_utils/_host/powershell/kb_installed.ps1'
-    if (-not (Get-Command -Name Get-CimInstance -ErrorAction SilentlyContinue)) {
-        function global:Get-CimInstance { [CmdletBinding()] param($ClassName, $Property) }
+    # The same stand-in in every file (one Pester session runs them all): every parameter the scripts use.
+    if (-not (Get-Command -Name Get-CimInstance -CommandType Cmdlet -ErrorAction SilentlyContinue)) {
+        function global:Get-CimInstance { [CmdletBinding()] param($ClassName, $Property, $Filter, $Namespace) }
     }
     if (-not (Get-Command -Name Get-HotFix -ErrorAction SilentlyContinue)) {
         function global:Get-HotFix { [CmdletBinding()] param() }

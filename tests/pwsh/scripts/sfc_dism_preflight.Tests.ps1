@@ -7,8 +7,9 @@
 
 BeforeAll {
     $global:PreflightScript = Join-Path $PSScriptRoot '../../../plugins/plugin_utils/_host/powershell/sfc_dism_preflight.ps1'
-    if (-not (Get-Command -Name Get-CimInstance -ErrorAction SilentlyContinue)) {
-        function global:Get-CimInstance { [CmdletBinding()] param($ClassName, $Property) }
+    # The same stand-in in every file (one Pester session runs them all): every parameter the scripts use.
+    if (-not (Get-Command -Name Get-CimInstance -CommandType Cmdlet -ErrorAction SilentlyContinue)) {
+        function global:Get-CimInstance { [CmdletBinding()] param($ClassName, $Property, $Filter, $Namespace) }
     }
 }
 

@@ -50,4 +50,3 @@ def test_a_restore_point_windows_would_refuse_is_reported_as_frequency_limit_not
     assert result["reason"] == "frequency_limit" and result["created"] is False
     assert result["creation_frequency_minutes"] == 1440
     assert "restore.create" not in out.get("_calls", [])
-

@@ -47,4 +47,29 @@ def test_the_check_health_model_answers_in_english_on_a_german_host_as_the_scrip
     host.locale = "de-DE"
     ctx = RunContext(host=host, clock=Clock(), check_mode=False, step="sfc_dism_preflight")
     out = sfc_dism_preflight.run(host, {"CheckHealth": True, "WimInfo": False}, ctx)
-    assert "No component store corruption detected." in out["result"]["check_health_output"]
+    assert "No component store corruption detected." in str(out["result"]["check_health_output"])
+
+
+def test_cleanup_removes_only_backups_win_wu_reset_named_and_lists_the_others_as_kept():
+    from winsim import winpath
+    from winsim.model import Folder
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    names = ("SoftwareDistribution.bak-20200101T000000", "SoftwareDistribution.bak-20200101T000000-copy",
+             "SoftwareDistribution.bak-manual")
+    for name in names:
+        path = "C:\\Windows\\" + name
+        fake.host.folders[winpath.key(path, fake.host)] = Folder(path=path, size_bytes=1 << 20)
+    res = fake.run(ActionModule, {"cleanup": True}, check_mode=False)
+    assert not res.get("failed"), res
+    assert [r["path"] for r in res["cleanup"]["removed"]] == ["C:\\Windows\\" + names[0]]
+    assert sorted(res["cleanup"]["kept"]) == sorted("C:\\Windows\\" + n for n in names[1:])
+
+
+def test_a_share_as_repair_source_is_reported_unreachable_from_the_winrm_session_not_missing():
+    from ansible_collections.winrepair.windows_update.plugins.action.win_sfc_dism import ActionModule as SfcDism
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.host.component_store.health = "repairable_from_source"
+    res = fake.run(SfcDism, {"source": "\\\\fs01\\media\\sources\\install.wim"}, check_mode=False)
+    assert res["failed"] is True and res["error"] == "source_not_found"
+    assert "not reachable from the host's WinRM session" in res["msg"] and "double hop" in res["msg"]
+    assert "does not exist" not in res["msg"]

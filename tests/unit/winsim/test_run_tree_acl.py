@@ -98,6 +98,6 @@ def test_the_wrapper_ends_a_run_at_max_run_seconds_and_nothing_of_it_is_applied(
     clock.advance(400)
     st = detached.status(host, clock, "dism-1", ROOT, 0, 0, 1 << 20)[0]
     assert st["state"] == "exited" and st["exit_code"] is None and st["timed_out"] is True
-    assert "MaxRunSeconds (300 s)" in st["error"]
+    assert "MaxRunSeconds (300 s)" in str(st["error"])
     assert st["duration_seconds"] == 300
     assert host.component_store.health == "repairable"

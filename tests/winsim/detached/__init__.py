@@ -35,12 +35,16 @@ def runs(host: HostModel) -> dict:
 
 
 def _iso(moment: datetime.datetime) -> str:
-    return moment.astimezone(datetime.timezone.utc).isoformat()
+    """A UTC time as the scripts write it: (Get-Date).ToUniversalTime().ToString('o'),
+    2026-11-02T09:00:00.0000000Z (Microsoft Learn "Standard date and time format strings", "O")."""
+    moment = moment.astimezone(datetime.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + "%07d" % (moment.microsecond * 10) + "Z"
 
 
 def _json(value) -> bytes:
-    # ConvertTo-Json | Set-Content -Encoding UTF8 (Windows PowerShell 5.1 writes a BOM).
-    return b"\xef\xbb\xbf" + json.dumps(value).encode("utf-8")
+    # ConvertTo-Json -Compress | Set-Content -Encoding UTF8: Windows PowerShell 5.1 writes a BOM,
+    # and a CR LF after the value (Microsoft Learn "Set-Content": only -NoNewline leaves it out).
+    return b"\xef\xbb\xbf" + json.dumps(value, separators=(",", ":")).encode("utf-8") + b"\r\n"
 
 
 def _read_json(host: HostModel, path: str):
@@ -220,17 +224,39 @@ def start(host: HostModel, clock, run_id, file_path, arguments, work_root, max_r
     winpath.write_file(host, winpath.join(run_dir, "command.json"),
                        _json({"run_id": run_id, "file_path": file_path, "arguments": arguments or "",
                               "requested_time": requested}))
+    # A task of the same name left by a lost run is unregistered before the new one is registered.
+    unregister(host, run_id)
     # No run.ps1: the task runs the wrapper as powershell.exe -EncodedCommand (nothing from disk).
+    launch(host, clock, run_id, run_dir, plan, max_run_seconds)
+    result.update(started=True, state="running", start_time=requested)
+    return result, True
+
+
+def unregister(host: HostModel, run_id: str) -> bool:
+    """Unregister-ScheduledTask of the run's task (\\winrepair\\<run id>); False when there was none."""
+    found = False
+    for plan in runs(host).values():
+        if plan["run_id"] == run_id and plan.get("task_registered"):
+            plan["task_registered"] = False
+            found = True
+    return found
+
+
+def launch(host: HostModel, clock, run_id: str, run_dir: str, plan, max_run_seconds) -> None:
+    """Start-ScheduledTask: the task's wrapper starts the command (started.json) and the process
+    runs on the modelled clock. detached_start's model and the PowerShell stage's stand-in of
+    Start-ScheduledTask (tests/pwsh/hostapi/tasks.py) both start a run here."""
+    now = clock.now()
+    key = winpath.key(run_dir, host)
+    others = len([k for k in runs(host) if k != key])
     winpath.write_file(host, winpath.join(run_dir, "started.json"),
-                       _json({"pid": 4000 + len(runs(host)) * 4, "start_time": requested}))
-    runs(host)[winpath.key(run_dir, host)] = {
+                       _json({"pid": 4000 + others * 4, "start_time": _iso(now)}))
+    runs(host)[key] = {
         "run_id": run_id, "start": now, "duration": plan.duration, "stdout": plan.stdout,
         "stderr": plan.stderr, "exit_code": plan.exit_code, "effect": plan.effect, "done": False,
         "label": plan.label, "max_run_seconds": float(max_run_seconds), "task_registered": True,
     }
     settle(host, clock)
-    result.update(started=True, state="running", start_time=requested)
-    return result, True
 
 
 def _rename_dir(host: HostModel, old: str, new: str) -> None:
@@ -286,11 +312,21 @@ def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offs
                   error=current.get("error"), timed_out=bool(current.get("timed_out")))
     task_registered = bool(plan and plan["task_registered"])
     if task_registered:
-        # Get-ScheduledTask State; LastTaskResult 0x41301 SCHED_S_TASK_RUNNING while it runs
-        # (Task Scheduler error and success constants, learn.microsoft.com/windows/win32/taskschd).
+        # Get-ScheduledTask State; LastTaskResult 0x41301 SCHED_S_TASK_RUNNING while it runs, then
+        # the wrapper's exit code (0), or the plan's: 0x41303 SCHED_S_TASK_HAS_NOT_RUN for a task
+        # that never ran (Task Scheduler error and success constants, learn.microsoft.com/windows/win32/taskschd).
         running = current["state"] == "running"
         result["task_state"] = "Running" if running else "Ready"
-        result["last_task_result"] = 0x41301 if running else 0
+        result["last_task_result"] = 0x41301 if running else plan.get("last_task_result", 0)
+    if current["state"] == "lost" and not started:
+        # detached_status.ps1 says why a run that never started its command is lost.
+        if result["last_task_result"] == 0x41303:
+            result["error"] = "the scheduled task never ran (SCHED_S_TASK_HAS_NOT_RUN)"
+        elif result["last_task_result"] is not None:
+            result["error"] = ("the scheduled task ended (result %d) before its wrapper started the command"
+                               % result["last_task_result"])
+        else:
+            result["error"] = "the scheduled task is gone and the command never started"
     out = _chunk(host, winpath.join(run_dir, "stdout.txt"), int(stdout_offset), int(max_bytes))
     err = _chunk(host, winpath.join(run_dir, "stderr.txt"), int(stderr_offset), int(max_bytes))
     result.update(stdout_b64=out["b64"], stdout_offset=out["offset"], stdout_more=out["more"],

@@ -183,6 +183,13 @@ def write_time(host: HostModel, path: str):
     return setup_state(host).get("log_times", {}).get(winpath.key(path, host))
 
 
+def setup_running(host: HostModel, clock) -> bool:
+    """Is a setup.exe run still going (its SetupHost.exe process alive)? Not after the downlevel phase
+    ended (setup.exe /noreboot returns then; the restart it waits for is another state)."""
+    settle(host, clock)
+    return any(not plan["done"] and plan["label"] in (LABEL_SCAN, LABEL_UPGRADE) for plan in runs(host).values())
+
+
 def running_progress(host: HostModel, clock) -> tuple:
     """(SetupProgress percent or None, label) of a setup.exe run that is still going."""
     settle(host, clock)

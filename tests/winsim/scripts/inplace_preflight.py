@@ -16,7 +16,8 @@ from ..detached.errors import thrown
 
 PARAMETERS = {"ImagePath"}
 RESULT_KEYS = {"product_name", "edition_id", "display_version", "build", "ubr", "architecture", "install_language",
-               "installation_type", "install_date", "system_drive", "free_bytes", "reboot_pending", "image_path",
+               "installation_type", "install_date", "system_drive", "free_bytes", "reboot_pending",
+               "pending_file_renames", "image_path",
                "image_exists", "image_attached", "image_drive_letter", "setup_in_progress", "setup_progress",
                "bt_folder_exists", "rollback_folder_exists", "antivirus"}
 
@@ -47,9 +48,14 @@ def run(host, parameters, ctx):
         "install_language": os_.install_language,
         "installation_type": _INSTALLATION.get(os_.product_type, "Client"),
         "install_date": setup_exe.dotnet_o(setup_exe.install_date(host)), "system_drive": host.disk.system_drive,
-        "free_bytes": host.disk.free_bytes, "reboot_pending": host.pending_reboot.any(),
+        # PendingFileRenameOperations alone is not counted as a pending restart (the script's header says why).
+        "free_bytes": host.disk.free_bytes,
+        "reboot_pending": bool(host.pending_reboot.cbs_reboot_pending or host.pending_reboot.wu_reboot_required),
+        "pending_file_renames": bool(host.pending_reboot.pending_file_rename),
         "image_path": path, "image_exists": False, "image_attached": False, "image_drive_letter": None,
-        "setup_in_progress": progress is not None, "setup_progress": progress,
+        # SetupHost.exe runs only while a setup.exe run goes on; SetupProgress stays after
+        # it ended (the "pending" state: downlevel done, waiting for the restart).
+        "setup_in_progress": setup_exe.setup_running(host, ctx.clock), "setup_progress": progress,
         "bt_folder_exists": winpath.exists(host, setup_exe.BT),
         "rollback_folder_exists": winpath.exists(host, setup_exe.ROLLBACK),
         "antivirus": antivirus,

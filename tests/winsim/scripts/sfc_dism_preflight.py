@@ -60,7 +60,12 @@ def run(host, parameters, ctx):
         text = b"".join(chunk for _fraction, chunk in plan.stdout).decode(locales.oem_codec(host))
         result["check_health_output"] = text
         result["check_health_exit_code"] = plan.exit_code
-    if source:
+    if source.startswith("\\\\"):
+        # A share read from a WinRM session without credential delegation: the "second
+        # hop" is denied and Test-Path answers $false (Microsoft Learn "Making the second
+        # hop in PowerShell Remoting"). Shares with delegation are not modelled.
+        pass
+    elif source:
         if winpath.is_file(host, source):
             result["source_exists"] = True
             match = re.search(r"\.(wim|esd|iso)$", source, re.I)

@@ -169,7 +169,7 @@ def _services(host: HostModel) -> list:
     return out
 
 
-def _folders(host: HostModel, windir: str) -> tuple:
+def _folders(host: HostModel, windir: str, now: datetime.datetime) -> tuple:
     scanned = 0
     folders = []
     for name, rel in (("software_distribution", "SoftwareDistribution"), ("catroot2", "System32\\catroot2")):
@@ -184,8 +184,9 @@ def _folders(host: HostModel, windir: str) -> tuple:
             if _BACKUP_RE.match(winpath.leaf(child)) and winpath.is_dir(host, child):
                 size = winpath.folder_size(host, child)
                 scanned += size
-                # Folder records carry no times: LastWriteTime is not modelled.
-                backups.append({"path": child, "size_bytes": size, "last_write_time": None})
+                # LastWriteTime, as the script's ConvertTo-IsoTime writes it.
+                when = winpath.write_time(host, child, now).astimezone(datetime.timezone.utc)
+                backups.append({"path": child, "size_bytes": size, "last_write_time": when.strftime("%Y-%m-%dT%H:%M:%SZ")})
     return folders, backups, scanned
 
 
@@ -193,8 +194,11 @@ def _insider(host: HostModel) -> dict:
     ins = host.insider
     out = {}
     if ins.enrolled:
-        out.update({"branch_name": ins.branch_name, "ring": ins.ring, "content_type": "",
-                    "enable_preview_builds": 1, "is_build_flighting_enabled": 1})
+        # The values an enrolment writes (abbodi1406/offlineinsiderenroll v2 :ADD_INSIDER_CONFIG,
+        # as its port realYulin/offlineinsiderenroll_zh-hans shows it): ContentType Mainline,
+        # EnablePreviewBuilds 2, IsBuildFlightingEnabled 1.
+        out.update({"branch_name": ins.branch_name, "ring": ins.ring, "content_type": "Mainline",
+                    "enable_preview_builds": 2, "is_build_flighting_enabled": 1})
     # No flightsigning line: the script's [string](... | Select-Object -First 1) casts an empty
     # pipeline (AutomationNull) to [string], which gives $null, not '': PowerShell's convert
     # binder returns default(T) for AutomationNull (PowerShell/PowerShell
@@ -318,7 +322,7 @@ def run(host: HostModel, parameters: dict, ctx: RunContext) -> dict:
     windir = winpath.environment(host)["windir"]
     probe_errors = []
 
-    folders, backups, scanned = _folders(host, windir)
+    folders, backups, scanned = _folders(host, windir, ctx.clock.now())
 
     history = []
     if p["MaxHistory"] > 0:

@@ -19,9 +19,11 @@ from .. import winpath
 from ..detached import refuse_unknown
 
 PARAMETERS = {"OlderThanDays", "ComponentCleanup"}
-RESULT_KEYS = {"removed", "problems", "planned_bytes", "free_bytes_before", "free_bytes_after",
+RESULT_KEYS = {"removed", "problems", "kept", "planned_bytes", "free_bytes_before", "free_bytes_after",
                "component_cleanup_exit_code"}
-STAMP = re.compile(r"\.bak-(\d{8}T\d{6})", re.I)
+# Only win_wu_reset's own names (plugin_utils/_rungs/wu_reset_plan.py _BACKUP_TAIL); anything else
+# named <folder>.bak-* is kept and listed (a rename keeps a folder's write time, so no other age is known).
+STAMP = re.compile(r"^[^\\]+\.bak-(\d{8}T\d{6})(?:-\d+)?$", re.I)
 PATTERNS = (("windir", "", "softwaredistribution.bak-"), ("windir", "System32", "catroot2.bak-"),
             ("allusersprofile", "Microsoft\\Network", "downloader.bak-"))
 
@@ -42,11 +44,12 @@ def run(host, parameters, ctx):
     cutoff = now - datetime.timedelta(days=days)
     ctx.spend(5.0)
     before = host.disk.free_bytes
-    removed, problems = [], []
+    removed, problems, kept = [], [], []
     for path in list(_candidates(host)):
-        match = STAMP.search(winpath.leaf(path))
+        match = STAMP.match(winpath.leaf(path))
         if not match:
-            continue  # no stamp and no modelled write time: kept
+            kept.append(path)
+            continue
         stamp = datetime.datetime.strptime(match.group(1), "%Y%m%dT%H%M%S").replace(tzinfo=datetime.timezone.utc)
         if stamp >= cutoff:
             continue
@@ -63,7 +66,7 @@ def run(host, parameters, ctx):
         ctx.spend(600.0)
         exit_code = 0
     changed = bool(removed) or exit_code is not None
-    return {"result": {"removed": removed, "problems": problems,
+    return {"result": {"removed": removed, "problems": problems, "kept": kept,
                        "planned_bytes": sum(r["bytes"] for r in removed),
                        "free_bytes_before": before, "free_bytes_after": host.disk.free_bytes,
                        "component_cleanup_exit_code": exit_code},

@@ -10,20 +10,40 @@
 # EditionID, InstallationType, InstallDate as Unix seconds); InstallLanguage
 # under HKLM\SYSTEM\CurrentControlSet\Control\Nls\Language (an LCID in hex);
 # Get-DiskImage (learn.microsoft.com/powershell/module/storage/get-diskimage);
-# SetupProgress under HKLM\SYSTEM\Setup\MoSetup\Volatile exists while Windows
-# Setup runs (undocumented; read by public deployment scripts).
+# SetupProgress under HKLM\SYSTEM\Setup\MoSetup\Volatile (undocumented; read
+# by public deployment scripts) stays after setup has ended until the next
+# restart, so it is reported but says nothing about a setup running now: that
+# is a running SetupHost.exe, the downlevel engine setup.exe starts from
+# $WINDOWS.~BT\Sources (its log opens "SetupHost::Initialize: ModulePath =
+# [C:\$WINDOWS.~BT\Sources]", public capture pastebin.com/gwAh0Jbw).
+# A pending restart is CBS RebootPending or Windows Update RebootRequired;
+# PendingFileRenameOperations alone is not one (many hosts keep entries there
+# for good: antivirus and installers queue renames that never clear), it is
+# reported as pending_file_renames. The OS architecture, not this process's
+# (PROCESSOR_ARCHITEW6432 in a 32-bit PowerShell, Microsoft Learn "WOW64
+# Implementation Details"). InstallDate is added to the Unix epoch by hand
+# (FromUnixTimeSeconds needs .NET 4.6; Server 2012 R2 may have 4.5.2).
 [CmdletBinding(SupportsShouldProcess)]
 param (
     [Parameter(Mandatory)][string]$ImagePath
 )
 
 $ErrorActionPreference = 'Stop'
+# Its .NET calls are refused in ConstrainedLanguage mode (WDAC or AppLocker script
+# enforcement, about_Language_Modes): stop at once with that reason.
+if ([string]$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ("inplace_preflight.ps1 needs PowerShell's FullLanguage mode; this host runs it in " +
+        "$($ExecutionContext.SessionState.LanguageMode) (WDAC or AppLocker script enforcement). " +
+        'Allow the collection''s scripts in that policy, or do this step on the host by hand.')
+}
 $Ansible.Changed = $false
 
 $cv = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\Windows NT\CurrentVersion'
 $archMap = @{ AMD64 = 'x64'; ARM64 = 'arm64'; x86 = 'x86' }
-$arch = $archMap[[string]$env:PROCESSOR_ARCHITECTURE]
-if (-not $arch) { $arch = [string]$env:PROCESSOR_ARCHITECTURE }
+$archName = [string]$env:PROCESSOR_ARCHITEW6432
+if (-not $archName) { $archName = [string]$env:PROCESSOR_ARCHITECTURE }
+$arch = $archMap[$archName]
+if (-not $arch) { $arch = $archName }
 
 $language = $null
 $nls = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Nls\Language' -ErrorAction SilentlyContinue
@@ -33,7 +53,8 @@ if ($nls -and $nls.InstallLanguage) {
 
 $installDate = $null
 if ($cv.InstallDate) {
-    $installDate = [DateTimeOffset]::FromUnixTimeSeconds([long]$cv.InstallDate).UtcDateTime.ToString('o')
+    $epoch = New-Object -TypeName DateTime -ArgumentList 1970, 1, 1, 0, 0, 0, ([DateTimeKind]::Utc)
+    $installDate = $epoch.AddSeconds([long]$cv.InstallDate -band 0xFFFFFFFFL).ToString('o', [Globalization.CultureInfo]::InvariantCulture)
 }
 
 $systemDrive = $env:SystemDrive
@@ -42,12 +63,15 @@ $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='$systemD
 $cbs = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
 $wu = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
 $sm = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\CurrentControlSet\Control\Session Manager' -ErrorAction SilentlyContinue
-$rebootPending = (Test-Path -LiteralPath $cbs) -or (Test-Path -LiteralPath $wu) -or
-    [bool]($sm -and $sm.PendingFileRenameOperations)
+$rebootPending = (Test-Path -LiteralPath $cbs) -or (Test-Path -LiteralPath $wu)
+$pendingRenames = [bool]($sm -and $sm.PSObject.Properties['PendingFileRenameOperations'] -and $sm.PendingFileRenameOperations)
 
 $volatile = Get-ItemProperty -LiteralPath 'HKLM:\SYSTEM\Setup\MoSetup\Volatile' -ErrorAction SilentlyContinue
 $progress = $null
-if ($volatile -and $null -ne $volatile.SetupProgress) { $progress = [int]$volatile.SetupProgress }
+if ($volatile -and $volatile.PSObject.Properties['SetupProgress'] -and $null -ne $volatile.SetupProgress) {
+    $progress = [int]$volatile.SetupProgress
+}
+$setupRunning = $null -ne (Get-Process -Name 'SetupHost' -ErrorAction SilentlyContinue)
 
 $antivirus = @()
 try {
@@ -72,11 +96,12 @@ $result = @{
     system_drive = $systemDrive
     free_bytes = [long]$disk.FreeSpace
     reboot_pending = [bool]$rebootPending
+    pending_file_renames = $pendingRenames
     image_path = $ImagePath
     image_exists = $false
     image_attached = $false
     image_drive_letter = $null
-    setup_in_progress = ($null -ne $progress)
+    setup_in_progress = $setupRunning
     setup_progress = $progress
     bt_folder_exists = (Test-Path -LiteralPath (Join-Path $systemDrive '$WINDOWS.~BT'))
     rollback_folder_exists = (Test-Path -LiteralPath (Join-Path $systemDrive '$WINDOWS.~BT\Sources\Rollback'))

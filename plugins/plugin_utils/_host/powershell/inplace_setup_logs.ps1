@@ -15,6 +15,13 @@ param (
 )
 
 $ErrorActionPreference = 'Stop'
+# Its .NET calls are refused in ConstrainedLanguage mode (WDAC or AppLocker script
+# enforcement, about_Language_Modes): stop at once with that reason.
+if ([string]$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ("inplace_setup_logs.ps1 needs PowerShell's FullLanguage mode; this host runs it in " +
+        "$($ExecutionContext.SessionState.LanguageMode) (WDAC or AppLocker script enforcement). " +
+        'Allow the collection''s scripts in that policy, or do this step on the host by hand.')
+}
 $Ansible.Changed = $false
 
 $bt = Join-Path $SystemDrive '$WINDOWS.~BT'

@@ -21,6 +21,13 @@ param (
 )
 
 $ErrorActionPreference = 'Stop'
+# Its .NET calls are refused in ConstrainedLanguage mode (WDAC or AppLocker script
+# enforcement, about_Language_Modes): stop at once with that reason.
+if ([string]$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ("sfc_dism_preflight.ps1 needs PowerShell's FullLanguage mode; this host runs it in " +
+        "$($ExecutionContext.SessionState.LanguageMode) (WDAC or AppLocker script enforcement). " +
+        'Allow the collection''s scripts in that policy, or do this step on the host by hand.')
+}
 $Ansible.Changed = $false
 
 function Get-OsArchitecture {
@@ -44,8 +51,6 @@ function Get-ProductName([int]$Build, [int]$ProductType, [string]$EditionId) {
     # ("Windows 11 release information"), Server releases by build ("Windows
     # Server release information"). The edition word as the English product
     # names have it (EditionID otherwise).
-    $servers = @{ 9600 = 'Windows Server 2012 R2'; 14393 = 'Windows Server 2016'; 17763 = 'Windows Server 2019'
-        20348 = 'Windows Server 2022'; 26100 = 'Windows Server 2025' }
     $editions = @{ core = 'Home'; coren = 'Home N'; coresinglelanguage = 'Home Single Language'; professional = 'Pro'
         professionaln = 'Pro N'; education = 'Education'; educationn = 'Education N'; enterprise = 'Enterprise'
         enterprisen = 'Enterprise N'; professionalworkstation = 'Pro for Workstations'; serverstandard = 'Standard'
@@ -55,8 +60,16 @@ function Get-ProductName([int]$Build, [int]$ProductType, [string]$EditionId) {
         elseif ($Build -ge 10240) { $family = 'Windows 10' }
         else { $family = 'Windows 8.1' }
     }
-    elseif ($servers.ContainsKey($Build)) { $family = $servers[$Build] }
-    else { $family = 'Windows Server' }
+    else {
+        switch ($Build) {
+            9600 { $family = 'Windows Server 2012 R2' }
+            14393 { $family = 'Windows Server 2016' }
+            17763 { $family = 'Windows Server 2019' }
+            20348 { $family = 'Windows Server 2022' }
+            26100 { $family = 'Windows Server 2025' }
+            default { $family = 'Windows Server' }
+        }
+    }
     $edition = $editions[$EditionId.ToLowerInvariant()]
     if (-not $edition) { $edition = $EditionId }
     return ("$family $edition").Trim()

@@ -6,8 +6,11 @@
 # - backups of the Windows Update folders left by earlier component resets
 #   (%windir%\SoftwareDistribution.bak-*, %windir%\System32\catroot2.bak-*,
 #   %ALLUSERSPROFILE%\Microsoft\Network\Downloader.bak-*) older than
-#   OlderThanDays; the age is read from the YYYYMMDDTHHMMSS stamp in the name
-#   (win_wu_reset's naming), else from the folder's last write time;
+#   OlderThanDays. Only a name exactly as win_wu_reset makes it
+#   (<folder>.bak-YYYYMMDDTHHMMSS[-n], plugin_utils/_rungs/wu_reset_plan.py)
+#   counts, and its age is that stamp: a folder's last write time says nothing
+#   (a rename does not change it), so a backup someone made by hand and
+#   renamed minutes ago would look old. Other .bak-* folders are listed as kept;
 # - files in %windir%\Temp older than OlderThanDays;
 # - optionally superseded components: DISM /Online /Cleanup-Image
 #   /StartComponentCleanup (Microsoft Learn "Clean Up the WinSxS Folder").
@@ -22,12 +25,20 @@ param (
 )
 
 $ErrorActionPreference = 'Stop'
+# Its .NET calls are refused in ConstrainedLanguage mode (WDAC or AppLocker script
+# enforcement, about_Language_Modes): stop at once with that reason.
+if ([string]$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ("wu_disk_cleanup.ps1 needs PowerShell's FullLanguage mode; this host runs it in " +
+        "$($ExecutionContext.SessionState.LanguageMode) (WDAC or AppLocker script enforcement). " +
+        'Allow the collection''s scripts in that policy, or do this step on the host by hand.')
+}
 $Ansible.Changed = $false
 
 $drive = $env:SystemDrive
 $cutoff = [DateTime]::UtcNow.AddDays(-$OlderThanDays)
 $removed = [System.Collections.Generic.List[Object]]@()
 $problems = [System.Collections.Generic.List[Object]]@()
+$kept = [System.Collections.Generic.List[Object]]@()
 
 function Get-FreeByte {
     $disk = Get-CimInstance -ClassName Win32_LogicalDisk -Filter "DeviceID='$drive'"
@@ -45,24 +56,30 @@ function Get-FolderByte {
 }
 
 function Get-StampTime {
-    param ($Item)
-    if ($Item.Name -match '\.bak-(\d{8}T\d{6})') {
+    # The stamp of a backup this collection made, or $null for any other name.
+    param ($Item, [string]$Base)
+    if ($Item.Name -match ('^' + [regex]::Escape($Base) + '\.bak-(\d{8}T\d{6})(-\d+)?$')) {
         return [DateTime]::ParseExact($Matches[1], 'yyyyMMddTHHmmss', [Globalization.CultureInfo]::InvariantCulture,
             [Globalization.DateTimeStyles]'AssumeUniversal, AdjustToUniversal')
     }
-    return $Item.LastWriteTimeUtc
+    return $null
 }
 
 $freeBefore = Get-FreeByte
 $candidates = @(
-    @{ parent = $env:windir; filter = 'SoftwareDistribution.bak-*' }
-    @{ parent = (Join-Path -Path $env:windir -ChildPath 'System32'); filter = 'catroot2.bak-*' }
-    @{ parent = (Join-Path -Path $env:ALLUSERSPROFILE -ChildPath 'Microsoft\Network'); filter = 'Downloader.bak-*' }
+    @{ parent = $env:windir; base = 'SoftwareDistribution' }
+    @{ parent = (Join-Path -Path $env:windir -ChildPath 'System32'); base = 'catroot2' }
+    @{ parent = (Join-Path -Path $env:ALLUSERSPROFILE -ChildPath 'Microsoft\Network'); base = 'Downloader' }
 )
 foreach ($candidate in $candidates) {
-    $found = @(Get-ChildItem -LiteralPath $candidate.parent -Filter $candidate.filter -Directory -Force -ErrorAction SilentlyContinue)
+    $found = @(Get-ChildItem -LiteralPath $candidate.parent -Filter ($candidate.base + '.bak-*') -Directory -Force -ErrorAction SilentlyContinue)
     foreach ($item in $found) {
-        if ((Get-StampTime -Item $item) -ge $cutoff) {
+        $stamp = Get-StampTime -Item $item -Base $candidate.base
+        if ($null -eq $stamp) {
+            $kept.Add($item.FullName)
+            continue
+        }
+        if ($stamp -ge $cutoff) {
             continue
         }
         $bytes = Get-FolderByte -Path $item.FullName
@@ -114,6 +131,7 @@ if ($removed.Count -gt 0 -or $null -ne $componentExit) {
 $Ansible.Result = @{
     removed = $removed.ToArray()
     problems = $problems.ToArray()
+    kept = $kept.ToArray()
     planned_bytes = [int64](($removed | ForEach-Object { $_.bytes } | Measure-Object -Sum).Sum)
     free_bytes_before = $freeBefore
     free_bytes_after = $freeAfter

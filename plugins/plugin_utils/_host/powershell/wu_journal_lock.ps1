@@ -53,6 +53,13 @@ param (
 )
 
 $ErrorActionPreference = 'Stop'
+# Its .NET calls are refused in ConstrainedLanguage mode (WDAC or AppLocker script
+# enforcement, about_Language_Modes): stop at once with that reason.
+if ([string]$ExecutionContext.SessionState.LanguageMode -ne 'FullLanguage') {
+    throw ("wu_journal_lock.ps1 needs PowerShell's FullLanguage mode; this host runs it in " +
+        "$($ExecutionContext.SessionState.LanguageMode) (WDAC or AppLocker script enforcement). " +
+        'Allow the collection''s scripts in that policy, or do this step on the host by hand.')
+}
 $Ansible.Changed = $false
 $encoding = New-Object -TypeName System.Text.UTF8Encoding -ArgumentList $false
 $TrustedSids = @('S-1-5-18', 'S-1-5-32-544')

@@ -144,7 +144,9 @@ function Set-Content {
     # Windows PowerShell 5.1 writes -Encoding UTF8 with a byte order mark
     # (PowerShell 7: without; Microsoft Learn about_Character_Encoding), and
     # without -Encoding in the ANSI code page ("Default": Windows-1252 on an
-    # en-US host).
+    # en-US host). Each value is followed by a newline unless -NoNewline
+    # (Microsoft Learn "Set-Content", -NoNewline), and a newline on Windows
+    # is CR LF ([Environment]::NewLine; pwsh on Linux would write LF).
     [CmdletBinding()]
     param (
         [Parameter(Position = 0)][string[]]$Path,
@@ -167,23 +169,9 @@ function Set-Content {
         foreach ($p in @($Path) + @($LiteralPath)) {
             if (-not $p) { continue }
             Invoke-WinSimCall -Name 'fs.check' -Arguments @{ op = 'write'; path = $p } -Cmdlet $PSCmdlet
-            Microsoft.PowerShell.Management\Set-Content -LiteralPath $p -Value $all.ToArray() -Encoding $enc -NoNewline:$NoNewline -Force:$Force
+            $text = -join @(foreach ($v in $all) { [string]$v; if (-not $NoNewline) { "`r`n" } })
+            Microsoft.PowerShell.Management\Set-Content -LiteralPath $p -Value $text -Encoding $enc -NoNewline -Force:$Force
         }
-    }
-}
-
-function Set-Acl {
-    # The ACL itself is not modelled (the real folder is a Linux folder); the
-    # host records that the script set one, for the state comparison.
-    [CmdletBinding(SupportsShouldProcess = $true)]
-    param (
-        [Parameter(Position = 0)][string[]]$Path,
-        [string[]]$LiteralPath,
-        [Parameter(Mandatory = $true)]$AclObject
-    )
-    foreach ($p in @($Path) + @($LiteralPath)) {
-        if (-not $p) { continue }
-        Invoke-WinSimCall -Name 'fs.set_acl' -Arguments @{ path = $p; sddl = $AclObject.GetSecurityDescriptorSddlForm('All') } -Cmdlet $PSCmdlet
     }
 }
 

@@ -118,8 +118,8 @@ def test_a_host_without_data_never_hides_the_data_of_another_report(tmp_path, da
 
 def test_two_runs_ending_at_the_same_time_fail_naming_both_files(tmp_path):
     one = write(tmp_path / "one.json", fr.build_summary([record("win-a", run_id="r1")]))
-    two = write(tmp_path / "two.json", fr.build_summary([record("win-a", verdict="needs_person", fixed_by=None,
-                                                               run_id="r2")]))
+    other = record("win-a", verdict="needs_person", fixed_by=None, run_id="r2")
+    two = write(tmp_path / "two.json", fr.build_summary([other]))
     with pytest.raises(ValueError, match="host win-a") as err:
         rm.merge_files(EMPTY, [one, two])
     assert one in str(err.value) and two in str(err.value) and "same time" in str(err.value)
