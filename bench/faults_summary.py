@@ -4,7 +4,7 @@
 Markdown table per rung (faults tried, survived, data lost) plus the cases
 that did not survive, for `make bench` and bench/RESULTS.md; then the same
 faults at the level of playbooks/fix_wu.yml (the wire-level tests
-test_fix_wu_faults.py and test_fix_wu_matrix.py: one simulated host per
+test_fix_wu_faults.py, test_fix_wu_matrix.py and test_fix_wu_matrix_rest.py: one simulated host per
 fault, a faulty run, then a re-run) as a second table from their JUnit report.
 
     python bench/faults_summary.py            # both tables on stdout
@@ -58,7 +58,8 @@ def table(outcomes):
     return lines
 
 
-FIX_WU_TESTS = ("tests/reliability/test_fix_wu_faults.py", "tests/reliability/test_fix_wu_matrix.py")
+FIX_WU_TESTS = ("tests/reliability/test_fix_wu_faults.py", "tests/reliability/test_fix_wu_matrix.py",
+                "tests/reliability/test_fix_wu_matrix_rest.py")
 
 
 def fix_wu_outcomes(junit_path):

@@ -39,8 +39,8 @@ declare -A FILES=(
 declare -A TESTS=(
     [remediation]="tests/unit/plugins/plugin_utils/_ladder"
     [diagnosis]="tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py tests/unit/plugins/action/test_win_wu_diagnose.py"
-    [sfc_output]="tests/unit/plugins/plugin_utils/_parse/test_sfc_output.py tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py"
-    [selection]="tests/unit/plugins/plugin_utils/_catalog/test_catalog_selection.py tests/unit/plugins/plugin_utils/_rungs/test_kb_install.py tests/unit/plugins/plugin_utils/_ladder/test_decisions.py"
+    [sfc_output]="tests/unit/plugins/plugin_utils/_parse/test_sfc_output.py tests/unit/plugins/plugin_utils/_parse/test_sfc_output_pins.py tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py"
+    [selection]="tests/unit/plugins/plugin_utils/_catalog/test_catalog_selection.py tests/unit/plugins/plugin_utils/_catalog/test_selection_pins.py tests/unit/plugins/plugin_utils/_rungs/test_kb_install.py tests/unit/plugins/plugin_utils/_ladder/test_decisions.py"
 )
 modules=${MUTATION_MODULES:-remediation diagnosis sfc_output selection}
 

@@ -5,7 +5,7 @@ tests (as the controller's action plugins send them), and whether it runs in
 check mode (only scripts that declare SupportsShouldProcess do run then)."""
 from __future__ import annotations
 
-from .hosts import ISO_PATH, JOURNAL
+from .hosts import CHECK, DISM, HOLDER, ISO_PATH, JOURNAL, LOCK, RESTORE, RUN_ROOT
 
 PARAMETERS = {
     "cbs_sr_lines": [{}, {"MaxLines": 2}],
@@ -13,7 +13,12 @@ PARAMETERS = {
     "wu_defender_rtp": [{"Disable": True}, {"Disable": False}],
     "wu_journal_read": [{"Path": JOURNAL}],
     "wu_journal_write": [{"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}'}],
-    "wu_journal_lock": [{"Path": JOURNAL + ".lock", "Action": "acquire", "RunId": "run-1"}],
+    "wu_journal_lock": [{"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"]},
+                        {"Path": LOCK, "Action": "release", "RunId": "run-1"},
+                        {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
+                         "Replace": HOLDER["run-0"]},
+                        {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
+                         "ReplaceEmpty": True}],
     "inplace_setup_state": [{}],
     "inplace_setup_logs": [{}],
     "inplace_preflight": [{"ImagePath": ISO_PATH}],
@@ -30,7 +35,9 @@ PARAMETERS = {
                         "StopTimeoutSeconds": 30, "KillStuck": True,
                         "Renames": [{"name": "SoftwareDistribution", "path": "C:\\Windows\\SoftwareDistribution",
                                      "backup": "C:\\Windows\\SoftwareDistribution.bak-20261102T090000"}]}],
-    "detached_start": [{"RunId": "r1", "FilePath": "C:\\Windows\\System32\\dism.exe",
-                        "Arguments": "/Online /Cleanup-Image /CheckHealth", "WorkRoot": "C:\\ProgramData\\winrepair\\runs"}],
-    "detached_status": [{"RunId": "r1", "WorkRoot": "C:\\ProgramData\\winrepair\\runs"}],
+    "detached_start": [{"RunId": "r1", "FilePath": DISM, "Arguments": CHECK, "WorkRoot": RUN_ROOT},
+                       {"RunId": "r1", "FilePath": DISM, "Arguments": RESTORE, "WorkRoot": RUN_ROOT},
+                       {"RunId": "r1", "FilePath": DISM, "Arguments": CHECK, "WorkRoot": RUN_ROOT, "ReuseSeconds": 3600}],
+    "detached_status": [{"RunId": "r1", "WorkRoot": RUN_ROOT},
+                        {"RunId": "r1", "WorkRoot": RUN_ROOT, "StdoutOffset": 2, "MaxBytes": 16}],
 }

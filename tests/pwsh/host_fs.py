@@ -65,6 +65,7 @@ class HostDrive:
         self.names = dict(names)
         self.host: Optional[HostModel] = None
         self.now: Optional[datetime.datetime] = None
+        self.kept_times: set = set()  # file keys a rename moved: their time is not the run's
         self.base = ""
         self.letter = "C"
         self._before: dict = {}
@@ -131,6 +132,7 @@ class HostDrive:
                 shutil.rmtree(folder)
         os.makedirs(self.base)
         self.now = now
+        self.kept_times = set()
         self._system_files = set()
         for key, display in sorted(winpath.default_folders(host).items()):
             if winpath.is_dir(host, display):
@@ -280,7 +282,8 @@ class HostDrive:
                     host.cbs_log = entry[1].decode("utf-8", "replace").splitlines()
                 else:
                     host.files[key] = entry[1]
-                    host.file_meta.setdefault(key, {})["written"] = self.now
+                    if key not in self.kept_times:
+                        host.file_meta.setdefault(key, {})["written"] = self.now
             elif entry[0] == "dir":
                 display = self.to_windows(path)
                 key = winpath.key(display, host)

@@ -22,10 +22,13 @@ for that host without faults ("fixable").
 Faults (chaos_faults.py arms them; FAULT_KINDS says what each does): each
 chaos host gets 1 to 3, each for run 1 or run 2, at the n-th call of a step
 of the path its causes make the ladder take. They are transient: a fault
-belongs to one run and is cleared after it, as a network blip, a busy
-service or a full disk is gone by the time an administrator runs the
-playbook again. The catalog faults hit the chaos hosts' own fake catalog
-(the twins have another), whichever host asks first.
+belongs to one run and is cleared after it (an assumption: a network blip,
+a busy service or a full disk is gone by the time an administrator runs the
+playbook again; a fault that stays needs a person and is a root cause, not
+chaos). The catalog faults hit the chaos hosts' own fake catalog (the twins
+have another), whichever host asks first. What each fault does on the wire
+is the simulator's model (tests/winsim/server.py: WinRM's faults after
+[MS-WSMV], tests/winsim/model.py Service and Faults).
 
 Faults asked for that the simulator cannot model: none of the list (dropped
 connections, WinRM 500s, operation timeouts, restarts mid-step, slow
@@ -59,7 +62,7 @@ FAULT_KINDS = {
     "drop": "the connection drops as the step's request arrives: the host did nothing",
     "answer_lost": "the step runs to its end, then the connection drops instead of its answer",
     "http500": "WinRM answers HTTP 500 (InternalError) to the step: the host did nothing",
-    "operation_timeout": "WinRM answers OperationTimeout to the step's Receive 1-3 times before the answer",
+    "operation_timeout": "WinRM answers OperationTimeout once to the step's Receive (the next 1-3 calls of it)",
     "restart": "the step runs, then the host restarts before it answers",
     "restart_long": "the host restarts while a long tool runs (DISM, sfc, DISM /Add-Package, setup.exe)",
     "slow_restart": "every restart in the run takes longer than the reboot timeout",
@@ -207,7 +210,7 @@ def generate(seed: int, hosts: int, mix: Optional[dict] = None) -> Chaos:
         causes = _causes(rng, mix)
         tag = "-".join("".join(w[0] for w in c.split("_")) for c in causes) or "none"
         count = rng.choices((1, 2, 3), (50, 35, 15))[0]
-        faults = [_fault(rng, causes) for _ in range(count)]
+        faults = [_fault(rng, causes) for _index in range(count)]
         plans.append(HostPlan("c%03d-%s" % (index + 1, tag), "t%03d-%s" % (index + 1, tag),
                               [dict({"name": c}, **options.get(c, {})) for c in causes], faults))
     return Chaos(seed, plans, {run: list(faults) for run, faults in CATALOG_FAULTS.items()},

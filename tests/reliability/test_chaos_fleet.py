@@ -162,9 +162,12 @@ def _why(result, names=None):
 
 
 def test_the_faults_fired(chaos):
-    result, summary = chaos
-    assert summary["faults_fired"] >= summary["faults_armed"] // 2, (result["faults_fired"], result["faults_armed"])
-    assert len([k for k, n in result["faults_fired"].items() if n]) >= 4, result["faults_fired"]
+    result, _summary = chaos
+    armed, fired = result["faults_armed"], result["faults_fired"]
+    on_hosts = [k for k in armed if not k.startswith("catalog_")]
+    assert sum(fired.get(k, 0) for k in on_hosts) >= sum(armed[k] for k in on_hosts) / 2, (fired, armed)
+    assert len([k for k in on_hosts if fired.get(k)]) >= 3, (fired, armed)
+    assert any(fired.get(k) for k in armed if k.startswith("catalog_")), (fired, armed)
 
 
 def test_the_fleet_converges_within_5_runs(chaos):

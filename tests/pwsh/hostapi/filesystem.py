@@ -60,3 +60,32 @@ def check(session, args):
         raise WinError("System.IO.IOException", err.message, _FQID[op], "WriteError", hresult=-2147024891,
                        target=session.drive.to_local(denied))
     return None
+
+
+@handler("fs.renamed")
+def renamed(session, args):
+    """After Rename-Item: the folder records (owner, DACL), file times and owners and the
+    detached runs below the old path move to the new one (a rename keeps an item's security
+    descriptor and times: Microsoft Learn "MoveFileExW"; as the detached model's _rename_dir)."""
+    host = session.host
+    old = windows_path(session, args["path"])
+    new = winpath.join(winpath.parent(winpath.norm(old, host)), str(args["new_name"]))
+    old_key, new_key = winpath.key(old, host), winpath.key(new, host)
+    for k in list(host.folders):
+        if k == old_key or winpath.is_under(k, old_key):
+            rec = host.folders.pop(k)
+            rec.path = new + rec.path[len(old):]
+            host.folders[new_key + k[len(old_key):]] = rec
+    for k in host.files:
+        if winpath.is_under(k, old_key):
+            session.drive.kept_times.add(new_key + k[len(old_key):])
+    for k in list(host.file_meta):
+        if winpath.is_under(k, old_key):
+            moved = new_key + k[len(old_key):]
+            host.file_meta[moved] = host.file_meta.pop(k)
+            session.drive.kept_times.add(moved)
+    runs = host.detached_runs
+    for k in list(runs):
+        if k == old_key:
+            runs[new_key] = runs.pop(k)
+    return None

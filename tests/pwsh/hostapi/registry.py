@@ -27,6 +27,8 @@ Values and where they come from (Microsoft Learn pages named per key):
   EnablePreviewBuilds 2; its port realYulin/offlineinsiderenroll_zh-hans shows it).
 - ...\\Services\\<name> DelayedAutostart (REG_DWORD 1) for delayed start
   (Microsoft Learn "Service configuration", SERVICE_CONFIG_DELAYED_AUTO_START_INFO).
+- SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage OEMCP and ACP (REG_SZ; Microsoft
+  Learn "OEMCP" registry reference), the host locale's (winsim/locales.py).
 - SYSTEM\\Setup\\MoSetup\\Volatile SetupProgress / BoxResult (undocumented;
   tests/winsim/detached/setup_exe.py), present while Windows Setup runs.
 """
@@ -34,7 +36,7 @@ from __future__ import annotations
 
 import datetime
 
-from winsim import causes
+from winsim import causes, locales
 from winsim.detached import setup_exe
 from winsim.model import NotModelled
 
@@ -122,6 +124,10 @@ def view(host, now=None) -> dict:
         raise NotModelled("install language %s" % o.install_language)
     put("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language", {"InstallLanguage": "%04X" % lcid,
                                                                  "Default": "%04X" % lcid})
+    # OEMCP / ACP (REG_SZ) of the host's locale (tests/winsim/locales.py has the sources).
+    code_pages = locales.of(host)
+    put("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage",
+        {"OEMCP": str(code_pages.oem_code_page), "ACP": str(code_pages.ansi_code_page)})
     put(ACTIVE_NAME, {"ComputerName": o.hostname})
     put(NEXT_NAME, {"ComputerName": (o.hostname + "-NEW") if host.pending_reboot.computer_rename else o.hostname})
     if host.insider.enrolled:

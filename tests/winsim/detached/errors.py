@@ -12,9 +12,12 @@ from __future__ import annotations
 from ..scripts import error_record
 
 
-def thrown(message: str) -> dict:
+def thrown(message: str, changed: bool = False) -> dict:
+    """changed: $Ansible.Changed when the script threw. win_powershell starts it at $true
+    (ansible.windows plugins/modules/win_powershell.ps1, the $Ansible object), so a script
+    that throws before it sets Changed reports changed=true."""
     record = error_record(message, category="OperationStopped", category_id=14, activity="",
                           reason="RuntimeException", fqid=message,
                           exception_type="System.Management.Automation.RuntimeException",
                           target_object=message)
-    return {"result": {}, "changed": False, "failed": True, "error": [record]}
+    return {"result": {}, "changed": changed, "failed": True, "error": [record]}

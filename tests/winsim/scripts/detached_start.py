@@ -36,5 +36,6 @@ def run(host, parameters, ctx):
                                 int(parameters.get("MaxRunSeconds", 7200)),
                                 int(parameters.get("ReuseSeconds", 0)))
     except (ValueError, RuntimeError) as exc:
-        return thrown(str(exc))
+        # detached_start.ps1 sets $Ansible.Changed only once it answers: a throw leaves it $true.
+        return thrown(str(exc), changed=True)
     return {"result": result, "changed": changed}

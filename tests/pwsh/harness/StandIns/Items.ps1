@@ -124,6 +124,8 @@ function Rename-Item {
     if (Test-WinSimRegistryPath $p) { throw "winsim does not model Rename-Item in the registry ($p)" }
     Invoke-WinSimCall -Name 'fs.check' -Arguments @{ op = 'rename'; path = $p; new_name = $NewName } -Cmdlet $PSCmdlet
     Microsoft.PowerShell.Management\Rename-Item -LiteralPath $p -NewName $NewName -Force:$Force
+    # What the host keeps about the item besides its content (owner, ACL, a run's task) moves with it.
+    $null = Invoke-WinSimCall -Name 'fs.renamed' -Arguments @{ path = $p; new_name = $NewName }
 }
 
 function Move-Item {
