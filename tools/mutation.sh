@@ -10,6 +10,8 @@
 # tests read it meanwhile). Results: build/mutation/<module>.sqlite (cr-report
 # lists the survivors) and build/mutation/summary.txt.
 #   MUTATION_MODULES="remediation diagnosis"   run only these (default: all four)
+#   MUTATION_SAMPLE=200                        run a random sample of this many mutants per
+#                                              module (seeded, the same sample each time; default: all)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -65,6 +67,19 @@ TOML
     rm -f "$db"
     echo "mutation: $m (${FILES[$m]})"
     cosmic-ray init "$work/$m.toml" "$db"
+    if [ -n "${MUTATION_SAMPLE:-}" ]; then
+        python - "$db" "$MUTATION_SAMPLE" <<'PY'
+import random, sqlite3, sys
+db, size = sqlite3.connect(sys.argv[1]), int(sys.argv[2])
+jobs = sorted(row[0] for row in db.execute("select job_id from mutation_specs"))
+if size < len(jobs):
+    drop = sorted(set(jobs) - set(random.Random(17).sample(jobs, size)))
+    for table in ("mutation_specs", "work_items"):
+        db.executemany("delete from %s where job_id = ?" % table, [(j,) for j in drop])
+    db.commit()
+    print("mutation: a sample of %d of %d mutants" % (size, len(jobs)))
+PY
+    fi
     cosmic-ray --verbosity=ERROR baseline "$work/$m.toml" > /dev/null
     cosmic-ray --verbosity=ERROR exec "$work/$m.toml" "$db"
     read -r killed survived other < <(python - "$db" <<'PY'
@@ -85,14 +100,15 @@ mv "$summary.new" "$summary"
 echo "mutation: survivors are listed by: $venv/bin/cr-report build/mutation/<module>.sqlite --show-pending"
 
 # The figure, in bench/RESULTS.md (bench/run_all.py keeps this section across a full `make bench`).
-python - "$summary" "$top/bench/RESULTS.md" "$modules" <<'PY'
+python - "$summary" "$top/bench/RESULTS.md" "$modules" "${MUTATION_SAMPLE:-}" <<'PY'
 import datetime, sys
 summary, results, modules = sys.argv[1], sys.argv[2], sys.argv[3]
 lines = [line.rstrip() for line in open(summary, encoding="utf-8") if line.strip()]
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 section = ["## Mutation testing (make mutation: cosmic-ray over the ladder's decisions, %s)" % stamp, "",
            "Killed / (killed + survived) mutants of each module, every cosmic-ray operator, each mutant run "
-           "against the unit tests that cover its module (tools/mutation.sh; modules run: %s)." % modules, "",
+           "against the unit tests that cover its module (tools/mutation.sh; modules run: %s; sample: %s)."
+           % (modules, sys.argv[4] or "all mutants"), "",
            "```"] + lines + ["```", ""]
 try:
     text = open(results, encoding="utf-8").read().split("\n")

@@ -72,13 +72,25 @@ class ActionModule(WinRepairAction):
             self._upgrade(result, options, call, bool(self._task.check_mode), host, mount)
         finally:
             if mount.get("mounted"):
-                try:
-                    call("iso_mount", {"ImagePath": options["image"], "Action": "dismount"})
-                except Exception as exc:  # noqa: BLE001 - report, do not mask the answer
-                    result["warnings"].append("could not dismount %s: %s" % (options["image"], exc))
+                self._dismount(result, options, call, mount)
             result["elapsed_seconds"] = round(time.monotonic() - began, 1)
             if not result["warnings"]:
                 result.pop("warnings")
+
+    @staticmethod
+    def _dismount(result, options, call, mount):
+        """Dismount the ISO this task mounted (by its device too, should the file have moved); the
+        script leaves it mounted while a detached run (setup.exe still going) reads from it."""
+        try:
+            out = call("iso_mount", {"ImagePath": options["image"], "Action": "dismount",
+                                     "DevicePath": mount.get("device_path") or ""})
+        except Exception as exc:  # noqa: BLE001 - report, do not mask the answer
+            result["warnings"].append("could not dismount %s: %s" % (options["image"], exc))
+            return
+        if out.get("in_use_by"):
+            result["warnings"].append(
+                "left %s mounted at %s: detached run %s still runs from it; dismount it (Dismount-DiskImage) once "
+                "that run has ended" % (options["image"], out.get("drive_letter"), ", ".join(out["in_use_by"])))
 
     # -- the steps ----------------------------------------------------------------------------
     def _upgrade(self, result, options, call, check_mode, host, mount):
@@ -107,6 +119,7 @@ class ActionModule(WinRepairAction):
 
         mounted = call("iso_mount", {"ImagePath": image, "Action": "mount"})
         mount["mounted"] = not mounted.get("attached_before")
+        mount["device_path"] = mounted.get("device_path")
         drive = mounted.get("drive_letter")
         setup_path = drive + "\\setup.exe"
         result["commands"] = ([self._text(setup_path, scan_args)] if options["compat_scan"] else []) + \

@@ -167,7 +167,13 @@ class ActionModule(WinRepairAction):
             mount = result.pop("_mount", None)
             if mount and not mount.get("attached_before"):
                 try:
-                    call("iso_mount", {"ImagePath": mount["image_path"], "Action": "dismount"})
+                    out = call("iso_mount", {"ImagePath": mount["image_path"], "Action": "dismount",
+                                             "DevicePath": mount.get("device_path") or ""})
+                    if out.get("in_use_by"):
+                        # Left mounted: a detached DISM run still reads its source from the ISO.
+                        result.setdefault("warnings", []).append(
+                            "left %s mounted at %s: detached run %s still uses it; dismount it once that run ended"
+                            % (mount["image_path"], out.get("drive_letter"), ", ".join(out["in_use_by"])))
                 except Exception as exc:  # noqa: BLE001 - report, do not mask the repair's answer
                     result.setdefault("warnings", []).append(
                         "could not dismount %s: %s" % (mount["image_path"], exc))

@@ -38,7 +38,7 @@ class ActionModule(WinRepairAction):
         with failing("Could not read the Windows Update services and folders",
                      "The account must be a local administrator (elevated token)."):
             state = script_runner.run_script(self, "wu_reset_state", {
-                "ServiceNames": list(planner.STOP_ORDER),
+                "ServiceNames": list(planner.STOP_ONLY + planner.STOP_ORDER),
                 "DllNames": list(planner.DEFAULT_DLLS if options["dlls"] is None else options["dlls"]),
             }, task_vars)
 

@@ -96,10 +96,12 @@ def test_aggressive(run):
     h, r = fleet.host("aggr"), res["aggr"]
     assert not r.get("failed"), r.get("msg")
     assert r["reboot_required"] is True
-    assert r["previous_security_descriptors"]["wuauserv"] == "D:(A;;CCLCSWRPLORC;;;AU)"
-    assert h.services["wuauserv"].security_descriptor != "D:(A;;CCLCSWRPLORC;;;AU)"
+    # The host's own descriptor is kept: the Windows 7-era default is never applied.
+    assert r["previous_security_descriptors"] == {}
+    assert h.services["wuauserv"].security_descriptor == "D:(A;;CCLCSWRPLORC;;;AU)"
     ids = [s["id"] for s in r["steps"]]
-    assert {"winhttp_reset_proxy", "winsock_reset", "register_dlls", "sdset:bits"} <= set(ids)
+    assert {"winhttp_reset_proxy", "winsock_reset", "register_dlls"} <= set(ids)
+    assert not [i for i in ids if i.startswith("sdset:")]
     assert r["dll_results"] and all(d["path"].lower().startswith("c:\\windows\\system32\\")
                                     for d in r["dll_results"])
 

@@ -88,7 +88,7 @@ def pytest_sessionfinish(session, exitstatus):
     full = _MERGED["planned"] and _MERGED["planned"] == _all_differential_ids(session)
     if full:
         short = tally.short_of_states(_MERGED["ran"], locate.script_names())
-        _MERGED["short"] = short
+        _MERGED["short"], _MERGED["full"] = short, True
         if short and session.exitstatus == 0:
             session.exitstatus = pytest.ExitCode.TESTS_FAILED
 
@@ -111,6 +111,6 @@ def pytest_terminal_summary(terminalreporter):
             "powershell stage FAILED: host scripts that ran (and matched their model) in fewer than %d host "
             "states: %s" % (tally.MIN_STATES, ", ".join("%s (%d)" % kv for kv in sorted(_MERGED["short"].items()))),
             red=True)
-    elif _MERGED["planned"] and _MERGED["ran"]:
+    elif _MERGED.get("full") and _MERGED["ran"]:
         terminalreporter.write_line("powershell stage: every host script ran in >= %d host states (fewest: %d)"
                                     % (tally.MIN_STATES, min(len(v) for v in _MERGED["ran"].values())))

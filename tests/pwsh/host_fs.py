@@ -193,13 +193,12 @@ class HostDrive:
         return sorted(self.to_local(winpath.norm(k, self.host)) for k, meta in self.host.file_meta.items()
                       if meta.get("readable") is False and k in self.host.files)
 
-    def write_through(self, host: HostModel, before: dict) -> None:
-        """Files the host itself changed during the run (a detached run starting) onto the
+    def write_through(self, host: HostModel, keys) -> None:
+        """Files the host itself wrote during the run (a detached run starting: KEYS) onto the
         laid-out drive, as part of the starting state: the script sees them, and reading
         back does not take them for the script's writes."""
-        for key, data in host.files.items():
-            if before.get(key) == data:
-                continue
+        for key in keys:
+            data = host.files[key]
             local = self.to_local(self._spelled(winpath.norm(key, host)))
             os.makedirs(os.path.dirname(local), exist_ok=True)
             with open(local, "wb") as handle:

@@ -72,6 +72,12 @@ def default_services() -> dict[str, Service]:
         "msiserver": Service("msiserver", "Windows Installer", "stopped", "manual"),
         "appidsvc": Service("appidsvc", "Application Identity", "stopped", "manual"),
         "trustedinstaller": Service("trustedinstaller", "Windows Modules Installer", "stopped", "manual"),
+        # Windows 10+ only; both work in SoftwareDistribution (Microsoft Learn "Guidance on
+        # disabling system services on Windows Server 2016 with Desktop Experience" names them
+        # UsoSvc "Update Orchestrator Service" and DoSvc "Delivery Optimization", both
+        # Automatic (Delayed Start)).
+        "usosvc": Service("usosvc", "Update Orchestrator Service", "running", "delayed"),
+        "dosvc": Service("dosvc", "Delivery Optimization", "running", "delayed"),
     }
 
 
@@ -81,6 +87,9 @@ class Folder:
     size_bytes: int = 0
     exists: bool = True
     locked: bool = False  # a rename fails with access denied while a service holds it
+    # The service (lower-case name) whose process holds it open: like locked, but only
+    # while that service is not stopped (UsoSvc, DoSvc, TrustedInstaller and SoftwareDistribution).
+    held_by: str = ""
     # Owner and DACL, as tests/winsim/acl.py reads them (its docstring has the sources).
     owner: str = ""  # SID; "" = made by the collection's elevated session (Administrators)
     writers: list = field(default_factory=list)  # SIDs besides SYSTEM/Administrators its own entries let write
@@ -216,6 +225,9 @@ class HostModel:
     insider: Insider = field(default_factory=Insider)
     antivirus: list = field(default_factory=list)  # Antivirus
     defender_enabled: bool = True
+    # Machine WinHTTP proxy: the bytes of the registry value WinHttpSettings (see
+    # tests/winsim/scripts/wu_reset_apply.py), None when no proxy is set.
+    winhttp_proxy: bytes | None = None
     boot_time: datetime.datetime = field(
         default_factory=lambda: datetime.datetime(2026, 11, 1, 8, 0, 0, tzinfo=datetime.timezone.utc))
     down_until: float = 0.0  # real monotonic time until which the host does not answer (reboot)

@@ -31,6 +31,19 @@ Facts used (public sources):
   database (qmgr.db with qmgr.jfm, edb.chk, edb*.log, edb*.jrs) from Windows 10
   on, in %ALLUSERSPROFILE%\\Microsoft\\Network\\Downloader (BITS documentation;
   public forensic write-ups of the BITS database).
+- Update Orchestrator Service (UsoSvc), Delivery Optimization (DoSvc) and Windows
+  Modules Installer (TrustedInstaller) also work in SoftwareDistribution and can
+  hold it open (service names and roles: Microsoft Learn "Guidance on disabling
+  system services on Windows Server 2016 with Desktop Experience"). They are only
+  stopped (their start type is not held: that they can lock the folder is the
+  reason; an assumption is that changing their start type may be refused on
+  newer builds) and started again if they ran before.
+- The descriptor the Microsoft article sets with `sc.exe sdset` dates from Windows 7:
+  its SYSTEM entry lacks SERVICE_CHANGE_CONFIG (DC), WRITE_DAC (WD) and WRITE_OWNER
+  (WO) that Windows 10/11 give SYSTEM on bits and wuauserv (sc.exe sdshow on a
+  current host; ACE rights: Microsoft Learn "Service Security and Access Rights"
+  and "ACE Strings"). Applied there it takes rights from SYSTEM, so the plan sets
+  no descriptor; the apply script only ever sets back one it read from the host.
 - `netsh winsock reset` needs a restart to take effect (netsh winsock docs).
 - regsvr32 exit codes: 0 ok, 3 LoadLibrary failed, 4 no DllRegisterServer entry
   point, 5 DllRegisterServer failed (Raymond Chen, "What do the various regsvr32
@@ -45,8 +58,12 @@ LEVELS = ("standard", "aggressive")
 
 # Stop order: services that depend on others first (appidsvc before cryptsvc).
 STOP_ORDER = ("bits", "wuauserv", "appidsvc", "cryptsvc", "msiserver")
+# Only stopped (see the module documentation), before the others; absent ones
+# (before Windows 10) are left out without a warning.
+STOP_ONLY = ("usosvc", "dosvc", "trustedinstaller")
 # Start order: dependencies first.
 START_ORDER = ("cryptsvc", "appidsvc", "bits", "wuauserv", "msiserver")
+START_ONLY_ORDER = ("trustedinstaller", "dosvc", "usosvc")
 # Started after the reset even when they were stopped before: they are the
 # services Windows Update needs, and starting them is the check that the reset
 # worked. (bits and wuauserv are manual, trigger-start services that stop by
@@ -66,8 +83,9 @@ QUEUE_PATTERNS_STANDARD = ("qmgr*.dat",)
 QUEUE_PATTERNS_ESE = ("qmgr.db", "qmgr.jfm", "edb.chk", "edb*.log", "edb*.jrs")
 
 SD_SERVICES = ("bits", "wuauserv")
-# The default descriptor the Microsoft article sets with `sc.exe sdset` for both
-# bits and wuauserv (SY, BA full, AU read, PU start/stop).
+# The Windows 7-era descriptor the Microsoft article sets with `sc.exe sdset` for
+# both bits and wuauserv (SY without DC/WD/WO, BA full, AU read, PU start/stop).
+# Not applied any more (module documentation); kept to recognise it.
 DEFAULT_SDDL = ("D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)(A;;CCDCLCSWRPWPDTLOCRSDRCWDWO;;;BA)"
                 "(A;;CCLCSWLOCRRC;;;AU)(A;;CCLCSWRPWPDTLOCRRC;;;PU)")
 
@@ -200,8 +218,10 @@ def build_plan(state, level="standard", keep_backups=2, stop_timeout=60,
     absent = [n for n in STOP_ORDER if not _present(svcs.get(n))]
     for name in absent:
         warnings.append("service %s does not exist on this host; it is left out" % name)
+    stop_only = [n for n in STOP_ONLY if _present(svcs.get(n))]
     start_modes = {n: svcs[n]["start_mode"] for n in stop}
     running_before = [n for n in START_ORDER if n in stop and svcs[n]["state"] == "running"]
+    running_before += [n for n in START_ONLY_ORDER if n in stop_only and svcs[n]["state"] == "running"]
     start = []
     for name in START_ORDER:
         if name not in stop:
@@ -214,6 +234,7 @@ def build_plan(state, level="standard", keep_backups=2, stop_timeout=60,
             continue
         if name in ALWAYS_START or name in running_before:
             start.append(name)
+    start.extend(n for n in START_ONLY_ORDER if n in running_before)
 
     existing_backup_leaves = [win_leaf(b["path"]) for b in state["backups"] or []]
     suffix = backup_suffix(state["now_utc"], existing_backup_leaves)
@@ -243,12 +264,13 @@ def build_plan(state, level="standard", keep_backups=2, stop_timeout=60,
     wanted = [d.lower() for d in (DEFAULT_DLLS if dlls is None else dlls)]
     register = [present_dlls[d] for d in wanted if d in present_dlls] if aggressive else []
     skipped_dlls = [d for d in wanted if d not in present_dlls] if aggressive else []
-    sddl = {n: DEFAULT_SDDL for n in SD_SERVICES if n in stop} if aggressive else {}
+    sddl = {}
 
     plan = {
         "level": level,
         "suffix": suffix,
         "stop": stop,
+        "stop_only": stop_only,
         "start": start,
         "start_modes": start_modes,
         "running_before": running_before,
@@ -272,6 +294,9 @@ def build_plan(state, level="standard", keep_backups=2, stop_timeout=60,
 def planned_steps(plan):
     """The steps in the order wu_reset_apply.ps1 runs them (ids match its journal)."""
     steps = []
+    for name in plan.get("stop_only") or []:
+        steps.append({"id": "stop:%s" % name, "action": "stop (%ds timeout; its start type is kept, its process is "
+                      "never ended)" % plan["stop_timeout"], "target": name})
     for name in plan["stop"]:
         steps.append({"id": "stop:%s" % name, "action": "set start type Disabled for the duration, stop "
                       "(%ds timeout%s)" % (plan["stop_timeout"],
@@ -306,6 +331,7 @@ def apply_parameters(plan):
     """The param() values of wu_reset_apply.ps1 for PLAN."""
     return {
         "StopServices": list(plan["stop"]),
+        "StopOnly": list(plan.get("stop_only") or []),
         "StartServices": list(plan["start"]),
         "StartModes": dict(plan["start_modes"]),
         "RunningBefore": list(plan["running_before"]),

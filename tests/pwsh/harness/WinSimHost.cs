@@ -269,6 +269,94 @@ namespace WinSim
         }
     }
 
+    // A service as Get-Service returns it (System.ServiceProcess.ServiceController), for
+    // the members the host scripts use: Name, ServiceName, DisplayName, Status,
+    // StartType, Refresh(), Stop(), Start(), WaitForStatus(status[, timeout]). Each
+    // method asks the host (tests/pwsh/hostapi/services.py) and throws the .NET
+    // exception the real method throws, so PowerShell wraps it once in a
+    // MethodInvocationException ("Exception calling "Stop" with "0" argument(s): ...")
+    // and `catch [System.ServiceProcess.TimeoutException]` sees the inner one, as
+    // with the real class (whose constructor refuses on Linux).
+    public sealed class ServiceController
+    {
+        public ServiceController(string name, string displayName, string status, string startType)
+        {
+            Name = name;
+            DisplayName = displayName;
+            Status = (System.ServiceProcess.ServiceControllerStatus)Enum.Parse(typeof(System.ServiceProcess.ServiceControllerStatus), status);
+            StartType = (System.ServiceProcess.ServiceStartMode)Enum.Parse(typeof(System.ServiceProcess.ServiceStartMode), startType);
+        }
+
+        public string Name { get; private set; }
+        public string ServiceName { get { return Name; } }
+        public string DisplayName { get; private set; }
+        public System.ServiceProcess.ServiceControllerStatus Status { get; private set; }
+        public System.ServiceProcess.ServiceStartMode StartType { get; private set; }
+        public string MachineName { get { return "."; } }
+
+        private System.Text.Json.JsonElement Ask(string call, string extra)
+        {
+            string request = "{\"op\":\"call\",\"name\":\"" + call + "\",\"args\":{\"name\":" + Quote(Name) + extra + "}}";
+            var reply = System.Text.Json.JsonDocument.Parse(Bridge.Call(request)).RootElement;
+            System.Text.Json.JsonElement error;
+            if (reply.TryGetProperty("error", out error)) throw ExceptionFrom(error);
+            return reply.GetProperty("ok");
+        }
+
+        private void Update(System.Text.Json.JsonElement info)
+        {
+            if (info.ValueKind == System.Text.Json.JsonValueKind.Object)
+                Status = (System.ServiceProcess.ServiceControllerStatus)Enum.Parse(typeof(System.ServiceProcess.ServiceControllerStatus), info.GetProperty("status").GetString());
+        }
+
+        public void Refresh() { Update(Ask("service.get", "")); }
+        public void Stop() { Ask("service.stop", ""); }
+        public void Start() { Ask("service.start", ""); }
+        public void WaitForStatus(System.ServiceProcess.ServiceControllerStatus desiredStatus) { WaitForStatus(desiredStatus, TimeSpan.MaxValue); }
+
+        public void WaitForStatus(System.ServiceProcess.ServiceControllerStatus desiredStatus, TimeSpan timeout)
+        {
+            double seconds = timeout == TimeSpan.MaxValue ? -1 : timeout.TotalSeconds;
+            Update(Ask("service.wait", ",\"status\":" + Quote(desiredStatus.ToString()) + ",\"seconds\":" +
+                seconds.ToString(System.Globalization.CultureInfo.InvariantCulture)));
+        }
+
+        public override string ToString() { return "System.ServiceProcess.ServiceController"; }
+
+        private static string Quote(string text)
+        {
+            return System.Text.Json.JsonSerializer.Serialize(text);
+        }
+
+        // {"type", "message", "hresult", "native_error_code", "inner"} (hostapi WinError.to_json).
+        internal static Exception ExceptionFrom(System.Text.Json.JsonElement spec)
+        {
+            Exception inner = null;
+            System.Text.Json.JsonElement innerSpec;
+            if (spec.TryGetProperty("inner", out innerSpec) && innerSpec.ValueKind == System.Text.Json.JsonValueKind.Object)
+                inner = ExceptionFrom(innerSpec);
+            string type = spec.GetProperty("type").GetString();
+            string message = spec.GetProperty("message").GetString();
+            Exception made;
+            if (type == "System.ComponentModel.Win32Exception")
+                made = new System.ComponentModel.Win32Exception(spec.GetProperty("native_error_code").GetInt32(), message);
+            else if (type == "System.InvalidOperationException")
+                made = new InvalidOperationException(message, inner);
+            else if (type == "System.ServiceProcess.TimeoutException")
+            {
+                // The real type, built without its constructor (it refuses on Linux); Exception's message field set.
+                made = (Exception)System.Runtime.CompilerServices.RuntimeHelpers.GetUninitializedObject(typeof(System.ServiceProcess.TimeoutException));
+                typeof(Exception).GetField("_message", System.Reflection.BindingFlags.NonPublic | System.Reflection.BindingFlags.Instance).SetValue(made, message);
+            }
+            else
+                made = new NotSupportedException("winsim does not model " + message);
+            System.Text.Json.JsonElement hresult;
+            if (spec.TryGetProperty("hresult", out hresult) && hresult.ValueKind == System.Text.Json.JsonValueKind.Number)
+                made.HResult = hresult.GetInt32();
+            return made;
+        }
+    }
+
     // [System.IO.File]::Open as the host would answer it: a file whose ACL
     // denies this account (the host model's file_meta "readable": false) is
     // refused with UnauthorizedAccessException "Access to the path '...' is
@@ -286,15 +374,18 @@ namespace WinSim
             foreach (object p in paths) if (p != null) _denied.Add(System.IO.Path.GetFullPath(p.ToString()));
         }
 
-        private static void Check(string path)
+        // CreateNew of a file that exists fails with ERROR_FILE_EXISTS (IOException) whatever
+        // its ACL (CreateFileW, CREATE_NEW: learn.microsoft.com/windows/win32/api/fileapi/nf-fileapi-createfilew);
+        // any other mode opens the file and meets its ACL.
+        private static void Check(string path, FileMode mode)
         {
-            if (_denied.Contains(System.IO.Path.GetFullPath(path)))
+            if (mode != FileMode.CreateNew && _denied.Contains(System.IO.Path.GetFullPath(path)))
                 throw new UnauthorizedAccessException("Access to the path '" + path + "' is denied.");
         }
 
-        public static FileStream Open(string path, FileMode mode) { Check(path); return File.Open(path, mode); }
-        public static FileStream Open(string path, FileMode mode, FileAccess access) { Check(path); return File.Open(path, mode, access); }
-        public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share) { Check(path); return File.Open(path, mode, access, share); }
+        public static FileStream Open(string path, FileMode mode) { Check(path, mode); return File.Open(path, mode); }
+        public static FileStream Open(string path, FileMode mode, FileAccess access) { Check(path, mode); return File.Open(path, mode, access); }
+        public static FileStream Open(string path, FileMode mode, FileAccess access, FileShare share) { Check(path, mode); return File.Open(path, mode, access, share); }
     }
 }
 

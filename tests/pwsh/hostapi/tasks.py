@@ -133,10 +133,13 @@ def start(session, args):
         raise NotModelled("Start-ScheduledTask of a task whose wrapper already ran")
     host = session.host
     run = tools.plan(host, spec["file_path"], spec.get("arguments") or "")
-    before = dict(host.files)
-    detached.launch(host, _Clock(session.now), name, windows_path(session, spec["run_dir"]), run,
-                    spec["max_run_seconds"])
-    session.drive.write_through(host, before)
+    run_dir = windows_path(session, spec["run_dir"])
+    detached.launch(host, _Clock(session.now), name, run_dir, run, spec["max_run_seconds"])
+    # What the wrapper and the process wrote by now (detached.launch, settle).
+    done = detached.runs(host)[winpath.key(run_dir, host)]["done"]
+    written = [winpath.key(winpath.join(run_dir, leaf), host)
+               for leaf in ("started.json", "stdout.txt", "stderr.txt") + (("exit.json",) if done else ())]
+    session.drive.write_through(host, [k for k in written if k in host.files])
     return None
 
 

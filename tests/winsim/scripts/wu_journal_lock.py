@@ -51,6 +51,23 @@ def _remove(host, path):
     host.file_meta.pop(winpath.key(path, host), None)
 
 
+def _refusal(host, folder):
+    """wu_journal_lock.ps1's words for a lock folder it cannot make safe (Protect-LockFolder)."""
+    state = acl.security(host, folder)
+    fix = ("An administrator can check what is in it and make Administrators its owner with a protected ACL "
+           "(takeown /F \"%s\" /A /R /D Y, then icacls \"%s\" /inheritance:r /grant:r *S-1-5-18:(OI)(CI)F "
+           "*S-1-5-32-544:(OI)(CI)F /T), or give the journal a folder of its own, and run again." % (folder, folder))
+    if state["reparse"]:
+        return ("The run lock's folder %s is a reparse point (junction or symbolic link); nothing was changed. %s"
+                % (folder, fix))
+    why = "owner %s" % state["owner"]
+    if state["writers"]:
+        why += ", writable by %s" % ", ".join(state["writers"])
+    # Set-Acl refused (acl.py acl_locked): UnauthorizedAccessException's own message.
+    return ("The run lock's folder %s is not safe (%s) and its owner and ACL could not be set (Attempted to "
+            "perform an unauthorized operation.); nothing was changed. %s" % (folder, why, fix))
+
+
 def run(host, parameters, ctx):
     refuse_unknown(parameters, PARAMETERS, "wu_journal_lock")
     if ctx.check_mode:
@@ -70,10 +87,11 @@ def run(host, parameters, ctx):
     now = ctx.clock.now()
     state, holder, readable = "not_held", None, True
     if action == "acquire":
+        folder = winpath.parent(winpath.norm(path, host))
         try:
-            acl.protect_folder(host, winpath.parent(winpath.norm(path, host)))
-        except acl.Unsafe as exc:
-            return thrown(str(exc).replace("The folder", "The run lock's folder"))
+            acl.protect_folder(host, folder)
+        except acl.Unsafe:
+            return thrown(_refusal(host, folder))
         current = _text(host, path)
         if current is None:
             _create(host, path, content, now)

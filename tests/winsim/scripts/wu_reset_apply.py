@@ -26,6 +26,26 @@ Imitated Windows behaviour and its sources:
 - Rename-Item on a folder a process holds: "Access to the path '...' is denied."
   (IOException / ERROR_ACCESS_DENIED); onto an existing name: "Cannot create a
   file when that file already exists." (ERROR_ALREADY_EXISTS 183).
+- UsoSvc, DoSvc and TrustedInstaller (Microsoft Learn "Guidance on disabling system
+  services on Windows Server 2016 with Desktop Experience": Update Orchestrator
+  Service, Delivery Optimization, Windows Modules Installer) work in
+  SoftwareDistribution: while one holds it, the rename of that folder is refused
+  (ERROR_ACCESS_DENIED). Which of them holds a handle at a given moment is not
+  public, so a scenario says it (Folder.held_by: refused until that service is
+  stopped). The script retries a refused rename 5 times a second apart; a lock
+  the model keeps (Folder.held_by, Folder.locked) outlasts the retries.
+- Only wuauserv and bits are ended when stuck in STOP_PENDING: ending msiserver or
+  TrustedInstaller aborts an install (Microsoft Learn "Windows Installer Service":
+  the service runs installations; an assumption for TrustedInstaller's servicing).
+- `netsh winhttp reset proxy` removes the machine proxy, the binary value
+  HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections
+  WinHttpSettings (Microsoft Learn "Netsh Commands for Windows Hypertext Transfer
+  Protocol (WINHTTP)"; the value as public write-ups describe it, e.g. the Microsoft
+  Tech Community post "Proxies, proxies everywhere but still no Internet"): the
+  script reads it first, reports it (base64) and writes it back on rollback.
+  Modelled as HostModel.winhttp_proxy (bytes or None).
+- `sc.exe sdshow` of a service the caller may not open exits 5 and prints the
+  error text (sc.exe docs; winerror.h): the script refuses to keep that text.
 - `netsh winsock reset` asks for a restart (netsh winsock docs: "You must restart
   the computer in order to complete the reset."); `netsh winhttp reset proxy`
   prints "Current WinHTTP proxy settings: Direct access (no proxy server)."
@@ -41,23 +61,28 @@ Service.access_denied, Service.stuck_stop_pending and Folder.locked are honoured
 """
 from __future__ import annotations
 
+import base64
+
 from .. import winpath
+from ..modules import win_command
 from ..model import Folder, HostModel, NotModelled, RunContext
 from .wu_reset_state import paths as host_paths, pid_of
 
 PARAMETERS = {
     "StopServices", "StartServices", "StartModes", "RunningBefore", "StopTimeoutSeconds",
     "KillStuck", "Renames", "QueueFiles", "QueueBackup", "Prune", "ResetWinHttpProxy",
-    "ResetWinsock", "RegisterDlls", "SecurityDescriptors",
+    "ResetWinsock", "RegisterDlls", "SecurityDescriptors", "StopOnly",
 }
 RESULT_KEYS = {
     "journal", "failed_step", "error", "rollback", "services_after", "pruned", "reboot_required",
-    "previous_security_descriptors", "dll_results", "warnings", "changed",
+    "previous_security_descriptors", "dll_results", "warnings", "changed", "previous_winhttp_proxy",
 }
 
 STEP = "wu_reset_apply"
 _SC_MODES = {"auto": "auto", "delayed": "delayed-auto", "manual": "demand", "disabled": "disabled"}
 _DENIED_SC = "[SC] OpenService FAILED 5:  Access is denied."
+_KILLABLE = ("wuauserv", "bits")
+_RENAME_ATTEMPTS = 5
 _DISABLED = ("The service cannot be started, either because it is disabled or because it has "
              "no enabled devices associated with it")
 
@@ -76,6 +101,7 @@ class _Run:
         self.journal, self.rollback, self.warnings = [], [], []
         self.held, self.renamed, self.moved_queue = [], [], []
         self.previous_sd, self.irreversible, self.dll_results, self.pruned = {}, [], [], []
+        self.previous_proxy, self.proxy_reset = None, False
         self.changed = False
         self.reboot_required = False
         self.first_change_done = False
@@ -117,6 +143,9 @@ class _Run:
             if not self.p.get("KillStuck", True):
                 raise StepFailed("service %s is still StopPending (STOP_PENDING) after %d s and "
                                  "kill_stuck_services is false" % (name, self.timeout))
+            if name.lower() not in _KILLABLE:
+                raise StepFailed("service %s is still StopPending (STOP_PENDING) after %d s; it is not ended "
+                                 "(an install may be running), retry later" % (name, self.timeout))
             pid = pid_of(s)
             # Modelled hosts run each service in its own svchost (Windows 10 1703+ with
             # 3.5 GB RAM or more: "Changes to Service Host grouping in Windows 10").
@@ -173,10 +202,13 @@ class _Run:
         if winpath.exists(host, dst):
             raise StepFailed("Cannot create a file when that file already exists.")
         k = winpath.key(src, host)
+        held = False
         for fk, rec in host.folders.items():
-            if rec.exists and rec.locked and (fk == k or winpath.is_under(fk, k)):
-                raise StepFailed(str(winpath.access_denied(src)))
-        if _fault(host, "access_denied_on", step_id):
+            if rec.exists and (fk == k or winpath.is_under(fk, k)):
+                holder = host.services.get(rec.held_by) if rec.held_by else None
+                held = held or rec.locked or (holder is not None and holder.state != "stopped")
+        if held or _fault(host, "access_denied_on", step_id):
+            self.ctx.spend(_RENAME_ATTEMPTS - 1)  # the retries, a second apart
             raise StepFailed(str(winpath.access_denied(src)))
         rename_tree(host, src, dst)
         self.ctx.spend(1)
@@ -191,6 +223,12 @@ class _Run:
         failed_step = error = None
         start_modes = dict(p.get("StartModes") or {})
         try:
+            for name in p.get("StopOnly") or []:
+                current = "stop:%s" % name
+                detail = self.stop_service(name)
+                if detail != "already stopped":
+                    self.changed = True
+                self.add(current, "ok", detail)
             for name in p.get("StopServices") or []:
                 current = "stop:%s" % name
                 if start_modes.get(name) != "disabled":
@@ -232,14 +270,21 @@ class _Run:
                 self.check_first_change()
                 if s.access_denied or _fault(self.host, "access_denied_on", current):
                     raise StepFailed("sc.exe sdset %s failed (5): %s" % (name, _DENIED_SC))
-                self.previous_sd[name] = s.security_descriptor
+                # What sc.exe sdshow prints (the shipped default when the scenario sets none).
+                self.previous_sd[name] = s.security_descriptor or win_command.DEFAULT_SDDL.get(name.lower(), "")
                 s.security_descriptor = sds[name]
                 self.changed = True
                 self.add(current, "ok", "default security descriptor set")
 
             if p.get("ResetWinHttpProxy"):
                 current = "winhttp_reset_proxy"
-                self._netsh(current)
+                self.previous_proxy = self.host.winhttp_proxy
+                self._netsh(current, irreversible=False)
+                self.host.winhttp_proxy = None
+                self.proxy_reset = True
+                if self.previous_proxy is not None:
+                    self.warnings.append("netsh winhttp reset proxy removed the machine WinHTTP proxy; its previous "
+                                         "WinHttpSettings value (base64) is in previous_winhttp_proxy")
                 self.add(current, "ok", "Current WinHTTP proxy settings: Direct access (no proxy server).")
             if p.get("ResetWinsock"):
                 current = "winsock_reset"
@@ -298,7 +343,10 @@ class _Run:
             "failed_step": failed_step,
             "error": error,
             "rollback": self.rollback,
-            "services_after": [self.summary(n, start_modes) for n in p.get("StopServices") or []],
+            "services_after": [self.summary(n, start_modes)
+                               for n in list(p.get("StopServices") or []) + list(p.get("StopOnly") or [])],
+            "previous_winhttp_proxy": (base64.b64encode(self.previous_proxy).decode("ascii")
+                                       if self.previous_proxy is not None else None),
             "pruned": self.pruned,
             "reboot_required": self.reboot_required,
             "previous_security_descriptors": self.previous_sd,
@@ -307,13 +355,14 @@ class _Run:
             "changed": self.changed,
         }
 
-    def _netsh(self, step_id):
+    def _netsh(self, step_id, irreversible=True):
         self.check_first_change()
         if _fault(self.host, "access_denied_on", step_id):
             # netsh without elevation: "The requested operation requires elevation (Run as administrator)."
             raise StepFailed("netsh failed (1): The requested operation requires elevation (Run as administrator).")
         self.ctx.spend(2)
-        self.irreversible.append(step_id)
+        if irreversible:
+            self.irreversible.append(step_id)
         self.changed = True
 
     def summary(self, name, start_modes):
@@ -326,6 +375,9 @@ class _Run:
         self.rollback.append(entry)
 
     def do_rollback(self, start_modes):
+        if self.proxy_reset:
+            self.host.winhttp_proxy = self.previous_proxy
+            self.rb("winhttp_reset_proxy", "ok", "previous WinHTTP proxy set back")
         for name in (self.p.get("SecurityDescriptors") or {}):
             if name in self.previous_sd:
                 self.svc(name).security_descriptor = self.previous_sd[name]
@@ -360,7 +412,7 @@ class _Run:
             except StepFailed as exc:
                 self.rb("restore_start_mode:%s" % name, "failed", str(exc))
         running_before = set(self.p.get("RunningBefore") or [])
-        for name in self.p.get("StopServices") or []:
+        for name in list(self.p.get("StopServices") or []) + list(self.p.get("StopOnly") or []):
             s = self.host.services.get(name.lower())
             try:
                 if name in running_before:

@@ -8,9 +8,24 @@
 # runs. Read-only: it also runs in check mode (on an ISO that is attached already).
 # Get-WindowsImage -ImagePath [-Index] (learn.microsoft.com/powershell/module/dism/get-windowsimage);
 # Architecture numbers as in PROCESSOR_ARCHITECTURE_* (winnt.h): 0 x86, 5 arm, 9 x64, 12 arm64.
+#
+# Without -Index, Get-WindowsImage lists every image (ImageIndex, ImageName) in
+# one call; the edition, installation type and the rest need one call per
+# index, each of which reads that image's metadata (slow on a solid-compressed
+# install.esd). So: one listing, then detail calls in index order only until
+# the image matching EditionId and InstallationType (the installed Windows')
+# is found - candidate_index; images after it are listed without details.
+# InstallationType tells Server Core from Server with Desktop Experience, which
+# share an EditionId and cannot be converted into each other ("Install Server
+# Core or Server with Desktop Experience", learn.microsoft.com/windows-server/
+# get-started/install-options-server-core-desktop-experience). The candidate
+# is never picked by ImageName (display text). Without EditionId every image
+# is detailed.
 [CmdletBinding(SupportsShouldProcess)]
 param (
-    [Parameter(Mandatory)][string]$DriveLetter
+    [Parameter(Mandatory)][string]$DriveLetter,
+    [string]$EditionId = '',
+    [string]$InstallationType = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -32,6 +47,7 @@ $result = @{
     setup_version = $null
     image_path = $null
     images = @()
+    candidate_index = $null
 }
 
 if (Test-Path -LiteralPath $setupPath -PathType Leaf) {
@@ -59,21 +75,27 @@ function Get-ArchitectureName([int]$Number) {
 
 if ($result.image_path) {
     $images = @()
+    $found = $false
     foreach ($summary in @(Get-WindowsImage -ImagePath $result.image_path)) {
-        $detail = Get-WindowsImage -ImagePath $result.image_path -Index $summary.ImageIndex
-        $parts = ([string]$detail.Version).Split('.')
-        $build = $null
-        if ($parts.Count -ge 3) { $build = [int]$parts[2] }
-        $images += @{
-            index = [int]$detail.ImageIndex
-            name = [string]$detail.ImageName
-            edition = [string]$detail.EditionId
-            architecture = Get-ArchitectureName ([int]$detail.Architecture)
-            build = $build
-            ubr = [int]$detail.SPBuild
-            languages = @($detail.Languages | ForEach-Object { [string]$_ })
-            installation = [string]$detail.InstallationType
+        $entry = @{ index = [int]$summary.ImageIndex; name = [string]$summary.ImageName; edition = $null
+            architecture = $null; build = $null; ubr = $null; languages = @(); installation = $null; detailed = $false }
+        if (-not $found) {
+            $detail = Get-WindowsImage -ImagePath $result.image_path -Index $summary.ImageIndex
+            $parts = ([string]$detail.Version).Split('.')
+            if ($parts.Count -ge 3) { $entry.build = [int]$parts[2] }
+            $entry.edition = [string]$detail.EditionId
+            $entry.architecture = Get-ArchitectureName ([int]$detail.Architecture)
+            $entry.ubr = [int]$detail.SPBuild
+            $entry.languages = @($detail.Languages | ForEach-Object { [string]$_ })
+            $entry.installation = [string]$detail.InstallationType
+            $entry.detailed = $true
+            if ($EditionId -and $entry.edition -eq $EditionId -and
+                (-not $InstallationType -or $entry.installation -eq $InstallationType)) {
+                $found = $true
+                $result.candidate_index = $entry.index
+            }
         }
+        $images += $entry
     }
     $result.images = $images
 }

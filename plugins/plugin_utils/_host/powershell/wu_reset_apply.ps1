@@ -7,11 +7,13 @@
 # names them) and of the rollback. Not run in check mode: the plan is shown then.
 #
 # Order: stop the services (start type held at Disabled so a trigger cannot
-# start them again meanwhile), move the BITS queue files, rename the folders,
+# start them again meanwhile; StopOnly services, which can also hold the
+# folders, are only stopped), move the BITS queue files, rename the folders,
 # [aggressive: security descriptors, winhttp proxy, winsock, DLLs], restore the
 # start types, start the services and check they run, then prune old backups.
 param(
     [string[]]$StopServices = @(),
+    [string[]]$StopOnly = @(),
     [string[]]$StartServices = @(),
     [hashtable]$StartModes = @{},
     [string[]]$RunningBefore = @(),
@@ -44,6 +46,8 @@ $held = [System.Collections.Generic.List[string]]::new()
 $renamed = [System.Collections.Generic.List[object]]::new()
 $movedQueue = [System.Collections.Generic.List[object]]::new()
 $previousSd = @{}
+$previousProxy = $null
+$proxyReset = $false
 $irreversible = [System.Collections.Generic.List[string]]::new()
 $dllResults = [System.Collections.Generic.List[object]]::new()
 $pruned = [System.Collections.Generic.List[string]]::new()
@@ -76,6 +80,13 @@ function Get-ErrorText {
     $parts -join ': '
 }
 
+# Only these are ended when stuck in STOP_PENDING: ending msiserver or
+# TrustedInstaller would abort an install in the middle.
+$killable = @('wuauserv', 'bits')
+# WinHTTP keeps its machine proxy in this binary value (what `netsh winhttp
+# show proxy` displays and `netsh winhttp reset proxy` removes).
+$winHttpKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
+
 # sc.exe config start= values (sc.exe config documentation).
 function Set-StartMode {
     param([string]$Name, [string]$Mode)
@@ -104,6 +115,9 @@ function Stop-WuService {
         if (-not $KillStuck) {
             throw "service $Name is still $($svc.Status) (STOP_PENDING) after $StopTimeoutSeconds s and kill_stuck_services is false"
         }
+        if ($killable -notcontains $Name.ToLowerInvariant()) {
+            throw "service $Name is still $($svc.Status) (STOP_PENDING) after $StopTimeoutSeconds s; it is not ended (an install may be running), retry later"
+        }
     }
     # Stuck in STOP_PENDING: end its process, but only if no other service lives in it.
     $procId = (Get-CimInstance -ClassName Win32_Service -Filter "Name='$Name'").ProcessId
@@ -124,8 +138,25 @@ function Start-WuService {
     $svc.WaitForStatus('Running', [TimeSpan]::FromSeconds($StopTimeoutSeconds))
 }
 
+# Rename, retrying a few times while another process (a scanner, a service
+# stopping) still has a handle open: that is a sharing violation or access denied
+# for a short while only.
+function Rename-WithRetry {
+    param([string]$Path, [string]$NewName)
+    for ($attempt = 1; ; $attempt++) {
+        try {
+            Rename-Item -LiteralPath $Path -NewName $NewName
+            return
+        }
+        catch [System.IO.IOException], [System.UnauthorizedAccessException] {
+            if ($attempt -ge 5) { throw }
+            Start-Sleep -Milliseconds 1000
+        }
+    }
+}
+
 function Get-ServiceSummary {
-    foreach ($name in $StopServices) {
+    foreach ($name in @($StopServices) + @($StopOnly)) {
         $svc = Get-CimInstance -ClassName Win32_Service -Filter "Name='$name'"
         $mode = switch ($svc.StartMode) {
             'Auto' { 'auto' }
@@ -139,6 +170,18 @@ function Get-ServiceSummary {
 }
 
 function Invoke-Rollback {
+    if ($proxyReset) {
+        try {
+            if ($null -eq $previousProxy) {
+                Remove-ItemProperty -LiteralPath $winHttpKey -Name WinHttpSettings -ErrorAction SilentlyContinue
+            }
+            else {
+                $null = New-ItemProperty -LiteralPath $winHttpKey -Name WinHttpSettings -PropertyType Binary -Value ([byte[]]$previousProxy) -Force
+            }
+            Add-Rollback -Id 'winhttp_reset_proxy' -Status 'ok' -Detail 'previous WinHTTP proxy set back'
+        }
+        catch { Add-Rollback -Id 'winhttp_reset_proxy' -Status 'failed' -Detail (Get-ErrorText $_.Exception) }
+    }
     foreach ($name in $SecurityDescriptors.Keys) {
         if (-not $previousSd.ContainsKey($name)) { continue }
         try {
@@ -159,7 +202,7 @@ function Invoke-Rollback {
             continue
         }
         try {
-            Rename-Item -LiteralPath $r.backup -NewName (Split-Path -Leaf $r.path)
+            Rename-WithRetry -Path $r.backup -NewName (Split-Path -Leaf $r.path)
             Add-Rollback -Id "rename:$($r.name)" -Status 'ok' -Detail "renamed back from $($r.backup)"
         }
         catch { Add-Rollback -Id "rename:$($r.name)" -Status 'failed' -Detail (Get-ErrorText $_.Exception) -Extra @{ name = $r.name; backup = $r.backup } }
@@ -191,7 +234,7 @@ function Invoke-Rollback {
         catch { Add-Rollback -Id "restore_start_mode:$name" -Status 'failed' -Detail (Get-ErrorText $_.Exception) }
     }
     # Services back to their state before: running ones started, ones this run started stopped.
-    foreach ($name in $StopServices) {
+    foreach ($name in @($StopServices) + @($StopOnly)) {
         try {
             $svc = Get-Service -Name $name
             if ($RunningBefore -contains $name) {
@@ -213,6 +256,13 @@ function Invoke-Rollback {
 $failedStep = $null
 $errorText = $null
 try {
+    # First: UsoSvc would otherwise start wuauserv again for a scan.
+    foreach ($name in $StopOnly) {
+        $current = "stop:$name"
+        $detail = Stop-WuService -Name $name
+        if ($detail -ne 'already stopped') { $script:changed = $true }
+        Add-Journal -Id $current -Status 'ok' -Detail $detail
+    }
     foreach ($name in $StopServices) {
         $current = "stop:$name"
         if ($StartModes[$name] -ne 'disabled') {
@@ -239,7 +289,7 @@ try {
 
     foreach ($r in $Renames) {
         $current = "rename:$($r.name)"
-        Rename-Item -LiteralPath $r.path -NewName (Split-Path -Leaf $r.backup)
+        Rename-WithRetry -Path $r.path -NewName (Split-Path -Leaf $r.backup)
         $renamed.Add($r)
         $script:changed = $true
         Add-Journal -Id $current -Status 'ok' -Detail "renamed to $($r.backup)"
@@ -247,7 +297,12 @@ try {
 
     foreach ($name in ($SecurityDescriptors.Keys | Sort-Object)) {
         $current = "sdset:$name"
-        $previous = (((& sc.exe sdshow $name) | Where-Object { $_ -match '\S' }) -join '').Trim()
+        $shown = & sc.exe sdshow $name 2>&1
+        $previous = ((@($shown) | Where-Object { "$_" -match '\S' }) -join '').Trim()
+        # Only a descriptor read from this host is ever set back: an error text is not one.
+        if ($LASTEXITCODE -ne 0 -or $previous -notmatch '^(O:|G:|D:|S:)') {
+            throw "sc.exe sdshow $name failed ($LASTEXITCODE): $previous"
+        }
         $out = & sc.exe sdset $name $SecurityDescriptors[$name] 2>&1
         if ($LASTEXITCODE -ne 0) { throw "sc.exe sdset $name failed ($LASTEXITCODE): $($out -join ' ')" }
         $previousSd[$name] = $previous
@@ -257,10 +312,15 @@ try {
 
     if ($ResetWinHttpProxy) {
         $current = 'winhttp_reset_proxy'
+        $saved = Get-ItemProperty -LiteralPath $winHttpKey -Name WinHttpSettings -ErrorAction SilentlyContinue
+        if ($null -ne $saved) { $previousProxy = [byte[]]$saved.WinHttpSettings }
         $out = & netsh.exe winhttp reset proxy 2>&1
         if ($LASTEXITCODE -ne 0) { throw "netsh winhttp reset proxy failed ($LASTEXITCODE): $($out -join ' ')" }
-        $irreversible.Add($current)
+        $proxyReset = $true
         $script:changed = $true
+        if ($null -ne $previousProxy) {
+            $warnings.Add('netsh winhttp reset proxy removed the machine WinHTTP proxy; its previous WinHttpSettings value (base64) is in previous_winhttp_proxy')
+        }
         Add-Journal -Id $current -Status 'ok' -Detail (($out | Where-Object { $_ -match '\S' }) -join ' ')
     }
 
@@ -330,13 +390,20 @@ if (-not $failedStep) {
     }
 }
 
+# A failing service query must not cost the journal of what was done.
+try { $servicesAfter = @(Get-ServiceSummary) }
+catch {
+    $servicesAfter = @()
+    $warnings.Add("could not read the services after the reset: $(Get-ErrorText $_.Exception)")
+}
 $Ansible.Changed = $script:changed
 $Ansible.Result = @{
     journal = @($journal)
     failed_step = $failedStep
     error = $errorText
     rollback = @($rollback)
-    services_after = @(Get-ServiceSummary)
+    services_after = $servicesAfter
+    previous_winhttp_proxy = $(if ($null -eq $previousProxy) { $null } else { [Convert]::ToBase64String([byte[]]$previousProxy) })
     pruned = @($pruned)
     reboot_required = $rebootRequired
     previous_security_descriptors = $previousSd

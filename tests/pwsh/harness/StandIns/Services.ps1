@@ -20,7 +20,7 @@ function New-WinSimService($Info) {
     $call = {
         param ($Name, $Arguments)
         $request = @{ op = 'call'; name = $Name; args = $Arguments } | ConvertTo-Json -Compress -Depth 5
-        $reply = [WinSim.Bridge]::Call($request) | ConvertFrom-Json -AsHashtable
+        $reply = [WinSim.Bridge]::Call($request) | Microsoft.PowerShell.Utility\ConvertFrom-Json -AsHashtable
         if ($reply.ContainsKey('error')) { throw (New-WinSimException $reply.error) }
         $reply.ok
     }

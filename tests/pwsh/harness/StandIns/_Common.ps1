@@ -16,7 +16,7 @@ function Invoke-WinSimCall {
         $Cmdlet = $null
     )
     $request = @{ op = 'call'; name = $Name; args = $Arguments } | ConvertTo-Json -Compress -Depth 20
-    $reply = [WinSim.Bridge]::Call($request) | ConvertFrom-Json -AsHashtable
+    $reply = [WinSim.Bridge]::Call($request) | Microsoft.PowerShell.Utility\ConvertFrom-Json -AsHashtable
     if ($reply.ContainsKey('error')) {
         $record = New-WinSimErrorRecord $reply.error
         if ($null -ne $Cmdlet) {
@@ -104,9 +104,12 @@ function New-WinSimErrorRecord($Spec) {
 
 function Resolve-WinSimCommand($Path) {
     # `& <path of a program>`: the stand-in of that program answers (see Runner.ps1).
+    # A script block or command object is invoked as it is.
+    if ($Path -is [scriptblock] -or $Path -is [System.Management.Automation.CommandInfo]) { return $Path }
     $leaf = ([string]$Path -split '[\\/]')[-1]
     if (Get-Command -Name $leaf -CommandType Function -ErrorAction SilentlyContinue) { return $leaf }
-    throw "winsim does not model the program $Path (no stand-in function $leaf)"
+    # Refused loudly: the host records it and the run fails whatever the script does with the error.
+    Invoke-WinSimCall -Name 'program.not_modelled' -Arguments @{ path = [string]$Path }
 }
 
 function Set-WinSimExitCode([int]$Code) {

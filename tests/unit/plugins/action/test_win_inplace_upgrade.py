@@ -182,3 +182,27 @@ def test_connection_lost_after_the_restart_is_retried():
     assert not result.get("failed"), result.get("msg")
     assert result["outcome"] == "completed"
     assert fake.names().count("inplace_setup_state") == 2
+
+
+def test_an_iso_that_gets_no_drive_letter_is_dismounted_and_the_task_fails_saying_why():
+    # Automatic mounting of new volumes off (mountvol /N): Windows gives the ISO's volume no letter.
+    fake = FakeHost()
+    fake.host.setup = {"automount": False}
+    result = fake.run()
+    assert result["failed"] is True
+    assert "no drive letter" in result["msg"] and "mountvol /E" in result["msg"]
+    assert "dismounted again" in result["msg"]
+    assert not fake.host.mounted_images and fake.started() == []
+
+
+def test_the_iso_stays_mounted_while_setup_still_runs_from_it_when_the_wait_ends():
+    # A slow clock: setup's downlevel phase outlasts setup_timeout; the task gives up waiting
+    # but setup.exe keeps running from the ISO's drive, so the ISO must stay mounted.
+    fake = FakeHost(scale=1.0)
+    result = fake.run({"compat_scan": False, "setup_timeout": 1, "poll_interval": 0.2})
+    assert result["failed"] is True
+    letters = list(fake.host.mounted_images.values())
+    assert len(letters) == 1
+    warning = " ".join(result.get("warnings", []))
+    assert "left %s mounted at %s" % (ISO, letters[0]) in warning and "win_inplace_upgrade-setup" in warning
+    assert [c[1].get("DevicePath") for c in fake.scripts if c[0] == "iso_mount"][-1] == "\\\\.\\CDROM0"

@@ -93,7 +93,8 @@ def test_check_mode_changes_nothing(fake):
     assert [c[0] for c in fake.scripts] == ["wu_reset_state"]
     assert res["changed"] is True and all(s["status"] == "planned" for s in res["steps"])
     ids = [s["id"] for s in res["steps"]]
-    assert "winsock_reset" in ids and "sdset:wuauserv" in ids and "move_queue" in ids
+    assert "winsock_reset" in ids and "winhttp_reset_proxy" in ids and "move_queue" in ids
+    assert not [i for i in ids if i.startswith("sdset:")]
     assert res["reboot_required"] is True
     assert res["backups"]["SoftwareDistribution"].startswith(SD + ".bak-2026112")
     assert "absent" in res["diff"]["before"] and "(backup)" in res["diff"]["after"]
@@ -115,8 +116,8 @@ def test_aggressive(fake):
     assert not res.get("failed"), res.get("msg")
     h = fake.host
     assert res["reboot_required"] is True
-    assert res["previous_security_descriptors"]["wuauserv"] == old_sd
-    assert h.services["wuauserv"].security_descriptor.startswith("D:(A;;CCLCSWRPWPDTLOCRRC;;;SY)")
+    # Only a descriptor read from the host is ever set (on rollback): the Windows 7-era one is not applied.
+    assert res["previous_security_descriptors"] == {} and h.services["wuauserv"].security_descriptor == old_sd
     registered = {winpath.leaf(d["path"]) for d in res["dll_results"]}
     assert "wuapi.dll" in registered and "wuaueng1.dll" not in registered and "muweb.dll" not in registered
     assert "wuaueng1.dll" in res["skipped_dlls"] and "wuapi.dll" not in res["skipped_dlls"]
@@ -126,6 +127,42 @@ def test_aggressive(fake):
     assert winpath.is_file(h, qb + "\\qmgr0.dat") and winpath.read(h, qb + "\\qmgr.db") == b"ese" * 10
     assert not winpath.is_file(h, DL + "\\qmgr0.dat")
     assert winpath.read(h, DL + "\\qmgr.db") != b"ese" * 10
+
+
+def test_aggressive_keeps_the_machine_proxy_and_sets_it_back_on_rollback(fake):
+    proxy = b"\x28\x00\x00\x00\x03\x00\x00\x00proxy:8080"
+    fake.host.winhttp_proxy = proxy
+    fake.host.faults.access_denied_on.append("wu_reset_apply:winsock_reset")
+    res = fake.run({"level": "aggressive"})
+    assert res.get("failed") and "winsock_reset" in res["msg"]
+    assert [r for r in res["rollback"] if r["id"] == "winhttp_reset_proxy"][0]["status"] == "ok"
+    assert fake.host.winhttp_proxy == proxy
+
+
+def test_aggressive_reports_the_proxy_it_removed(fake):
+    fake.host.winhttp_proxy = b"\x28\x00\x00\x00proxy"
+    res = fake.run({"level": "aggressive"})
+    assert not res.get("failed"), res.get("msg")
+    assert fake.host.winhttp_proxy is None
+    assert [w for w in res["warnings"] if "previous_winhttp_proxy" in w]
+
+
+def test_update_orchestrator_and_delivery_optimization_are_stopped_and_started_again(fake):
+    # UsoSvc holds SoftwareDistribution open: the rename works only once it is stopped.
+    fake.host.folders[winpath.key(SD, fake.host)].held_by = "usosvc"
+    res = fake.run()
+    assert not res.get("failed"), res.get("msg")
+    ids = [s["id"] for s in res["steps"]]
+    assert ids.index("stop:usosvc") < ids.index("stop:dosvc") < ids.index("rename:SoftwareDistribution")
+    assert fake.host.services["usosvc"].state == "running" and fake.host.services["usosvc"].start_mode == "delayed"
+    assert fake.host.services["dosvc"].state == "running"
+
+
+def test_a_stuck_msiserver_is_not_ended(fake):
+    fake.host.services["msiserver"].state = "running"
+    fake.host.services["msiserver"].stuck_stop_pending = True
+    res = fake.run({"stop_timeout": 30})
+    assert res.get("failed") and "stop:msiserver" in res["msg"] and "not ended" in res["msg"]
 
 
 def test_stuck_service_is_ended(fake):

@@ -68,16 +68,33 @@ def test_standard_order_and_names():
 def test_aggressive_adds_network_sd_dlls_and_ese_queue():
     plan = wp.build_plan(base_state(), level="aggressive")
     assert plan["reset_winhttp_proxy"] and plan["reset_winsock"]
-    assert set(plan["security_descriptors"]) == {"bits", "wuauserv"}
-    assert all(v == wp.DEFAULT_SDDL for v in plan["security_descriptors"].values())
+    # The Windows 7-era descriptor would take SERVICE_CHANGE_CONFIG from SYSTEM on 10/11: never set.
+    assert plan["security_descriptors"] == {} and not wp.apply_parameters(plan)["SecurityDescriptors"]
     # Only DLLs present in System32, by full path, in the order of the list.
     assert plan["register_dlls"] == [SYS32 + "\\atl.dll", SYS32 + "\\wuapi.dll", SYS32 + "\\qmgr.dll"]
     assert "wuaueng1.dll" in plan["skipped_dlls"] and "wuapi.dll" not in plan["skipped_dlls"]
     assert DL + "\\qmgr.db" in plan["queue_files"] and DL + "\\edb.log" in plan["queue_files"]
     assert DL + "\\notes.txt" not in plan["queue_files"]
     steps = ids(plan)
-    assert steps.index("rename:catroot2") < steps.index("sdset:bits") < steps.index("winsock_reset") \
+    assert not [s for s in steps if s.startswith("sdset:")]
+    assert steps.index("rename:catroot2") < steps.index("winhttp_reset_proxy") < steps.index("winsock_reset") \
         < steps.index("register_dlls") < steps.index("restore_start_mode:bits")
+
+
+def test_update_services_that_hold_the_folder_are_stopped_first_and_started_only_if_they_ran():
+    state = base_state(services=base_state()["services"] + [svc("usosvc", mode="delayed"), svc("dosvc", mode="delayed"),
+                                                            svc("trustedinstaller", "stopped")])
+    plan = wp.build_plan(state)
+    assert plan["stop_only"] == ["usosvc", "dosvc", "trustedinstaller"]
+    assert "usosvc" not in plan["stop"] and "usosvc" not in plan["start_modes"]  # start type not held
+    steps = ids(plan)
+    assert steps.index("stop:usosvc") < steps.index("stop:trustedinstaller") < steps.index("stop:bits")
+    assert plan["start"][-2:] == ["dosvc", "usosvc"] and "trustedinstaller" not in plan["start"]
+    params = wp.apply_parameters(plan)
+    assert params["StopOnly"] == ["usosvc", "dosvc", "trustedinstaller"]
+    assert {"usosvc", "dosvc"} <= set(params["RunningBefore"]) and "trustedinstaller" not in params["RunningBefore"]
+    # Absent before Windows 10: left out without a warning.
+    assert not [w for w in wp.build_plan(base_state())["warnings"] if "usosvc" in w]
 
 
 def test_custom_dll_list_is_respected():
