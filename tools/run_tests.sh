@@ -109,27 +109,30 @@ stage_e2e_oldest() {
 # The real host scripts in PowerShell 7 (tests/pwsh): Windows PowerShell 5.1
 # syntax, the scripts against their Python models on many host states, the
 # culture matrix, and the Pester tests of tests/pwsh/scripts. pwsh is found by
-# tools/find_pwsh.sh; without one the stage is skipped and says why. Two
-# xdist workers, one pwsh process each.
+# tools/find_pwsh.sh (WINREPAIR_PWSH=none: as without one); without one the
+# stage is skipped and says why. Two xdist workers, one pwsh process each.
 stage_powershell() {
-    local pwsh stats rc
+    local pwsh stats rc start
     if ! pwsh=$(bash tools/find_pwsh.sh); then
-        echo "skipped: no pwsh on PATH or beside the repository (install PowerShell 7 to run this stage)"
+        echo "skipped: no pwsh (PowerShell 7) on PATH or beside the repository${WINREPAIR_PWSH:+ (WINREPAIR_PWSH=$WINREPAIR_PWSH)};" \
+             "install PowerShell 7 to run this stage"
         return "$SKIPPED"
     fi
     echo "pwsh: $pwsh"
+    start=$EPOCHREALTIME
     stats=$(mktemp)
-    WINREPAIR_REQUIRE_PWSH=1 WINREPAIR_PWSH_STATS="$stats" run_pytest .venv/bin/python tests/pwsh
+    WINREPAIR_PWSH="$pwsh" WINREPAIR_REQUIRE_PWSH=1 WINREPAIR_PWSH_STATS="$stats" run_pytest .venv/bin/python tests/pwsh
     rc=$?
-    .venv/bin/python - "$stats" <<'PY'
+    .venv/bin/python - "$stats" "$start" "$EPOCHREALTIME" <<'PY'
 import json, sys
 totals = {}
 for line in open(sys.argv[1], encoding="utf-8"):
     for key, value in json.loads(line).items():
         totals[key] = totals.get(key, 0) + value
 print("powershell: %d script runs in pwsh, %d differential cases matched, %d culture cases matched, "
-      "%d Pester tests passed" % (totals.get("script_runs", 0), totals.get("differential_cases", 0),
-                                  totals.get("culture_cases", 0), totals.get("pester_passed", 0)))
+      "%d Pester tests passed, %.0f s" % (totals.get("script_runs", 0), totals.get("differential_cases", 0),
+                                          totals.get("culture_cases", 0), totals.get("pester_passed", 0),
+                                          float(sys.argv[3]) - float(sys.argv[2])))
 PY
     rm -f "$stats"
     return "$rc"

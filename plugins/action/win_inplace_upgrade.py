@@ -194,7 +194,8 @@ class ActionModule(WinRepairAction):
         result["msg"] = "check mode: would %s" % "; then ".join(steps)
 
     def _check_media(self, result, options, call, pre, drive):
-        media = call("inplace_media_info", {"DriveLetter": drive})
+        media = call("inplace_media_info", {"DriveLetter": drive, "EditionId": pre.get("edition_id") or "",
+                                            "InstallationType": pre.get("installation_type") or ""})
         match = ipu.match_media(pre, media.get("images") or [], options["allow_newer_build"])
         result["media"] = {"inspected": True, "drive_letter": drive, "setup_version": media.get("setup_version"),
                            "image_path": media.get("image_path"), "index": match["index"], "image": match["image"],

@@ -7,13 +7,16 @@ order: restore point (before anything changes), clean-up, leaving Insider,
 Defender. Restarts and service start types are left to the role
 (ansible.windows.win_reboot, win_service). The restore point and clean-up
 scripts are read-only in check mode (-WhatIf); leaving Insider and Defender
-are not run in check mode, only predicted.
+are not run in check mode, only predicted. DISM /StartComponentCleanup runs
+for tens of minutes, so it runs detached on the host and is polled, like the
+DISM runs of win_sfc_dism; an exit code other than 0 fails the step.
 """
 from __future__ import annotations
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     WinRepairAction, between, failing)
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session, script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse.hresult import decode
 
 ARGUMENT_SPEC = {
     "restore_point": {"type": "bool", "default": False},
@@ -30,6 +33,13 @@ ARGUMENT_SPEC = {
 
 
 # The scripts take these as [int] (Int32): out of range, a real host fails with a binding error.
+# DISM /Online /Cleanup-Image /StartComponentCleanup (Microsoft Learn "Clean Up the WinSxS Folder"),
+# /English: its text is read only for the log; the exit code decides.
+DISM = "C:\\Windows\\System32\\dism.exe"
+COMPONENT_CLEANUP_ARGS = ["/Online", "/Cleanup-Image", "/StartComponentCleanup", "/English"]
+COMPONENT_CLEANUP_TIMEOUT = 4 * 3600
+COMPONENT_CLEANUP_POLL = 30
+
 RANGES = {
     "restore_point_max_age_minutes": between(0, 525600),
     "cleanup_older_than_days": between(0, 36500),
@@ -51,8 +61,7 @@ class ActionModule(WinRepairAction):
                 "MaxAgeMinutes": options["restore_point_max_age_minutes"]}, True))
         if options["cleanup"]:
             steps.append(("cleanup", "wu_disk_cleanup", {
-                "OlderThanDays": options["cleanup_older_than_days"],
-                "ComponentCleanup": options["component_cleanup"]}, True))
+                "OlderThanDays": options["cleanup_older_than_days"]}, True))
         if options["leave_insider"]:
             steps.append(("insider", "wu_insider_leave", {
                 "BackupFolder": options["insider_backup_folder"],
@@ -70,6 +79,15 @@ class ActionModule(WinRepairAction):
                          "it ran." % (", ".join(result["actions"]) or "none")):
                 answer = script_runner.run_script(self, script, params, task_vars)
             result[key] = answer
+            if key == "cleanup" and options["component_cleanup"]:
+                answer["component_cleanup_exit_code"] = None
+                if check:
+                    answer["component_cleanup"] = "planned"
+                    result["changed"] = True
+                else:
+                    with failing("pre-flight step cleanup failed", "The steps before it stay done (%s); nothing after "
+                                 "it ran." % (", ".join(result["actions"]) or "none")):
+                        answer.update(self._component_cleanup(task_vars))
             if self._step_changed(key, answer):
                 result["changed"] = True
                 result["actions"].append(key)
@@ -90,12 +108,34 @@ class ActionModule(WinRepairAction):
             result.setdefault("warnings", []).append(
                 "Defender real-time protection was not changed: Tamper Protection is on")
 
+    def _component_cleanup(self, task_vars):
+        """DISM /StartComponentCleanup, detached and polled; a non-zero exit code is a failure."""
+        host = task_vars.get("inventory_hostname", "host")
+        call = script_runner.script_caller(self, task_vars)
+        runner = host_session.detached_runner(self, call, host)
+        run_id = detached.make_key("win_wu_preflight-component-cleanup", DISM, detached.command_line(COMPONENT_CLEANUP_ARGS))
+        run = runner.run_restarting(run_id, DISM, COMPONENT_CLEANUP_ARGS, timeout=COMPONENT_CLEANUP_TIMEOUT,
+                                    interval=COMPONENT_CLEANUP_POLL, label="DISM /StartComponentCleanup",
+                                    reuse_seconds=COMPONENT_CLEANUP_TIMEOUT)
+        if run.state == detached.LOST or run.exit_code is None:
+            raise detached.DetachedError("DISM /StartComponentCleanup ended without an exit code (the host restarted "
+                                         "or the task was stopped); run the task again", run.run_id, run.status)
+        code = int(run.exit_code)
+        if code != 0:
+            info = decode(code)
+            raise detached.DetachedError("DISM /StartComponentCleanup failed with exit code %s (%s%s)"
+                                         % (code, info["hex"], ", %s" % info["name"] if info.get("name") else ""),
+                                         run.run_id, run.status)
+        return {"component_cleanup_exit_code": code, "component_cleanup_seconds": run.duration_seconds}
+
     @staticmethod
     def _step_changed(key, answer):
         if key == "restore_point":
             return bool(answer.get("created")) or answer.get("reason") == "check_mode"
         if key == "cleanup":
-            return bool(answer.get("removed")) or answer.get("component_cleanup_exit_code") is not None
+            temp = answer.get("temp") or {}
+            return bool(answer.get("removed") or temp.get("files_removed") or temp.get("folders_removed")) \
+                or answer.get("component_cleanup_exit_code") == 0
         if key == "insider":
             return bool(answer.get("removed_keys") or answer.get("flightsigning_removed") or answer.get("policy_changed"))
         return bool(answer.get("applied"))

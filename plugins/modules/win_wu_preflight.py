@@ -32,7 +32,11 @@ options:
     type: int
     default: 1440
   cleanup:
-    description: Remove old Windows Update backups and old temporary files of C(%windir%\Temp).
+    description:
+    - Remove old Windows Update backups and old temporary files of C(%windir%\Temp) (and the folders that leaves
+      empty).
+    - The C(%windir%\Temp) sweep is skipped while an install is in progress (TrustedInstaller, TiWorker or msiexec
+      running, or a restart pending); files in use are left.
     type: bool
     default: false
   cleanup_older_than_days:
@@ -40,7 +44,9 @@ options:
     type: int
     default: 7
   component_cleanup:
-    description: With O(cleanup), also run C(DISM /Online /Cleanup-Image /StartComponentCleanup) (minutes).
+    description:
+    - With O(cleanup), also run C(DISM /Online /Cleanup-Image /StartComponentCleanup), detached on the host and
+      polled (it can take tens of minutes); an exit code other than 0 fails the task.
     type: bool
     default: false
   leave_insider:
@@ -107,7 +113,9 @@ restore_point:
   type: dict
 cleanup:
   description: The clean-up step (removed [path, bytes, kind], problems, kept (.bak-* folders not named by
-    win_wu_reset), planned_bytes, free_bytes_before, free_bytes_after, component_cleanup_exit_code); null when not asked.
+    win_wu_reset), temp (swept, skipped_reason, files_removed, bytes_removed, files_in_use, folders_removed),
+    planned_bytes, free_bytes_before, free_bytes_after, component_cleanup_exit_code, component_cleanup_seconds);
+    null when not asked.
   returned: always
   type: dict
 insider:

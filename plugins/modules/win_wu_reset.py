@@ -17,8 +17,9 @@ description:
   (C(SoftwareDistribution.bak-<timestamp>), C(catroot2.bak-<timestamp>), the BITS queue moved aside), undoes
   itself when a step fails, and reports every step.
 - C(standard) stops the update services, renames the folders and starts the services again; C(aggressive)
-  (opt-in) also resets the service security descriptors, WinHTTP proxy and winsock, registers the update DLLs
-  that exist again and moves the BITS database aside.
+  (opt-in) also resets the WinHTTP proxy (the previous one is reported and set back on rollback) and winsock,
+  registers the update DLLs that exist again and moves the BITS database aside. UsoSvc, DoSvc and
+  TrustedInstaller, which can hold SoftwareDistribution, are stopped first and started again if they ran.
 - The reset is an action, not a state - every run outside check mode resets again and reports C(changed). The
   steps, the rollback and why the DLL lists of other tools are wrong are in the collection's
   C(docs/reset-guide.md).
@@ -115,7 +116,7 @@ level:
 steps:
   description:
   - The steps in the order they ran, with C(id) (for example C(stop:bits), C(move_queue),
-    C(rename:SoftwareDistribution), C(sdset:wuauserv), C(winhttp_reset_proxy), C(winsock_reset),
+    C(rename:SoftwareDistribution), C(winhttp_reset_proxy), C(winsock_reset),
     C(register_dlls), C(restore_start_mode:bits), C(start:wuauserv), C(prune:<path>)), C(status)
     (C(ok), C(failed), C(warning); C(planned) in check mode) and C(detail).
   - In check mode each step also has C(action) and C(target).

@@ -61,9 +61,6 @@ CAUSE_STATES = [fn.__name__ for fn in hosts.CAUSE_STATES if "_" + fn.__name__.rs
 
 # (script, state or "*", parameter set index or "*", check mode or "*") -> reason
 KNOWN = {
-    ("wu_reset_apply", "stuck_service", "*", "*"):
-        "stand-in gap: an exception thrown from a ScriptMethod stand-in (ServiceController.WaitForStatus) is "
-        "wrapped twice, so the script's catch [System.ServiceProcess.TimeoutException] misses it",
 }
 
 

@@ -19,6 +19,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Optional, Union
 from urllib.parse import parse_qs, urlparse
 
+from . import real_scripts
 from . import scenario as scenario_mod
 from .model import Clock, HostModel
 from .server import HostServer, check_loopback
@@ -55,6 +56,9 @@ class Fleet:
         self._control: Optional[ThreadingHTTPServer] = None
         self.stopped = threading.Event()
         self.start_seconds = 0.0
+        # The collection's scripts run for real (winsim/real_scripts.py): one pwsh for the fleet.
+        self.real_scripts = real_scripts.wanted(spec.real_scripts)
+        self.script_runner = None
 
     @classmethod
     def from_scenario(cls, source: Union[str, dict], overrides: Optional[dict] = None, **kw) -> "Fleet":
@@ -64,6 +68,10 @@ class Fleet:
     def start(self, control: bool = False) -> "Fleet":
         t0 = time.monotonic()
         started = []
+        if self.real_scripts and self.script_runner is None:
+            self.script_runner = real_scripts.start_runner()
+            for server in self.servers.values():
+                server.script_runner = self.script_runner
         try:
             with ThreadPoolExecutor(max_workers=32) as pool:
                 for name, fut in [(n, pool.submit(s.start)) for n, s in self.servers.items()]:
@@ -95,6 +103,9 @@ class Fleet:
     def stop(self) -> None:
         with ThreadPoolExecutor(max_workers=32) as pool:
             list(pool.map(lambda s: s.stop(), self.servers.values()))
+        if self.script_runner is not None:
+            runner, self.script_runner = self.script_runner, None
+            runner.close()
         if self._control is not None:
             ctl, self._control = self._control, None
             threading.Thread(target=lambda: (ctl.shutdown(), ctl.server_close()), daemon=True).start()

@@ -58,6 +58,7 @@ class FleetSpec:
     port: int = 5985
     reboot_downtime: float = 120.0
     hang_limit: float = 120.0  # real seconds a command that never finishes keeps timing out
+    real_scripts: bool = False  # the collection's scripts run for real in pwsh (winsim/real_scripts.py)
     groups: dict = field(default_factory=dict)  # group -> [host names]
     host_vars: dict = field(default_factory=dict)  # host -> extra inventory vars
     name: str = "winsim"
@@ -194,7 +195,7 @@ def load(source: Union[str, dict], overrides: Optional[dict] = None) -> FleetSpe
         raise ScenarioError("unknown scenario keys %s (known: %s)" % (sorted(unknown), sorted(known)))
     fleet = dict(data.get("fleet") or {})
     fleet.update(overrides or {})
-    fknown = {"time_scale", "base_address", "port", "reboot_downtime", "hang_limit", "name"}
+    fknown = {"time_scale", "base_address", "port", "reboot_downtime", "hang_limit", "name", "real_scripts"}
     if set(fleet) - fknown:
         raise ScenarioError("unknown fleet keys %s (known: %s)" % (sorted(set(fleet) - fknown), sorted(fknown)))
     defaults = data.get("defaults") or {}
@@ -223,6 +224,7 @@ def load(source: Union[str, dict], overrides: Optional[dict] = None) -> FleetSpe
     spec = FleetSpec(hosts=[], time_scale=float(fleet.get("time_scale", 600.0)), port=port,
                      reboot_downtime=float(fleet.get("reboot_downtime", 120.0)),
                      hang_limit=float(fleet.get("hang_limit", 120.0)),
+                     real_scripts=bool(fleet.get("real_scripts", False)),
                      name=str(fleet.get("name", default_name)))
     for idx, entry in enumerate(entries):
         merged = _merge(defaults, entry)

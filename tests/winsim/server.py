@@ -67,6 +67,8 @@ class _Command:
         self.timeouts_left = 0
         self.after_done = False
         self.lock = threading.Lock()
+        self.worker: Optional[threading.Thread] = None  # runs the command when the fleet runs real scripts
+        self.fault: Optional[ProtocolFault] = None  # raised by the command, for the Receive that answers
 
 
 class _Shell:
@@ -186,6 +188,7 @@ class HostServer:
         self.clock = clock
         self.reboot_downtime = reboot_downtime
         self.hang_limit = hang_limit
+        self.script_runner = None  # set by the fleet when it runs the real scripts (winsim/real_scripts.py)
         self.capture_dir = capture_dir or os.environ.get("WINSIM_CAPTURE_DIR") or None
         self.machine = host.os.hostname
         self.shells: dict = {}
@@ -388,17 +391,41 @@ class HostServer:
             return self._receive(req, cmd)
         return 500, wsman.bad_request_fault(req.message_id, op, self.machine), []
 
+    def _dispatch(self, cmd: _Command) -> None:
+        try:
+            cmd.outcome = dispatch.run_command(self.host, self.clock, cmd.command, cmd.arguments,
+                                               bytes(cmd.stdin), hooks=self)
+        except ProtocolFault as fault:
+            # The command is gone; if the client asks again it gets a failure.
+            cmd.outcome = dispatch.Outcome(rc=1, stderr=("winsim: %s fault\r\n" % fault.kind).encode())
+            cmd.fault = fault
+
     def _receive(self, req: wsman.Request, cmd: _Command):
+        if self.script_runner is not None:
+            # Real scripts (winsim/real_scripts.py) take real time, and the fleet's one pwsh runs
+            # them one at a time: the command runs beside the Receive, which WinRM holds for
+            # OperationTimeout and then answers TimedOut, the client asking again (as for any
+            # command that has not finished: [MS-WSMV] 3.1.4.14, wsman:OperationTimeout).
+            with cmd.lock:
+                if cmd.outcome is None and cmd.worker is None:
+                    self._capture(cmd)
+                    cmd.worker = threading.Thread(target=self._dispatch, args=(cmd,), daemon=True,
+                                                  name="winsim-command-%s" % cmd.id)
+                    cmd.worker.start()
+            cmd.worker.join(max((req.operation_timeout or DEFAULT_OPERATION_TIMEOUT) - 1.0, 0.5))
+            if cmd.worker.is_alive():
+                return 500, wsman.operation_timeout_fault(req, self.machine), []
         with cmd.lock:
+            if cmd.fault is not None:
+                fault, cmd.fault = cmd.fault, None
+                raise fault
             if cmd.outcome is None:
                 self._capture(cmd)
-                try:
-                    cmd.outcome = dispatch.run_command(self.host, self.clock, cmd.command, cmd.arguments,
-                                                       bytes(cmd.stdin), hooks=self)
-                except ProtocolFault as fault:
-                    # The command is gone; if the client asks again it gets a failure.
-                    cmd.outcome = dispatch.Outcome(rc=1, stderr=("winsim: %s fault\r\n" % fault.kind).encode())
-                    raise
+                self._dispatch(cmd)
+                if cmd.fault is not None:
+                    fault, cmd.fault = cmd.fault, None
+                    raise fault
+            if not cmd.started:
                 cmd.started = time.monotonic()
                 cmd.ready_at = cmd.started + self.clock.real_seconds(cmd.outcome.modelled_seconds)
                 cmd.timeouts_left = cmd.outcome.timeouts

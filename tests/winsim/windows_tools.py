@@ -187,7 +187,9 @@ SOURCE_MISSING = ("The source files could not be found. \r\nUse the \"Source\" o
                   "source location, see https://go.microsoft.com/fwlink/?LinkId=243077.")
 _SOURCE_RE = re.compile(r"^/source:(wim|esd):(.+):(\d+)$", re.I)
 _CLEANUP_SWITCHES = {"/online", "/cleanup-image", "/checkhealth", "/scanhealth", "/restorehealth", "/limitaccess",
-                     "/english"}
+                     "/english", "/startcomponentcleanup"}
+# CBS_E_PENDING (winerror.h): servicing takes no new work while a restart is pending.
+CBS_E_PENDING = 0x800F082F - 0x100000000  # signed, as DISM exits
 
 
 def source_usable(host: HostModel, path: str, index: int) -> bool:
@@ -243,7 +245,7 @@ def _store_repaired(host: HostModel, when) -> None:
 def dism_cleanup_image(host: HostModel, args: list) -> ToolRun:
     """DISM /Online /Cleanup-Image /CheckHealth|/ScanHealth|/RestoreHealth [/Source:...] [/LimitAccess]."""
     lowered = [a.lower() for a in args]
-    ops = [a for a in lowered if a in ("/checkhealth", "/scanhealth", "/restorehealth")]
+    ops = [a for a in lowered if a in ("/checkhealth", "/scanhealth", "/restorehealth", "/startcomponentcleanup")]
     sources = [a for a in args if a.lower().startswith("/source:")]
     others = [a for a in lowered if a not in _CLEANUP_SWITCHES and not a.startswith("/source:")]
     if "/online" not in lowered or "/cleanup-image" not in lowered or len(ops) != 1 or others or len(sources) > 1:
@@ -266,6 +268,16 @@ def dism_cleanup_image(host: HostModel, args: list) -> ToolRun:
     restored = " %s\r\n%s\r\n" % (
         dism_text(host, en, "repaired", "The restore operation completed successfully."), completed)
 
+    if op == "/startcomponentcleanup":
+        # Microsoft Learn "Clean Up the WinSxS Folder": removes superseded components, can take a
+        # while (modelled 10 minutes; the space it frees is not modelled). Refused while servicing
+        # waits for a restart (CBS_E_PENDING; an assumption that DISM exits with that HRESULT).
+        if host.pending_reboot.cbs_reboot_pending:
+            # Wording not sourced (an assumption); the exit code is what is read.
+            text = "The operation could not be completed because a restart is pending."
+            return ToolRun("DISM StartComponentCleanup", 5.0, CBS_E_PENDING, codec, head, [],
+                           "\r\n" + dism_error(CBS_E_PENDING, text, host, en))
+        return ToolRun("DISM StartComponentCleanup", 600.0, 0, codec, head, _bars(100.0), "\r\n%s\r\n" % completed)
     if op in ("/checkhealth", "/scanhealth"):
         # CheckHealth reads the store's recorded state only (seconds, no bar); neither repairs anything.
         duration = 15.0 if op == "/checkhealth" else (360.0 if health == "healthy" else 540.0)

@@ -113,16 +113,28 @@ def match_media(host, images, allow_newer_build=False):
     arch = host.get("architecture")
     build = host.get("build")
     language = normalise_language(host.get("install_language"))
+    installation = host.get("installation_type")
     if not images:
         return {"ok": False, "index": None, "image": None, "warnings": warnings,
                 "problems": ["the ISO has no sources\\install.wim or install.esd with images"]}
+    # inplace_media_info reads the details only up to the image that fits; the rest are listed without.
+    images = [i for i in images if i.get("edition") is not None] or images
     same_edition = [i for i in images if i.get("edition") == edition]
+    # Server Core and Server with Desktop Experience share an EditionId; setup cannot turn one into the
+    # other ("Install Server Core or Server with Desktop Experience", Microsoft Learn), so the type must match.
+    same_type = [i for i in same_edition if not installation or not i.get("installation")
+                 or i.get("installation") == installation]
     if not same_edition:
         problems.append("the ISO has no %s image (it has %s)"
                         % (edition, ", ".join(sorted({str(i.get("edition")) for i in images}))))
         candidates = images
-    else:
+    elif not same_type:
+        problems.append("the ISO has %s only with installation type %s, the host has installation type %s"
+                        % (edition, ", ".join(sorted({str(i.get("installation")) for i in same_edition})),
+                           installation))
         candidates = same_edition
+    else:
+        candidates = same_type
     image = candidates[0]
     if image.get("architecture") != arch:
         problems.append("the ISO is %s, the host is %s" % (image.get("architecture"), arch))

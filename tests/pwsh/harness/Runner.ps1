@@ -40,7 +40,13 @@ $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $ErrorView = 'NormalView'  # error records as Windows PowerShell 5.1 formats them (Out-String)
 
-Add-Type -Path (Join-Path $PSScriptRoot 'WinSimHost.cs')
+# The assemblies WinSimHost.cs uses (a list given replaces Add-Type's defaults); the
+# ServiceController assembly by its file, as pwsh on Linux keeps it outside the reference set.
+$references = @('netstandard', 'System.Runtime', 'System.Collections', 'System.Runtime.Extensions', 'System.Linq',
+    'System.Memory', 'System.Text.Json', 'System.ComponentModel.Primitives', 'Microsoft.Win32.Primitives',
+    'System.Security.AccessControl', 'System.IO.FileSystem.AccessControl', 'System.Security.Principal.Windows',
+    [System.ServiceProcess.ServiceControllerStatus].Assembly.Location)
+Add-Type -Path (Join-Path $PSScriptRoot 'WinSimHost.cs') -ReferencedAssemblies $references
 
 # The protocol owns stdout: anything else written to the console goes to stderr.
 $protocolOut = New-Object System.IO.StreamWriter([Console]::OpenStandardOutput(), (New-Object System.Text.UTF8Encoding($false)))

@@ -73,3 +73,40 @@ def test_a_share_as_repair_source_is_reported_unreachable_from_the_winrm_session
     assert res["failed"] is True and res["error"] == "source_not_found"
     assert "not reachable from the host's WinRM session" in res["msg"] and "double hop" in res["msg"]
     assert "does not exist" not in res["msg"]
+
+
+def test_component_cleanup_runs_dism_detached_not_inside_the_cleanup_script(monkeypatch):
+    from ansible_collections.winrepair.windows_update.plugins.action import win_wu_preflight
+    monkeypatch.setattr(win_wu_preflight, "COMPONENT_CLEANUP_POLL", 0.05)  # real seconds between polls
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    res = fake.run(ActionModule, {"cleanup": True, "component_cleanup": True}, check_mode=False)
+    assert not res.get("failed"), res
+    names = fake.script_names()
+    assert names.index("wu_disk_cleanup") < names.index("detached_start") < names.index("detached_status")
+    cleanup_params = [p for n, p, _c in fake.scripts if n == "wu_disk_cleanup"][0]
+    assert "ComponentCleanup" not in cleanup_params
+    start = [p for n, p, _c in fake.scripts if n == "detached_start"][0]
+    assert "/StartComponentCleanup" in start["Arguments"]
+    assert res["cleanup"]["component_cleanup_exit_code"] == 0 and res["changed"]
+
+
+def test_a_failing_component_cleanup_fails_the_task_instead_of_reporting_a_change(monkeypatch):
+    from ansible_collections.winrepair.windows_update.plugins.action import win_wu_preflight
+    monkeypatch.setattr(win_wu_preflight, "COMPONENT_CLEANUP_POLL", 0.05)  # real seconds between polls
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.host.pending_reboot.cbs_reboot_pending = True  # servicing takes no new work: CBS_E_PENDING
+    res = fake.run(ActionModule, {"cleanup": True, "component_cleanup": True}, check_mode=False)
+    assert res.get("failed"), res
+    assert "StartComponentCleanup failed" in res["msg"] and "(0x800F082F" in res["msg"]
+
+
+def test_the_temp_sweep_waits_while_an_install_is_in_progress():
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.host.services["trustedinstaller"].state = "running"
+    res = fake.run(ActionModule, {"cleanup": True}, check_mode=False)
+    assert not res.get("failed"), res
+    temp = res["cleanup"]["temp"]
+    assert temp["swept"] is False and "TrustedInstaller" in temp["skipped_reason"]
+    fake.host.services["trustedinstaller"].state = "stopped"
+    res = fake.run(ActionModule, {"cleanup": True}, check_mode=False)
+    assert res["cleanup"]["temp"]["swept"] is True and res["cleanup"]["temp"]["files_removed"] == 0

@@ -20,10 +20,12 @@ plugins/modules/win_powershell.ps1 / win_powershell.py:
   error or $Ansible.Failed; no msg is added on failure;
 - result/output pass through Convert-OutputObject with `depth` (default 2):
   containers nested deeper become their [string] form.
+A fleet with real_scripts (winsim/real_scripts.py) runs the script itself in
+PowerShell 7 after the same checks, instead of its model.
 """
 from __future__ import annotations
 
-from .. import pwsh_parse, scripts, winpath
+from .. import pwsh_parse, real_scripts, scripts, winpath
 from ..model import HostModel, NotModelled, RunContext
 
 OPTIONS = {"script", "parameters", "depth", "error_action", "creates", "removes", "remote_src",
@@ -118,6 +120,13 @@ def run(host: HostModel, args: dict, ctx: RunContext) -> dict:
                 hresult=-2146233087)])
             return result
         bound[canonical] = value
+
+    runner = getattr(ctx.hooks, "script_runner", None)
+    if runner is not None:
+        # The fleet runs the real scripts (winsim/real_scripts.py): the script itself answers.
+        real = real_scripts.run(runner, name, bound, host, ctx, depth)
+        result.update({k: v for k, v in real.items() if k in result or k in ("failed", "msg")})
+        return result
 
     outcome = model.run(host, bound, ctx)
     res = outcome.get("result", {})

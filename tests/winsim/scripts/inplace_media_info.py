@@ -4,9 +4,12 @@
 
 Reads the drive iso_mount's model filled from a simulated ISO
 (tests/winsim/detached/setup_exe.py make_media): setup.exe's ProductVersion and
-the images of sources\\install.wim / install.esd as Get-WindowsImage -Index
-reports them (EditionId, Architecture, Version -> build, SPBuild -> ubr,
-Languages, InstallationType).
+the images of sources\\install.wim / install.esd: one Get-WindowsImage
+listing (ImageIndex, ImageName), then Get-WindowsImage -Index (EditionId,
+Architecture, Version -> build, SPBuild -> ubr, Languages, InstallationType)
+in index order only until the image of EditionId and InstallationType is
+found (candidate_index); the images after it are listed without details
+(learn.microsoft.com/powershell/module/dism/get-windowsimage).
 """
 from __future__ import annotations
 
@@ -14,8 +17,9 @@ from .. import windows_tools, winpath
 from ..detached import refuse_unknown, setup_exe
 from ..model import NotModelled
 
-PARAMETERS = {"DriveLetter"}
-RESULT_KEYS = {"drive_letter", "setup_path", "setup_exists", "setup_version", "image_path", "images"}
+PARAMETERS = {"DriveLetter", "EditionId", "InstallationType"}
+RESULT_KEYS = {"drive_letter", "setup_path", "setup_exists", "setup_version", "image_path", "images",
+               "candidate_index"}
 
 
 def run(host, parameters, ctx):
@@ -25,7 +29,7 @@ def run(host, parameters, ctx):
     root = letter.rstrip("\\")
     setup_path = root + "\\setup.exe"
     result = {"drive_letter": letter, "setup_path": setup_path, "setup_exists": False, "setup_version": None,
-              "image_path": None, "images": []}
+              "image_path": None, "images": [], "candidate_index": None}
     if winpath.is_file(host, setup_path):
         exe = setup_exe.read_exe(host, setup_path)
         if exe is None:
@@ -41,11 +45,25 @@ def run(host, parameters, ctx):
         images = windows_tools.wim_images(host, result["image_path"])
         if images is None:
             raise NotModelled("Get-WindowsImage of a file that is no simulated WIM: %s" % result["image_path"])
-        # Get-WindowsImage -Index: about a second per image.
-        ctx.spend(1.0 * len(images))
-        result["images"] = [{
-            "index": int(i["index"]), "name": i["name"], "edition": i["edition"],
-            "architecture": i["architecture"], "build": int(i["build"]), "ubr": int(i.get("ubr", 1742)),
-            "languages": list(i.get("languages", ["en-US"])), "installation": i["installation"],
-        } for i in images]
+        edition = str(parameters.get("EditionId") or "")
+        kind = str(parameters.get("InstallationType") or "")
+        # ASSUMPTION: the listing about half a second, Get-WindowsImage -Index about a second per image.
+        ctx.spend(0.5)
+        found = False
+        out = []
+        for i in images:
+            entry = {"index": int(i["index"]), "name": i["name"], "edition": None, "architecture": None,
+                     "build": None, "ubr": None, "languages": [], "installation": None, "detailed": False}
+            if not found:
+                ctx.spend(1.0)
+                entry.update(edition=i["edition"], architecture=i["architecture"], build=int(i["build"]),
+                             ubr=int(i.get("ubr", 1742)), languages=list(i.get("languages", ["en-US"])),
+                             installation=i["installation"], detailed=True)
+                # PowerShell's -eq compares strings without case.
+                if edition and entry["edition"].lower() == edition.lower() and (
+                        not kind or entry["installation"].lower() == kind.lower()):
+                    found = True
+                    result["candidate_index"] = entry["index"]
+            out.append(entry)
+        result["images"] = out
     return {"result": result, "changed": False}

@@ -4,11 +4,16 @@
 
 Removes the Windows Update folder backups (SoftwareDistribution.bak-*,
 System32\\catroot2.bak-*, Network\\Downloader.bak-*) whose name stamp is older
-than OlderThanDays, freeing their modelled size (winpath.delete_tree), and
-runs DISM /StartComponentCleanup when asked: exit 0 after about 10 minutes
-(Microsoft Learn "Clean Up the WinSxS Folder": it can take a while; the
-space it frees is not modelled, 0 bytes). Files of %windir%\\Temp are not
-modelled with times: none are removed. Check mode lists and changes nothing.
+than OlderThanDays, freeing their modelled size (winpath.delete_tree). The
+%windir%\\Temp sweep is skipped while an install is in progress: the
+TrustedInstaller service runs (TrustedInstaller.exe, its worker TiWorker.exe;
+Microsoft Learn "Guidance on disabling system services...": Windows Modules
+Installer), msiserver runs (msiexec.exe /V, its image per sc.exe qc) or a
+servicing/Windows Update restart is pending (the RebootPending and
+RebootRequired keys). Otherwise it runs, but files of Temp are not modelled
+with times: nothing is older than the cutoff, counts stay 0. DISM
+/StartComponentCleanup is not this script's (win_wu_preflight runs it
+detached). Check mode lists and changes nothing.
 """
 from __future__ import annotations
 
@@ -18,9 +23,8 @@ import re
 from .. import winpath
 from ..detached import refuse_unknown
 
-PARAMETERS = {"OlderThanDays", "ComponentCleanup"}
-RESULT_KEYS = {"removed", "problems", "kept", "planned_bytes", "free_bytes_before", "free_bytes_after",
-               "component_cleanup_exit_code"}
+PARAMETERS = {"OlderThanDays"}
+RESULT_KEYS = {"removed", "problems", "kept", "planned_bytes", "free_bytes_before", "free_bytes_after", "temp"}
 # Only win_wu_reset's own names (plugin_utils/_rungs/wu_reset_plan.py _BACKUP_TAIL); anything else
 # named <folder>.bak-* is kept and listed (a rename keeps a folder's write time, so no other age is known).
 STAMP = re.compile(r"^[^\\]+\.bak-(\d{8}T\d{6})(?:-\d+)?$", re.I)
@@ -61,13 +65,30 @@ def run(host, parameters, ctx):
                 problems.append({"path": path, "message": str(err)})
                 continue
         removed.append({"path": path, "bytes": size, "kind": "wu_backup"})
-    exit_code = None
-    if parameters.get("ComponentCleanup") and not ctx.check_mode:
-        ctx.spend(600.0)
-        exit_code = 0
-    changed = bool(removed) or exit_code is not None
-    return {"result": {"removed": removed, "problems": problems, "kept": kept,
+    changed = bool(removed)
+    return {"result": {"removed": removed, "problems": problems, "kept": kept, "temp": _temp_sweep(host),
                        "planned_bytes": sum(r["bytes"] for r in removed),
-                       "free_bytes_before": before, "free_bytes_after": host.disk.free_bytes,
-                       "component_cleanup_exit_code": exit_code},
+                       "free_bytes_before": before, "free_bytes_after": host.disk.free_bytes},
             "changed": changed}
+
+
+def _temp_sweep(host):
+    sweep = {"swept": False, "skipped_reason": None, "files_removed": 0, "bytes_removed": 0, "files_in_use": 0,
+             "folders_removed": 0}
+    busy = []
+    if _running(host, "trustedinstaller"):
+        busy += ["TiWorker", "TrustedInstaller"]  # Sort-Object -Unique order of the process names
+    if _running(host, "msiserver"):
+        busy.append("msiexec")
+    if busy:
+        sweep["skipped_reason"] = "an install is in progress (%s running)" % ", ".join(sorted(busy, key=str.lower))
+    elif host.pending_reboot.cbs_reboot_pending or host.pending_reboot.wu_reboot_required:
+        sweep["skipped_reason"] = "a restart is pending (an install is not finished)"
+    else:
+        sweep["swept"] = True
+    return sweep
+
+
+def _running(host, name):
+    svc = host.services.get(name)
+    return svc is not None and svc.state != "stopped"

@@ -11,17 +11,17 @@
 #   counts, and its age is that stamp: a folder's last write time says nothing
 #   (a rename does not change it), so a backup someone made by hand and
 #   renamed minutes ago would look old. Other .bak-* folders are listed as kept;
-# - files in %windir%\Temp older than OlderThanDays;
-# - optionally superseded components: DISM /Online /Cleanup-Image
-#   /StartComponentCleanup (Microsoft Learn "Clean Up the WinSxS Folder").
+# - files in %windir%\Temp older than OlderThanDays, and the folders that leaves
+#   empty, but only while no install is in progress (TrustedInstaller, TiWorker or
+#   msiexec running, or a restart pending): an installer's files there can be old
+#   and still needed. A file in use is skipped. Reported as counts and bytes.
+# DISM /StartComponentCleanup (superseded components) runs for tens of minutes:
+# win_wu_preflight runs it detached, not this script.
 # Check mode lists what would be removed and runs nothing.
 [CmdletBinding(SupportsShouldProcess)]
 param (
     [int]
-    $OlderThanDays = 7,
-
-    [bool]
-    $ComponentCleanup = $false
+    $OlderThanDays = 7
 )
 
 $ErrorActionPreference = 'Stop'
@@ -99,41 +99,72 @@ foreach ($candidate in $candidates) {
 }
 
 $temp = Join-Path -Path $env:windir -ChildPath 'Temp'
-$oldFiles = @(Get-ChildItem -LiteralPath $temp -Recurse -Force -File -ErrorAction SilentlyContinue |
-        Where-Object { $_.LastWriteTimeUtc -lt $cutoff })
-foreach ($file in $oldFiles) {
-    if ($PSCmdlet.ShouldProcess($file.FullName, 'Remove old temporary file')) {
+$sweep = @{ swept = $false; skipped_reason = $null; files_removed = 0; bytes_removed = [int64]0; files_in_use = 0; folders_removed = 0 }
+# An install in progress: its servicing or MSI process runs, or Windows waits for a
+# restart to finish one (the two registry keys Windows sets then).
+$busy = @(Get-Process -Name 'TrustedInstaller', 'TiWorker', 'msiexec' -ErrorAction SilentlyContinue | ForEach-Object { $_.Name } | Sort-Object -Unique)
+$rebootKeys = @(
+    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Component Based Servicing\RebootPending'
+    'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\WindowsUpdate\Auto Update\RebootRequired'
+)
+$rebootPending = @($rebootKeys | Where-Object { Test-Path -LiteralPath $_ }).Count -gt 0
+if ($busy.Count -gt 0) {
+    $sweep.skipped_reason = "an install is in progress ($($busy -join ', ') running)"
+}
+elseif ($rebootPending) {
+    $sweep.skipped_reason = 'a restart is pending (an install is not finished)'
+}
+elseif (Test-Path -LiteralPath $temp) {
+    $sweep.swept = $true
+    $parents = @{}
+    foreach ($file in @(Get-ChildItem -LiteralPath $temp -Recurse -Force -File -ErrorAction SilentlyContinue |
+                Where-Object { $_.LastWriteTimeUtc -lt $cutoff })) {
+        if (-not $PSCmdlet.ShouldProcess($file.FullName, 'Remove old temporary file')) {
+            $sweep.files_removed++
+            $sweep.bytes_removed += [int64]$file.Length
+            continue
+        }
         try {
             Remove-Item -LiteralPath $file.FullName -Force
-            $removed.Add(@{ path = $file.FullName; bytes = [int64]$file.Length; kind = 'temp' })
+            $sweep.files_removed++
+            $sweep.bytes_removed += [int64]$file.Length
+            $parents[$file.DirectoryName] = $true
         }
         catch {
-            # A file in use stays; that is normal for temporary files.
-            $problems.Add(@{ path = $file.FullName; message = $_.Exception.Message })
+            # Open in another process (a sharing violation): it stays, counted only.
+            $sweep.files_in_use++
         }
     }
-    else {
-        $removed.Add(@{ path = $file.FullName; bytes = [int64]$file.Length; kind = 'temp' })
+    # Folders this sweep emptied, deepest first, up to (not including) Temp itself.
+    $tempFull = (Get-Item -LiteralPath $temp).FullName.TrimEnd('\', '/')
+    $folders = @{}
+    foreach ($dir in $parents.Keys) {
+        $d = $dir
+        while ($d -and $d.Length -gt $tempFull.Length -and $d.StartsWith($tempFull, [StringComparison]::OrdinalIgnoreCase)) {
+            $folders[$d] = $true
+            $d = Split-Path -Parent $d
+        }
     }
-}
-
-$componentExit = $null
-if ($ComponentCleanup -and $PSCmdlet.ShouldProcess('component store', 'DISM /StartComponentCleanup')) {
-    $dism = Join-Path -Path $env:windir -ChildPath 'System32\dism.exe'
-    $null = & $dism /Online /Cleanup-Image /StartComponentCleanup /English
-    $componentExit = $LASTEXITCODE
+    foreach ($dir in @($folders.Keys | Sort-Object -Property Length -Descending)) {
+        if (@(Get-ChildItem -LiteralPath $dir -Force -ErrorAction SilentlyContinue).Count -gt 0) { continue }
+        try {
+            Remove-Item -LiteralPath $dir -Force
+            $sweep.folders_removed++
+        }
+        catch { $sweep.files_in_use++ }
+    }
 }
 
 $freeAfter = Get-FreeByte
-if ($removed.Count -gt 0 -or $null -ne $componentExit) {
+if ($removed.Count -gt 0 -or $sweep.files_removed -gt 0 -or $sweep.folders_removed -gt 0) {
     $Ansible.Changed = $true
 }
 $Ansible.Result = @{
     removed = $removed.ToArray()
     problems = $problems.ToArray()
     kept = $kept.ToArray()
-    planned_bytes = [int64](($removed | ForEach-Object { $_.bytes } | Measure-Object -Sum).Sum)
+    temp = $sweep
+    planned_bytes = [int64](($removed | ForEach-Object { $_.bytes } | Measure-Object -Sum).Sum) + $sweep.bytes_removed
     free_bytes_before = $freeBefore
     free_bytes_after = $freeAfter
-    component_cleanup_exit_code = $componentExit
 }

@@ -2,46 +2,20 @@
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 #
 # Get-Service and the ServiceController methods the scripts call (Stop,
-# Start, WaitForStatus, Refresh), and Stop-Process for a service's process
-# (tests/pwsh/hostapi/services.py). A method's failure is thrown as the .NET
-# exception itself, so PowerShell wraps it in a MethodInvocationException
-# ("Exception calling "Stop" with "0" argument(s): ...") as it does for the
-# real ServiceController.
+# Start, WaitForStatus, Refresh: WinSim.ServiceController in WinSimHost.cs),
+# and Stop-Process for a service's process (tests/pwsh/hostapi/services.py). A
+# method's failure is the .NET exception itself, thrown from a .NET method, so
+# PowerShell wraps it once in a MethodInvocationException ("Exception calling
+# "Stop" with "0" argument(s): ...") as it does for the real ServiceController.
 
 function New-WinSimService($Info) {
-    $svc = [PSCustomObject]@{
-        Name = [string]$Info.name
-        ServiceName = [string]$Info.name
-        DisplayName = [string]$Info.display_name
-        Status = [System.ServiceProcess.ServiceControllerStatus][string]$Info.status
-        StartType = [System.ServiceProcess.ServiceStartMode][string]$Info.start_type
-    }
-    $svc.PSObject.TypeNames.Insert(0, 'System.ServiceProcess.ServiceController')
-    $call = {
-        param ($Name, $Arguments)
-        $request = @{ op = 'call'; name = $Name; args = $Arguments } | ConvertTo-Json -Compress -Depth 5
-        $reply = [WinSim.Bridge]::Call($request) | Microsoft.PowerShell.Utility\ConvertFrom-Json -AsHashtable
-        if ($reply.ContainsKey('error')) { throw (New-WinSimException $reply.error) }
-        $reply.ok
-    }
-    $svc | Add-Member -MemberType NoteProperty -Name WinSimCall -Value $call
-    $svc | Add-Member -MemberType ScriptMethod -Name Refresh -Value {
-        $info = & $this.WinSimCall 'service.get' @{ name = $this.Name }
-        $this.Status = [System.ServiceProcess.ServiceControllerStatus][string]$info.status
-    }
-    $svc | Add-Member -MemberType ScriptMethod -Name Stop -Value {
-        $null = & $this.WinSimCall 'service.stop' @{ name = $this.Name }
-    }
-    $svc | Add-Member -MemberType ScriptMethod -Name Start -Value {
-        $null = & $this.WinSimCall 'service.start' @{ name = $this.Name }
-    }
-    $svc | Add-Member -MemberType ScriptMethod -Name WaitForStatus -Value {
-        param ($Status, $Timeout)
-        $seconds = if ($null -eq $Timeout) { -1 } else { ([TimeSpan]$Timeout).TotalSeconds }
-        $info = & $this.WinSimCall 'service.wait' @{ name = $this.Name; status = [string]$Status; seconds = $seconds }
-        $this.Status = [System.ServiceProcess.ServiceControllerStatus][string]$info.status
-    }
-    $svc
+    # A WinSim.ServiceController (WinSimHost.cs): its methods ask the host and throw the
+    # .NET exceptions the real ServiceController throws.
+    $svc = [WinSim.ServiceController]::new([string]$Info.name, [string]$Info.display_name, [string]$Info.status,
+        [string]$Info.start_type)
+    $object = [PSObject]::new($svc)
+    $object.PSObject.TypeNames.Insert(0, 'System.ServiceProcess.ServiceController')
+    $object
 }
 
 function Get-Service {

@@ -206,3 +206,12 @@ def test_the_iso_stays_mounted_while_setup_still_runs_from_it_when_the_wait_ends
     warning = " ".join(result.get("warnings", []))
     assert "left %s mounted at %s" % (ISO, letters[0]) in warning and "win_inplace_upgrade-setup" in warning
     assert [c[1].get("DevicePath") for c in fake.scripts if c[0] == "iso_mount"][-1] == "\\\\.\\CDROM0"
+
+
+def test_the_media_is_read_only_up_to_the_image_of_the_installed_edition_and_installation_type():
+    fake = FakeHost()
+    result = fake.run()
+    assert not result.get("failed"), result.get("msg")
+    media_calls = [c[1] for c in fake.scripts if c[0] == "inplace_media_info"]
+    assert media_calls and media_calls[0]["EditionId"] == "Professional" and media_calls[0]["InstallationType"] == "Client"
+    assert result["media"]["index"] == 6 and result["media"]["image"]["installation"] == "Client"

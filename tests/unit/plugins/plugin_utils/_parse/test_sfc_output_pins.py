@@ -85,3 +85,25 @@ def test_an_unknown_text_is_decided_from_cbs_else_from_the_pending_flag_only_wit
     assert wrote["outcome"] == "unknown"
     read = sfc_output.parse_sfc(REPAIRED)
     assert sfc_output.resolve(read, {"sr_lines": 2, "verify_complete": 1}) is read
+
+
+def test_only_a_repair_asks_for_a_restart_and_only_the_console_refusal_flags_elevation():
+    clean = sfc_output.parse_sfc("Windows Resource Protection did not find any integrity violations. Restart later.")
+    assert clean["outcome"] == "no_violations" and clean["reboot_required"] is False
+    pending = sfc_output.parse_sfc("There is a system repair pending which requires reboot to complete.")
+    assert pending["outcome"] == "pending_reboot" and pending["elevation_required"] is False
+
+
+def test_a_text_starting_with_an_ideographic_full_stop_keeps_the_sentence_after_it():
+    zh = "\u3002Windows 资源保护找到了损坏文件并成功修复了它们。"
+    assert sfc_output.parse_sfc(zh)["message"] == "Windows 资源保护找到了损坏文件并成功修复了它们。"
+
+
+def test_reproject_lines_name_their_file_only_when_they_say_which():
+    named = "x [SR] Could not reproject corrupted file \\??\\C:\\Windows\\System32\\[l:9]'c.dll'; source file missing"
+    assert sfc_output.summarize_cbs_sr([named])["unrepaired_files"] == ["c.dll"]
+    assert sfc_output.summarize_cbs_sr(["x [SR] Could not reproject corrupted file somewhere"])["unrepaired_files"] == []
+
+
+def test_a_run_is_found_by_equal_lines_not_by_their_order():
+    assert sfc_output.run_lines(["m"], ["m", "a"]) == ["a"]

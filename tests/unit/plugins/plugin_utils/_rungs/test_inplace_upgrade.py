@@ -53,6 +53,32 @@ def test_media_that_does_not_fit(kwargs, words):
     assert any(words in p for p in match["problems"]), match["problems"]
 
 
+def _server_images():
+    # A Windows Server install.wim: Server Core and Desktop Experience of one edition share its EditionId.
+    return [dict(image, edition="ServerStandard", installation=kind, index=n)
+            for n, (image, kind) in enumerate(zip(images(editions=("a", "b")), ("Server Core", "Server")), 1)]
+
+
+def test_media_matching_tells_server_core_from_desktop_experience_by_installation_type():
+    server = dict(HOST, edition_id="ServerStandard", installation_type="Server")
+    assert ipu.match_media(server, _server_images())["index"] == 2
+    core = dict(server, installation_type="Server Core")
+    assert ipu.match_media(core, _server_images())["index"] == 1
+    only_core = ipu.match_media(server, _server_images()[:1])
+    assert not only_core["ok"] and any("Server Core" in p and "installation type Server" in p
+                                       for p in only_core["problems"]), only_core["problems"]
+
+
+def test_media_matching_ignores_the_images_listed_without_details():
+    listed = images(editions=("Core", "Professional", "Education"))
+    listed[2] = {"index": 3, "name": "Education", "edition": None, "architecture": None, "build": None, "ubr": None,
+                 "languages": [], "installation": None, "detailed": False}
+    match = ipu.match_media(HOST, listed)
+    assert match["ok"] and match["index"] == 2
+    wrong = ipu.match_media(dict(HOST, edition_id="Enterprise"), listed)
+    assert any("(it has Core, Professional)" in p for p in wrong["problems"]), wrong["problems"]
+
+
 def test_newer_build_allowed_is_only_a_warning():
     match = ipu.match_media(HOST, images(build=26200), allow_newer_build=True)
     assert match["ok"] and any("feature update" in w for w in match["warnings"])
