@@ -103,7 +103,7 @@ echo "mutation: survivors are listed by: $venv/bin/cr-report build/mutation/<mod
 python - "$summary" "$top/bench/RESULTS.md" "$modules" "${MUTATION_SAMPLE:-}" <<'PY'
 import datetime, sys
 summary, results, modules = sys.argv[1], sys.argv[2], sys.argv[3]
-lines = [line.rstrip() for line in open(summary, encoding="utf-8") if line.strip()]
+lines = [line.rstrip() for line in open(summary, encoding="utf-8") if line.strip() and not line.startswith("total")]
 stamp = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
 section = ["## Mutation testing (make mutation: cosmic-ray over the ladder's decisions, %s)" % stamp, "",
            "Killed / (killed + survived) mutants of each module, every cosmic-ray operator, each mutant run "
@@ -115,6 +115,14 @@ try:
 except OSError:
     text = []
 start = next((i for i, line in enumerate(text) if line.startswith("## Mutation testing")), None)
+if start is not None:
+    # Keep the lines of the modules this run did not mutate (a run of some modules updates theirs).
+    ran = {line.split()[0] for line in lines}
+    stop = next((i for i in range(start + 1, len(text)) if text[i].startswith("## ")), len(text))
+    kept = [line for line in text[start:stop] if line.split() and line.split()[0] in
+            ("remediation", "diagnosis", "sfc_output", "selection") and line.split()[0] not in ran]
+    at = section.index("```") + 1
+    section[at:at] = kept
 if start is None:
     text = text + [""] + section
 else:

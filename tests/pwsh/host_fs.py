@@ -21,7 +21,7 @@ spelling a host script uses for it, collected from the scripts' string
 literals, else the model's lower-case key), and a path the script asks for is
 found whatever its case only when it is spelled as the host scripts spell it.
 Times: a file or folder gets its LastWriteTime from winpath.write_time (the
-host's file_meta, else an hour before the run's now, the models' convention);
+host's file_meta, else the host's boot time: the models' convention);
 a file the run wrote gets the run's now in host.file_meta when read back.
 """
 from __future__ import annotations
@@ -173,7 +173,7 @@ class HostDrive:
             for name in dirnames + filenames:
                 path = os.path.join(dirpath, name)
                 target = dirpath if name == PLACEHOLDER else path
-                when = winpath.write_time(host, self.to_windows(target), now).timestamp()
+                when = winpath.write_time(host, self.to_windows(target)).timestamp()
                 os.utime(path, (when, when))
         self._before = self._snapshot()
 

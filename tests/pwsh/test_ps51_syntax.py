@@ -42,9 +42,7 @@ BAD_SNIPPETS = {
 PARSE_ERROR_SNIPPET = "if ($true) { 'unclosed'"
 
 # Defects issue 15 fixes in the scripts (xfail strict: the case flips when it is fixed).
-KNOWN = {
-    "inplace_preflight": "issue 15 item 18: DateTimeOffset.FromUnixTimeSeconds needs .NET Framework 4.6",
-}
+KNOWN: dict = {}  # script -> reason; item 18 (FromUnixTimeSeconds) is fixed: none left
 
 
 @pytest.fixture(scope="module")

@@ -33,12 +33,16 @@ is the simulator's model (tests/winsim/server.py: WinRM's faults after
 Faults asked for that the simulator cannot model: none of the list (dropped
 connections, WinRM 500s, operation timeouts, restarts mid-step, slow
 restarts, stuck services, access denied, a full disk mid-run, catalog
-errors). Two are approximations: a restart during a long step kills the
-detached run at the next poll after it started (the simulator restarts a
-host between requests, not at a moment of the tool's run), and an answer
-lost after the step ran is a connection closed instead of the final
-Receive answer (the host did the work; chaos_faults.py does this on the
-wire, as winsim's own "reboot" fault does without the restart).
+errors), with one limit: an operation timeout is WinRM's TimedOut fault,
+which the client answers by asking again; a host that keeps the client
+waiting past its HTTP read timeout is not modelled (winsim answers every
+Receive within the request's OperationTimeout). Two are approximations: a
+restart during a long step kills the detached run at the next poll after it
+started (the simulator restarts a host between requests, not at a moment of
+the tool's run), and an answer lost after the step ran is a connection
+closed instead of the final Receive answer (the host did the work;
+chaos_faults.py does this on the wire, as winsim's own "reboot" fault does
+without the restart).
 """
 from __future__ import annotations
 

@@ -269,7 +269,8 @@ def dism_cleanup_image(host: HostModel, args: list) -> ToolRun:
         dism_text(host, en, "repaired", "The restore operation completed successfully."), completed)
 
     if op == "/startcomponentcleanup":
-        # Microsoft Learn "Clean Up the WinSxS Folder": removes superseded components, can take a
+        # Microsoft Learn "Clean Up the WinSxS Folder" (https://learn.microsoft.com/windows-hardware/
+        # manufacture/desktop/clean-up-the-winsxs-folder): removes superseded components, can take a
         # while (modelled 10 minutes; the space it frees is not modelled). Refused while servicing
         # waits for a restart (CBS_E_PENDING; an assumption that DISM exits with that HRESULT).
         if host.pending_reboot.cbs_reboot_pending:

@@ -255,17 +255,15 @@ def read(host: HostModel, path: str) -> bytes:
 
 
 # ASSUMPTION (the HostModel keeps no time for most files and folders): one that
-# host.file_meta does not date was last written UNDATED_AGE before the time it is
-# read at: in the past, and younger than every age limit of the collection's
-# scripts (days). The models and the PowerShell stage's laid-out drive
-# (tests/pwsh/host_fs.py) both use this, so a script and its model read one time.
-UNDATED_AGE = datetime.timedelta(hours=1)
-
-
-def write_time(host: HostModel, path: str, now: datetime.datetime) -> datetime.datetime:
-    """LastWriteTimeUtc of a file or folder: host.file_meta's "written", else NOW - UNDATED_AGE."""
+# host.file_meta does not date was last written when the host last started
+# (host.boot_time): in the past, fixed while the host runs (a script and a
+# check-mode run of it read the same time), and younger than every age limit of
+# the collection's scripts (days) for a host started recently. The models and the
+# PowerShell stage's laid-out drive (tests/pwsh/host_fs.py) both use this.
+def write_time(host: HostModel, path: str) -> datetime.datetime:
+    """LastWriteTimeUtc of a file or folder: host.file_meta's "written", else host.boot_time."""
     written = (host.file_meta.get(key(path, host)) or {}).get("written")
-    return written if written is not None else now - UNDATED_AGE
+    return written if written is not None else host.boot_time
 
 
 def files_under(host: HostModel, folder: str) -> Iterator[str]:

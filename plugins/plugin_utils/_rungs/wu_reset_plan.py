@@ -34,7 +34,9 @@ Facts used (public sources):
 - Update Orchestrator Service (UsoSvc), Delivery Optimization (DoSvc) and Windows
   Modules Installer (TrustedInstaller) also work in SoftwareDistribution and can
   hold it open (service names and roles: Microsoft Learn "Guidance on disabling
-  system services on Windows Server 2016 with Desktop Experience"). They are only
+  system services on Windows Server 2016 with Desktop Experience",
+  https://learn.microsoft.com/windows-server/security/windows-services/security-guidelines-for-disabling-system-services-in-windows-server).
+  They are only
   stopped (their start type is not held: that they can lock the folder is the
   reason; an assumption is that changing their start type may be refused on
   newer builds) and started again if they ran before.

@@ -169,7 +169,7 @@ def _services(host: HostModel) -> list:
     return out
 
 
-def _folders(host: HostModel, windir: str, now: datetime.datetime) -> tuple:
+def _folders(host: HostModel, windir: str) -> tuple:
     scanned = 0
     folders = []
     for name, rel in (("software_distribution", "SoftwareDistribution"), ("catroot2", "System32\\catroot2")):
@@ -185,7 +185,7 @@ def _folders(host: HostModel, windir: str, now: datetime.datetime) -> tuple:
                 size = winpath.folder_size(host, child)
                 scanned += size
                 # LastWriteTime, as the script's ConvertTo-IsoTime writes it.
-                when = winpath.write_time(host, child, now).astimezone(datetime.timezone.utc)
+                when = winpath.write_time(host, child).astimezone(datetime.timezone.utc)
                 backups.append({"path": child, "size_bytes": size, "last_write_time": when.strftime("%Y-%m-%dT%H:%M:%SZ")})
     return folders, backups, scanned
 
@@ -322,7 +322,7 @@ def run(host: HostModel, parameters: dict, ctx: RunContext) -> dict:
     windir = winpath.environment(host)["windir"]
     probe_errors = []
 
-    folders, backups, scanned = _folders(host, windir, ctx.clock.now())
+    folders, backups, scanned = _folders(host, windir)
 
     history = []
     if p["MaxHistory"] > 0:

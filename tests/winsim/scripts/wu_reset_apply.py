@@ -27,7 +27,9 @@ Imitated Windows behaviour and its sources:
   (IOException / ERROR_ACCESS_DENIED); onto an existing name: "Cannot create a
   file when that file already exists." (ERROR_ALREADY_EXISTS 183).
 - UsoSvc, DoSvc and TrustedInstaller (Microsoft Learn "Guidance on disabling system
-  services on Windows Server 2016 with Desktop Experience": Update Orchestrator
+  services on Windows Server 2016 with Desktop Experience", https://learn.microsoft.com/
+  windows-server/security/windows-services/security-guidelines-for-disabling-system-
+  services-in-windows-server: Update Orchestrator
   Service, Delivery Optimization, Windows Modules Installer) work in
   SoftwareDistribution: while one holds it, the rename of that folder is refused
   (ERROR_ACCESS_DENIED). Which of them holds a handle at a given moment is not
@@ -40,8 +42,12 @@ Imitated Windows behaviour and its sources:
 - `netsh winhttp reset proxy` removes the machine proxy, the binary value
   HKLM\\SOFTWARE\\Microsoft\\Windows\\CurrentVersion\\Internet Settings\\Connections
   WinHttpSettings (Microsoft Learn "Netsh Commands for Windows Hypertext Transfer
-  Protocol (WINHTTP)"; the value as public write-ups describe it, e.g. the Microsoft
-  Tech Community post "Proxies, proxies everywhere but still no Internet"): the
+  Protocol (WINHTTP)"; KB900935: the Windows Update client finds its proxy through
+  WinHTTP, set with netsh, https://support.microsoft.com/kb/900935; the value as
+  public write-ups describe it, e.g. the Microsoft Tech Community post "Proxies,
+  proxies everywhere but still no Internet", https://techcommunity.microsoft.com/
+  t5/core-infrastructure-and-security/proxies-proxies-everywhere-but-still-no-
+  internet-overview-of-the/ba-p/4108939; its byte layout is not relied on): the
   script reads it first, reports it (base64) and writes it back on rollback.
   Modelled as HostModel.winhttp_proxy (bytes or None).
 - `sc.exe sdshow` of a service the caller may not open exits 5 and prints the

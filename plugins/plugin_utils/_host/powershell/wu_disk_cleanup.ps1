@@ -15,7 +15,8 @@
 #   empty, but only while no install is in progress (TrustedInstaller, TiWorker or
 #   msiexec running, or a restart pending): an installer's files there can be old
 #   and still needed. A file in use is skipped. Reported as counts and bytes.
-# DISM /StartComponentCleanup (superseded components) runs for tens of minutes:
+# DISM /StartComponentCleanup (superseded components; Microsoft Learn "Clean Up the
+# WinSxS Folder") runs for tens of minutes:
 # win_wu_preflight runs it detached, not this script.
 # Check mode lists what would be removed and runs nothing.
 [CmdletBinding(SupportsShouldProcess)]

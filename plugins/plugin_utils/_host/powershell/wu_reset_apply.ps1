@@ -84,7 +84,8 @@ function Get-ErrorText {
 # TrustedInstaller would abort an install in the middle.
 $killable = @('wuauserv', 'bits')
 # WinHTTP keeps its machine proxy in this binary value (what `netsh winhttp
-# show proxy` displays and `netsh winhttp reset proxy` removes).
+# show proxy` displays and `netsh winhttp reset proxy` removes; the Windows Update
+# client uses that proxy, KB900935). Its bytes are saved and written back unchanged.
 $winHttpKey = 'HKLM:\SOFTWARE\Microsoft\Windows\CurrentVersion\Internet Settings\Connections'
 
 # sc.exe config start= values (sc.exe config documentation).
