@@ -195,8 +195,8 @@ class ActionModule(WinRepairAction):
         files = plan_files(dest, basename, options["formats"], summary)
         # Changed: the latest copy said something else, apart from its run header (date, id, versions).
         before_run, before_date = previous_run(dest, basename)
-        as_before = plan_files(dest, basename, options["formats"], dict(summary, run=before_run,
-                                                                         generated_at=before_date))
+        as_before = plan_files(dest, basename, options["formats"],
+                               dict(summary, run=before_run, generated_at=before_date))
         changed = any(differs(path, text) for _fmt, path, text in as_before)
         written = []
         if not check_mode:

@@ -144,7 +144,7 @@ paths:
            "html": /srv/reports/wu-fleet-report.html}
 written:
   description: The files written by this run - the dated copies and the latest copies (none in check mode).
-    RV(changed) says whether the report says something else than the latest copy did, apart from the run.
+    C(changed) says whether the report says something else than the latest copy did, apart from the run.
   returned: success
   type: list
   elements: str

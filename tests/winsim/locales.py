@@ -34,7 +34,7 @@ from collections import namedtuple
 from .model import NotModelled
 
 try:
-    import ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse  # noqa: F401
+    import ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse  # noqa: F401 pylint: disable=unused-import
 except ImportError:  # `python -m winsim` with only tests/ on the path: the collection as `make setup` links it
     sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "build", "collections"))
 # pylint: disable=wrong-import-position

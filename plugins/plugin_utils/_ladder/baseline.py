@@ -65,7 +65,7 @@ def baseline(history, target_kb=None):
             best["cumulative"] = (when, kb)
     for why in ("target", "cumulative"):
         if best[why]:
-            when, kb = best[why]
+            when, kb = best[why][0], best[why][1]
             return {"kb": kb, "at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
                     "why": "the target update installed" if why == "target" else "the last cumulative update installed"}
     return {"kb": None, "at": None, "why": None}

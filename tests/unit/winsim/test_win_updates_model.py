@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import os
 from unittest.mock import MagicMock
 
 import pytest

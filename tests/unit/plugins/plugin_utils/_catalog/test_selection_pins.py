@@ -29,8 +29,8 @@ def test_filters_exclude_previews_and_dynamic_updates_unless_asked():
 
 
 def test_without_a_product_any_product_fits_and_a_version_must_be_equal():
-    rows = [_row("a", CU % ("2024-09", "24H2", "5043080")), _row("b", CU % ("2024-10", "23H2", "5044285"),
-                                                              "2024-10-08")]
+    rows = [_row("a", CU % ("2024-09", "24H2", "5043080")),
+            _row("b", CU % ("2024-10", "23H2", "5044285"), "2024-10-08")]
     assert pick_newest(rows)["guid"] == "b"
     assert pick_newest(rows, "Windows 11 Version 23H2")["guid"] == "b"
     assert pick_newest(rows, "Windows 11 Version 24H2")["guid"] == "a"
@@ -57,8 +57,8 @@ def test_the_no_match_message_counts_each_reason_and_names_the_query():
 
 
 def test_a_newer_kb_beside_the_target_is_not_the_target_and_a_readme_stays_other():
-    files = [{"index": 0, "kb": "KB5048667", "file_name": "new.msu"}, {"index": 1, "kb": "KB5043080",
-                                                                        "file_name": "target.msu"},
+    files = [{"index": 0, "kb": "KB5048667", "file_name": "new.msu"},
+             {"index": 1, "kb": "KB5043080", "file_name": "target.msu"},
              {"index": 2, "kb": None, "file_name": "readme.txt"}]
     roles = [(f["file_name"], f["role"]) for f in order_update_files(files, "KB5043080")]
     assert roles == [("new.msu", "checkpoint"), ("readme.txt", "other"), ("target.msu", "target")]
