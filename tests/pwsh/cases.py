@@ -28,7 +28,10 @@ PARAMETERS = {
     "wu_diagnose": [{}, {"CbsPattern": "HRESULT = 0x8", "SinceDays": 30}],
     "wu_disk_cleanup": [{"OlderThanDays": 7}],
     "wu_insider_leave": [{"BackupFolder": "C:\\ProgramData\\winrepair\\insider", "BlockPreviewBuilds": True}],
-    "wu_reset_state": [{"ServiceNames": ["wuauserv", "bits"], "DllNames": ["wuaueng.dll"]}],
+    "wu_reset_state": [{"ServiceNames": ["wuauserv", "bits"], "DllNames": ["wuaueng.dll"]},
+                       # What win_wu_reset sends (plugins/action/win_wu_reset.py: STOP_ONLY + STOP_ORDER).
+                       {"ServiceNames": ["usosvc", "dosvc", "trustedinstaller", "bits", "wuauserv", "appidsvc",
+                                         "cryptsvc", "msiserver"], "DllNames": ["wuaueng.dll"]}],
     "wu_restore_point": [{"Description": "winrepair", "MaxAgeMinutes": 1440}],
     "wu_reset_apply": [{"StopServices": ["wuauserv", "bits"], "StartServices": ["bits", "wuauserv"],
                         "StartModes": {"wuauserv": "manual", "bits": "manual"}, "RunningBefore": ["wuauserv", "bits"],

@@ -32,6 +32,7 @@ import threading
 from typing import Optional
 
 from winsim import causes, detached, winpath
+from winsim.detached import setup_exe
 from winsim.model import HostModel, NotModelled
 
 from . import hostapi, locate
@@ -132,8 +133,11 @@ class PwshRunner:
             name, text = "script", script
         now = now or causes.DEFAULT_NOW
         drive = self.drive
-        # The host's detached processes have run up to now (what they printed, how they ended).
+        # The host has lived up to now: its detached processes ran (what they printed, how they
+        # ended), and Windows Setup's offline phases ran if it restarted after setup's downlevel
+        # phase (the script models do the same first).
         detached.settle(host, _Clock(now))
+        setup_exe.settle_boot(host, _Clock(now))
         drive.lay_out(host, now, name, paths=_windows_paths(parameters or {}))
         session = hostapi.Session(host=host, now=now, step=name, check_mode=check_mode, drive=drive)
         self._id += 1

@@ -23,7 +23,7 @@
 #   through Convert-OutputObject with depth (default 2), errors and the
 #   warning/verbose/debug/information streams as the module lists them.
 # - strict mode off, as in win_powershell's new runspace; a request may ask
-#   for Set-StrictMode -Version Latest (tests/pwsh/test_strict_mode.py);
+#   for Set-StrictMode -Version Latest (runner.py run(strict=True));
 # What differs, on purpose:
 # - host_out/host_err are '' (no custom PSHost; the scripts write no host output);
 # - four host-environment calls are redirected (Instrument-Script below):
