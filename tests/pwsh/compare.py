@@ -45,7 +45,7 @@ def answer_view(answer: dict) -> dict:
         exc = err.get("exception") or {}
         errors.append({"type": exc.get("type"), "message": exc.get("message"),
                        "category": (err.get("category_info") or {}).get("category"),
-                       "fqid": str(err.get("fully_qualified_error_id") or "").split(",")[0]})
+                       "fqid": str(err.get("fully_qualified_error_id") or "").split(",", maxsplit=1)[0]})
     return _lf({"changed": bool(answer.get("changed")), "failed": bool(answer.get("failed")),
                 "msg": answer.get("msg"), "result": answer.get("result"), "output": answer.get("output") or [],
                 "warning": answer.get("warning") or [], "errors": errors})

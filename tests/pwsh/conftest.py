@@ -45,8 +45,8 @@ def pwsh_runner(pwsh_path):
 
 
 def _differential_ids(items) -> set:
-    return {item.nodeid for item in items if item.nodeid.startswith("tests/pwsh/test_differential.py::"
-                                                                      "test_script_matches_model[")}
+    prefix = "tests/pwsh/test_differential.py::test_script_matches_model["
+    return {item.nodeid for item in items if item.nodeid.startswith(prefix)}
 
 
 def pytest_collection_finish(session):

@@ -40,8 +40,6 @@ WBEM_E_INVALID_NAMESPACE = 0x8004100E
 WBEM_E_INVALID_CLASS = 0x80041010
 
 
-
-
 def _dt(moment) -> dict:
     return {"__datetime__": moment.isoformat()}
 

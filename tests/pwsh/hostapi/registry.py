@@ -122,8 +122,8 @@ def view(host, now=None) -> dict:
     lcid = {"en-US": 0x409, "de-DE": 0x407, "fr-FR": 0x40C, "en-GB": 0x809, "ja-JP": 0x411}.get(o.install_language)
     if lcid is None:
         raise NotModelled("install language %s" % o.install_language)
-    put("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language", {"InstallLanguage": "%04X" % lcid,
-                                                                 "Default": "%04X" % lcid})
+    put("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\Language",
+        {"InstallLanguage": "%04X" % lcid, "Default": "%04X" % lcid})
     # OEMCP / ACP (REG_SZ) of the host's locale (tests/winsim/locales.py has the sources).
     code_pages = locales.of(host)
     put("HKLM\\SYSTEM\\CurrentControlSet\\Control\\Nls\\CodePage",

@@ -149,6 +149,7 @@ def com_create(session, args):
 
 def _history(session):
     import datetime
+
     def when(entry):
         return datetime.datetime.fromisoformat(str(entry.date).replace("Z", "+00:00"))
     return sorted(session.host.update_history, key=when, reverse=True), when
