@@ -5,7 +5,6 @@ its HRESULT, and is cured by exactly its fixing events."""
 from __future__ import annotations
 
 import datetime
-import os
 
 import pytest
 
