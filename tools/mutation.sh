@@ -12,6 +12,7 @@
 #   MUTATION_MODULES="remediation diagnosis"   run only these (default: all four)
 #   MUTATION_SAMPLE=200                        run a random sample of this many mutants per
 #                                              module (seeded, the same sample each time; default: all)
+#   MUTATION_WORK=build/mutation-diagnosis     another work folder, so two runs can go side by side
 set -euo pipefail
 cd "$(dirname "$0")/.."
 top=$(pwd)
@@ -19,7 +20,7 @@ venv=$top/.venv
 "$venv/bin/python" -m pip install -q --disable-pip-version-check -r requirements/mutation.txt \
     -c requirements/constraints-py3.11.txt 2>&1 | grep -v '^WARNING: Location' || true
 
-work=$top/build/mutation
+work=$(realpath -m "${MUTATION_WORK:-$top/build/mutation}")
 copy=$work/src
 rm -rf "$copy"
 mkdir -p "$copy"
@@ -97,7 +98,7 @@ done
 python -c "import sys; k, s = map(int, sys.argv[1:]); print('total        %-48s killed %5d  survived %5d              kill rate %5.1f%%' % ('', k, s, 100.0 * k / max(1, k + s)))" \
     "$total_killed" "$total_survived" | tee -a "$summary.new"
 mv "$summary.new" "$summary"
-echo "mutation: survivors are listed by: $venv/bin/cr-report build/mutation/<module>.sqlite --show-pending"
+echo "mutation: survivors are listed by: $venv/bin/cr-report $work/<module>.sqlite --show-pending"
 
 # The figure, in bench/RESULTS.md (bench/run_all.py keeps this section across a full `make bench`).
 python - "$summary" "$top/bench/RESULTS.md" "$modules" "${MUTATION_SAMPLE:-}" <<'PY'

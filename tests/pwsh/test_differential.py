@@ -60,12 +60,7 @@ CAUSE_STATES = [fn.__name__ for fn in hosts.CAUSE_STATES if "_" + fn.__name__.rs
     "_reboot", "_sxs", "_source") or fn.__name__ in ("pending_reboot",)]
 
 # (script, state or "*", parameter set index or "*", check mode or "*") -> reason
-KNOWN = {
-    ("wu_reset_state", "healthy", 1, "*"):
-        "model gap, issue 15 item 20 (the reset now reads UsoSvc, DoSvc, TrustedInstaller too): no public capture "
-        "of the default `sc.exe sdshow` descriptor of usosvc, dosvc, trustedinstaller, appidsvc, cryptsvc, "
-        "msiserver; the sc.exe stand-in refuses them (NotModelled), the wu_reset_state model answers '' for them",
-}
+KNOWN = {}
 
 
 def _known(script, state, index, check):

@@ -8,8 +8,6 @@ Sources of the imitated behaviour:
 - Win32_Service State values ("Running", "Stopped", "Stop Pending", ...) and
   StartMode ("Auto", "Manual", "Disabled"); DelayedAutostart=1 in the service key
   marks "Automatic (Delayed Start)" (Microsoft docs: Win32_Service class).
-- `sc.exe sdshow` prints the SDDL; on error "[SC] OpenService FAILED 5:" + "Access
-  is denied." and exits with the Win32 code (Microsoft docs: sc.exe sdshow; winerror.h).
 - BITS queue: qmgr0.dat/qmgr1.dat up to Windows 8.1, the ESE database qmgr.db
   (+ qmgr.jfm, edb.chk, edb*.log) from Windows 10 (BITS documentation; public
   forensic write-ups of the BITS database), in %ALLUSERSPROFILE%\\Microsoft\\Network\\Downloader.
@@ -22,7 +20,6 @@ import zlib
 
 from .. import winpath
 from ..model import HostModel, NotModelled, RunContext
-from ..modules import win_command
 from . import error_record
 
 PARAMETERS = {"ServiceNames", "DllNames"}
@@ -77,11 +74,6 @@ def service_entry(host: HostModel, name: str) -> dict:
         "state": svc.state,
         "start_mode": svc.start_mode,
         "pid": pid_of(svc),
-        # sc.exe sdshow fails with access denied on such a service: the script reports ''.
-        # What `sc.exe sdshow` prints (tests/winsim/modules/win_command.py: the descriptor
-        # set, else the default of bits/wuauserv).
-        "security_descriptor": "" if svc.access_denied else (
-            svc.security_descriptor or win_command.DEFAULT_SDDL.get(svc.name.lower(), "")),
     }
 
 

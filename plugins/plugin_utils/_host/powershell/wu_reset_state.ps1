@@ -52,10 +52,8 @@ $services = foreach ($name in $ServiceNames) {
         @{ name = $name; exists = $false }
         continue
     }
-    # sc.exe sdshow prints the service's security descriptor in SDDL; on an
-    # error it prints "[SC] OpenService FAILED <code>" and exits with that code.
-    $sdOut = & sc.exe sdshow $name 2>&1
-    $sddl = if ($LASTEXITCODE -eq 0) { ($sdOut | Where-Object { $_ -match '\S' }) -join '' } else { '' }
+    # No security descriptor here: the plan never reads one, and wu_reset_apply.ps1
+    # reads the one it replaces (sc.exe sdshow) right before it sets another.
     @{
         name = $name
         exists = $true
@@ -63,7 +61,6 @@ $services = foreach ($name in $ServiceNames) {
         state = $svc.State.ToLowerInvariant().Replace(' ', '_')
         start_mode = Get-StartMode -Name $name -WmiMode $svc.StartMode
         pid = [int]$svc.ProcessId
-        security_descriptor = $sddl.Trim()
     }
 }
 
