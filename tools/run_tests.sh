@@ -136,13 +136,12 @@ print("powershell: %d script runs in pwsh, %d differential cases matched, %d cul
 PY
     rm -f "$stats"
     # The simulator with the real scripts (WINSIM_REAL_SCRIPTS=1, tests/winsim/real_scripts.py):
-    # the end-to-end tests of the diagnosis and of the repair install (its detached setup.exe run,
-    # restarts, scheduled tasks and run-folder ACLs). The ladder (tests/e2e/test_ladder.py) is not
-    # run this way yet: the simulator has no sourced default descriptor for `sc.exe sdshow` of
-    # usosvc, dosvc, trustedinstaller, appidsvc, cryptsvc and msiserver, which the reset rung reads.
+    # the demo fleet through playbooks/fix_wu.yml (every rung, it-IT and ja-JP hosts) and the
+    # repair install's own end-to-end tests (its detached setup.exe run, restarts, scheduled
+    # tasks and run-folder ACLs).
     echo "simulator with the real scripts:"
     WINREPAIR_PWSH="$pwsh" WINSIM_REAL_SCRIPTS=1 run_pytest .venv/bin/python \
-        tests/e2e/test_win_wu_diagnose.py tests/e2e/test_win_inplace_upgrade.py || { [ "$rc" = 0 ] && rc=1; }
+        tests/e2e/test_demo_fleet.py tests/e2e/test_win_inplace_upgrade.py || { [ "$rc" = 0 ] && rc=1; }
     awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "powershell stage: %.0f s in all\n", b - a }'
     return "$rc"
 }

@@ -84,6 +84,16 @@ def test_ja_jp_source_missing_reads_as_the_english_capture():
     assert japanese["error"]["name"] == english["error"]["name"] == "CBS_E_SOURCE_MISSING"
 
 
+def test_ja_jp_restore_success_reads_as_the_english_output():
+    # Only the sentence, as Microsoft Japan's support blog quotes it (no public ja-JP capture of a
+    # whole successful run was found). Without an exit code the verdict rests on the sentence alone.
+    english = parse_dism(_read("dism_restorehealth_repaired.txt"), None, "RestoreHealth")
+    japanese = parse_dism(_read("ja-JP/dism_restorehealth_repaired_quote.cp932"), None, "RestoreHealth", 932)
+    assert (japanese["language"], japanese["message"]) == ("ja-JP", "復元操作は正常に完了しました")
+    keys = ("outcome", "ok", "corruption_detected", "evidence", "error")
+    assert [japanese[k] for k in keys] == [english[k] for k in keys] == ["repaired", True, True, "text", None]
+
+
 def test_dism_several_error_lines_judged_by_the_actionable_one():
     # Two packages failed, then the summary "Error: 127" (decimal, ERROR_PROC_NOT_FOUND).
     raw = _read("en-US/dism_add_package_errors_127.txt")
