@@ -33,6 +33,7 @@ import ipaddress
 import os
 import socket
 import socketserver
+import sys
 import threading
 import time
 import uuid
@@ -85,6 +86,15 @@ class _Listener(ThreadingHTTPServer):
     def __init__(self, address, handler, host_server):
         self.host_server = host_server
         super().__init__(address, handler)
+
+    def handle_error(self, request, client_address):
+        # A client that closes its connection in the middle of a request (a
+        # controller worker killed at its timeout, a benchmark stopped) is not
+        # the simulator's error: say nothing. Anything else still prints its
+        # traceback, as socketserver does.
+        if isinstance(sys.exc_info()[1], (ConnectionResetError, BrokenPipeError)):
+            return
+        super().handle_error(request, client_address)
 
     def server_bind(self):
         # HTTPServer.server_bind resolves the address with socket.getfqdn(),
