@@ -115,13 +115,14 @@ def order_update_files(files, target_kb):
     """
     target_number = int(target_kb[2:]) if target_kb and target_kb.upper().startswith("KB") else None
     checkpoints, others, targets = [], [], []
-    for f in files:
+    # Files of the same role keep the catalog's order (index), whatever order they came in.
+    for f in sorted(files, key=lambda item: item.get("index", 0)):
         kb = f.get("kb")
         number = int(kb[2:]) if kb else None
         if number is not None and number == target_number:
             targets.append(dict(f, role="target"))
         elif number is not None:
-            checkpoints.append(dict(f, role="checkpoint"))
+            checkpoints.append((number, dict(f, role="checkpoint")))
         else:
             others.append(dict(f, role="other"))
     if target_number is not None and not targets and not checkpoints:
@@ -132,12 +133,10 @@ def order_update_files(files, target_kb):
         raise NoMatchingUpdateError(
             "the download dialog of %s lists no file of %s itself (files: %s)" % (
                 target_kb, target_kb, ", ".join(f.get("file_name", "?") for f in files)))
-    # KB numbers are handed out in time order, so the lowest is the oldest checkpoint;
-    # files of the same role keep the catalog's order (index), whatever order they came in.
-    checkpoints.sort(key=lambda f: (int(f["kb"][2:]), f.get("index", 0)))
-    others.sort(key=lambda f: f.get("index", 0))
-    targets.sort(key=lambda f: f.get("index", 0))
-    ordered = checkpoints + others + targets
+    # KB numbers are handed out in time order, so the lowest is the oldest checkpoint
+    # (a stable sort: the files of one checkpoint stay in catalog order).
+    checkpoints.sort(key=lambda checkpoint: checkpoint[0])
+    ordered = [f for _number, f in checkpoints] + others + targets
     for n, f in enumerate(ordered, 1):
         f["install_order"] = n
     return ordered

@@ -55,12 +55,17 @@ _ORDER = ("pending_reboot", "service_not_started", "unable_to_fix", "repaired", 
           "could_not_perform")
 
 
+_SENTENCE_END_RE = re.compile("[.\u3002]")
+
+
 def _sentence_around(text, start, end):
     """The whole sentence of TEXT around [start, end) (a sentence ends with "." or "。")."""
-    cut = max(text.rfind(". ", 0, start), text.rfind("\u3002", 0, start))
-    begin = 0 if cut < 0 else cut + (2 if text[cut] == "." else 1)
-    stops = [i for i in (text.find(".", end), text.find("\u3002", end)) if i >= 0]
-    finish = min(stops) + 1 if stops else len(text)
+    head = text[:start]
+    # Just past the last ". " or "。" before the match (the space is stripped below);
+    # rfind's -1 makes that 0 when the sentence starts the text.
+    begin = max(head.rfind(". "), head.rfind("\u3002")) + 1
+    stop = _SENTENCE_END_RE.search(text, end)
+    finish = stop.end() if stop else len(text)
     return text[begin:finish].strip()
 
 
@@ -84,15 +89,16 @@ def parse_sfc(output, exit_code=None, code_page=None) -> dict:
         outcome, language = entry.key, entry.language
         message = _sentence_around(joined, start, end)
     else:
-        begun = languages.find(joined, SENTENCES, ("begin",))
-        language = begun[0][0].language if begun else None
+        # The language of the first "Beginning system scan" line, if any (find lists hits in text order).
+        language = next((entry.language for entry, _start, _end in languages.find(joined, SENTENCES, ("begin",))), None)
+    repaired = outcome == "repaired"
     reboot_required = outcome == "pending_reboot"
-    if outcome == "repaired":
+    if repaired:
         # Some repairs only take effect after a restart; sfc says so when it applies.
         reboot_required = bool(re.search(r"\b(?:reboot|restart)\b", joined.replace(message, ""), re.I))
     return {
         "outcome": outcome,
-        "repaired": outcome == "repaired",
+        "repaired": repaired,
         "reboot_required": reboot_required,
         "message": message if hit else (" / ".join(lines[-3:]) or None),
         "language": language,
@@ -127,8 +133,6 @@ def summarize_cbs_sr(lines) -> dict:
     unrepaired = []
     repaired_files = []
     for line in lines:
-        if "[SR]" not in line:
-            continue
         match = _SR_RE.search(line)
         if not match:
             continue
@@ -169,13 +173,10 @@ def run_lines(before, after) -> list:
     (the run wrote more lines than the tail holds) every line of AFTER is new.
     """
     before, after = list(before or []), list(after or [])
-    if not before:
+    if not before or before[-1] not in after:
         return after
-    last = before[-1]
-    for index in range(len(after) - 1, -1, -1):
-        if after[index] == last:
-            return after[index + 1:]
-    return after
+    # Its last occurrence: the first one counted from the end.
+    return after[len(after) - after[::-1].index(before[-1]):]
 
 
 def outcome_from_cbs(summary) -> str:
