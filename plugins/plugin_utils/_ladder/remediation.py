@@ -90,11 +90,12 @@ def enabled_rungs(enabled=None, allow_inplace_upgrade=False):
     chosen = list(DEFAULT_ENABLED if enabled is None else enabled)
     for rung in chosen:
         ladder.rung_index(rung)  # refuse typos
-    if allow_inplace_upgrade and "inplace_upgrade" not in chosen:
+    if allow_inplace_upgrade:
         chosen.append("inplace_upgrade")
-    if not allow_inplace_upgrade:
+    else:
         chosen = [r for r in chosen if r != "inplace_upgrade"]
-    return [r for r in ladder.RUNGS if r in chosen or r == "manual"]
+    chosen.append("manual")
+    return [r for r in ladder.RUNGS if r in chosen]  # in climbing order, each once
 
 
 def catalog_product(os_info):
@@ -169,7 +170,7 @@ def _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journ
     out = {
         "target_kb": kb, "installed": installed, "satisfied_by": satisfied_by, "causes": names, "blocked": False, "block_reason": None,
         "try_install_first": False, "rungs": [], "sfc": True, "stop_for_person": False, "person_reasons": [],
-        "recommended": [], "enabled": [r for r in usable if r != "manual"], "left_out": [], "restore_point": False,
+        "recommended": [], "enabled": [r for r in usable if r != "manual"], "left_out": [],
         # Every automated rung in climbing order, the same for every host: the
         # driver loops over it (and runs those in "rungs"), so that Ansible's
         # include de-duplication across hosts cannot change the order.
@@ -194,7 +195,7 @@ def _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journ
     recommended = ladder.recommended_rungs(causes, merged, usable)
     out["recommended"] = [{"rung": r["rung"], "causes": r["causes"], "blocking": r["blocking"]} for r in recommended]
     out["sfc"] = sfc == "always" or _sfc_needed(recommended, merged)
-    chosen = [r["rung"] for r in recommended if r["rung"] != "manual"]
+    chosen = [r["rung"] for r in recommended]  # "manual" among them: only the automated ones run (below)
     manual = [r for r in recommended if r["rung"] == "manual"]
     futile = _futile(names, merged)
     out["left_out"] = [{"rung": rung, "causes": futile[rung]} for rung in automated if rung in futile]
@@ -220,7 +221,7 @@ def _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journ
         low = ladder.rung_index(first)
         for rung in automated:
             idx = ladder.rung_index(rung)
-            if rung != "preflight" and idx >= low and (cap is None or idx <= cap):
+            if idx >= low and (cap is None or idx <= cap):  # low is above the pre-flight's
                 rungs.append(rung)
     elif "preflight" not in rungs:
         rungs = automated
@@ -257,8 +258,10 @@ def _sfc_needed(recommended, cause_map):
 # -------------------------------------------------------------------- record
 
 # The role's settings a record keeps: what a person changes to get past a dead
-# end (a repair source, media), so a re-run can tell that something changed.
-SETTINGS = ("sfc_dism_source", "inplace_image", "allow_inplace_upgrade", "cleanup", "leave_insider", "retry")
+# end (a repair source, media), so a re-run can tell that something changed;
+# "retry" only asks to repeat a failed step anyway: it is no change.
+_CHANGE_SETTINGS = ("sfc_dism_source", "inplace_image", "allow_inplace_upgrade", "cleanup", "leave_insider")
+SETTINGS = _CHANGE_SETTINGS + ("retry",)
 # The settings a person changes to get past a failure ("retry" only asks to repeat it anyway).
 _SETTING_OF_VARIABLE = {"wu_remediate_sfc_dism_source": "sfc_dism_source", "wu_remediate_inplace_image": "inplace_image",
                         "wu_remediate_allow_inplace_upgrade": "allow_inplace_upgrade"}
@@ -557,8 +560,8 @@ def conditions_changed(entry, record):
         return []
     out = []
     old_set, new_set = entry.get("settings") or {}, record.get("settings") or {}
-    for key in SETTINGS:
-        if key != "retry" and (old_set.get(key) or None) != (new_set.get(key) or None):
+    for key in _CHANGE_SETTINGS:
+        if (old_set.get(key) or None) != (new_set.get(key) or None):
             out.append("wu_remediate_%s" % key)
     old_ev, new_ev = entry.get("evidence") or {}, record.get("evidence") or {}
     before, now = old_ev.get("free_gb"), new_ev.get("free_gb")
@@ -785,8 +788,6 @@ def rung_outcome(rung, result, check_mode=False, record=None):
         out["details"]["retry"] = True
         # "always": a fault outside the host may clear by itself; "changed": the host or a setting must change.
         out["details"]["retry_when"] = "always" if _OUTSIDE_FAULT.search(str(result.get("msg") or "")) else "changed"
-    if failed and result.get("msg"):
-        out["details"]["msg"] = result["msg"]
     if record is not None and not check_mode and out["outcome"] in ("failed", "skipped"):
         out["dead_end"] = dead_ends.classify(rung, result, record.get("settings"), record.get("evidence"))
     return out
@@ -808,7 +809,7 @@ def verify_outcome(result, target_kb, accepted=None):
         kbs = {("KB" + str(k)).upper().replace("KBKB", "KB") for k in update.get("kb") or []}
         if not kbs & wanted:
             continue
-        out["kb"] = sorted(kbs & wanted)[0]
+        out["kb"] = min(kbs & wanted)
         if update.get("installed"):
             out["outcome"] = "installed"
             return out
