@@ -41,7 +41,7 @@ declare -A FILES=(
 )
 declare -A TESTS=(
     [remediation]="tests/unit/plugins/plugin_utils/_ladder"
-    [diagnosis]="tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py tests/unit/plugins/action/test_win_wu_diagnose.py"
+    [diagnosis]="tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py tests/unit/plugins/plugin_utils/_ladder/test_diagnosis_pins.py tests/unit/plugins/action/test_win_wu_diagnose.py"
     [sfc_output]="tests/unit/plugins/plugin_utils/_parse/test_sfc_output.py tests/unit/plugins/plugin_utils/_parse/test_sfc_output_pins.py tests/unit/plugins/plugin_utils/_ladder/test_diagnosis.py"
     [selection]="tests/unit/plugins/plugin_utils/_catalog/test_catalog_selection.py tests/unit/plugins/plugin_utils/_catalog/test_selection_pins.py tests/unit/plugins/plugin_utils/_rungs/test_kb_install.py tests/unit/plugins/plugin_utils/_ladder/test_decisions.py"
 )
@@ -72,7 +72,10 @@ TOML
         python - "$db" "$MUTATION_SAMPLE" <<'PY'
 import random, sqlite3, sys
 db, size = sqlite3.connect(sys.argv[1]), int(sys.argv[2])
-jobs = sorted(row[0] for row in db.execute("select job_id from mutation_specs"))
+# Job ids are random (uuid4): order the mutants by what they change, so the same code gives the same sample.
+jobs = [row[-1] for row in sorted(db.execute(
+    "select operator_name, coalesce(operator_args, ''), occurrence, start_pos_row, start_pos_col, job_id "
+    "from mutation_specs"))]
 if size < len(jobs):
     drop = sorted(set(jobs) - set(random.Random(17).sample(jobs, size)))
     for table in ("mutation_specs", "work_items"):

@@ -305,7 +305,7 @@ def _normalise_backups(raw):
     for item in _list(raw):
         item = item or {}
         path = item.get("path") or ""
-        leaf = path.rsplit("\\", 1)[-1]
+        leaf = path.split("\\")[-1]
         size = _int(item.get("size_bytes"), 0)
         backups.append({
             "path": path,
@@ -422,8 +422,8 @@ def _collect_failures(history, events, installed_kbs, since=None):
         # (Microsoft Learn, "OperationResultCode enumeration").
         if result_code in (2, 3):
             key = (kb or title).lower()
-            if when and (key not in successes or when > successes[key]):
-                successes[key] = when
+            if when:
+                successes[key] = max(when, successes.get(key, when))
             continue
         if result_code not in (4, 5):
             continue
@@ -648,13 +648,13 @@ class _Causes(object):
 
     def result(self, confidence):
         causes = []
-        for order, (name, item) in enumerate(self._items.items()):
+        for name, item in self._items.items():
             level = confidence(name, item["kinds"])
             if level is None:
                 continue
-            causes.append((-CONFIDENCE_RANK[level], order,
-                           {"name": name, "confidence": level, "evidence": list(item["evidence"])}))
-        return [entry[2] for entry in sorted(causes, key=lambda t: (t[0], t[1]))]
+            causes.append({"name": name, "confidence": level, "evidence": list(item["evidence"])})
+        # sorted() is stable, reverse=True included: equal levels keep the order they were found in.
+        return sorted(causes, key=lambda cause: CONFIDENCE_RANK[cause["confidence"]], reverse=True)
 
 
 def _level_from_kinds(kinds, strong=(), weak_only="low"):
@@ -709,14 +709,22 @@ def diagnose(evidence, min_free_gb=DEFAULT_MIN_FREE_GB,
     return found.result(_confidence)
 
 
+# The kinds of evidence that make a cause "high" by themselves: a measurement,
+# a servicing flag, a service's own setting.
+STRONG_KINDS = {
+    "low_disk": ("measure", "disk_health"),
+    "storage_fault": ("measure", "disk_health"),
+    "pending_reboot": ("servicing_flag",),
+    "wu_services_disabled": ("service",),
+}
+
+
 def _confidence(name, kinds):
     if name == "forward_delta_hydration":
         # The 26100 runbook signature is the code AND the CBS.log line.
         return "high" if ("code" in kinds and "cbs" in kinds) else ("medium" if kinds else None)
-    if name == "low_disk" and "weak:now_enough" in kinds:
-        return "low"  # a disk-full code from the past, but there is room now
-    if name in ("low_disk", "storage_fault"):
-        return _level_from_kinds(kinds, strong=("measure", "disk_health"))
+    if "weak:now_enough" in kinds:
+        return "low"  # low_disk: a disk-full code from the past, but there is room now
     if name == "third_party_filter_driver":
         # The product and its minifilter are one witness; an access-denied or
         # sharing-violation failure beside them is the second.
@@ -724,13 +732,8 @@ def _confidence(name, kinds):
         if present and "code" in kinds:
             return "high"
         return "medium" if present else "low"
-    if name == "pending_reboot":
-        return _level_from_kinds(kinds, strong=("servicing_flag",))
-    if name == "wu_services_disabled":
-        return _level_from_kinds(kinds, strong=("service",))
-    if name == "unknown_update_failure":
-        return "low"
-    return _level_from_kinds(kinds)
+    # unknown_update_failure has only circumstantial ("weak:code") evidence: "low".
+    return _level_from_kinds(kinds, strong=STRONG_KINDS.get(name, ()))
 
 
 def _download_cache(found, evidence, failing, large_gb):
@@ -789,8 +792,9 @@ def _low_disk(found, evidence, min_free_gb):
               % (drive.get("drive") or "system drive", free / GB, min_free_gb))
     backups = evidence.get("backups") or []
     if backups:
-        found.add("low_disk", "measure", "%d old SoftwareDistribution/catroot2 backup%s hold %.1f GB that can be freed"
-                  % (len(backups), "" if len(backups) == 1 else "s", sum(b["size_bytes"] for b in backups) / GB))
+        found.add("low_disk", "measure", "%d old SoftwareDistribution/catroot2 %s %.1f GB that can be freed"
+                  % (len(backups), "backup holds" if len(backups) == 1 else "backups hold",
+                     sum(b["size_bytes"] for b in backups) / GB))
 
 
 def _pending(found, evidence):
