@@ -511,7 +511,7 @@ def test_each_strong_storage_event_alone_is_medium(event_id):
 # ------------------------------------------------------------ diagnose: thresholds
 
 @pytest.mark.parametrize("free, low", [(20 * GB, False), (20 * GB - 1, True), (int(19.5 * GB), True),
-                                        (int(20.5 * GB), False)])
+                                       (int(20.5 * GB), False)])
 def test_default_free_space_threshold_is_20_gb(free, low):
     drive = dict(HEALTHY["system_drive"], free_bytes=free)
     assert ("low_disk" in by_name(raw(system_drive=drive))) is low
