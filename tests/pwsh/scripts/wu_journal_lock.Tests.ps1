@@ -60,6 +60,11 @@ Describe 'wu_journal_lock.ps1' {
                         catch { continue }
                     }
                     catch { continue }
+                    # On Windows a file whose delete is pending cannot be opened at all (Microsoft
+                    # Learn, DeleteFile: later CreateFile calls fail with ERROR_ACCESS_DENIED). .NET on
+                    # Linux opens first and takes its share lock (an advisory flock) after, so the
+                    # open can land on the file the release has just unlinked: that is no lock, try again.
+                    if (-not [IO.File]::Exists($Path)) { $s.Dispose(); continue }
                     try {
                         $buf = New-Object byte[] $s.Length; $null = $s.Read($buf, 0, $buf.Length)
                         if ([Text.Encoding]::UTF8.GetString($buf) -match 'run-a') {
