@@ -25,7 +25,6 @@ one run so the PowerShell stage stays short.)
 """
 from __future__ import annotations
 
-import copy
 import os
 
 import pytest
@@ -33,8 +32,6 @@ import yaml
 
 from winsim import causes as causes_mod
 from winsim import fix_wu_run, real_scripts
-from winsim.fake_catalog import FakeCatalog
-from winsim.fleet import Fleet
 from winsim.pytest_plugin import REPO
 
 pytestmark = pytest.mark.skipif(
@@ -62,7 +59,6 @@ UNTOUCHED = ("ws-healthy-1", "ws-healthy-2")
 def _scenario():
     with open(os.path.join(REPO, "tests", "scenarios", "demo.yml"), encoding="utf-8") as handle:
         scenario = yaml.safe_load(handle)
-    scenario = copy.deepcopy(scenario)
     # Its own loopback addresses and free ports: the demo's fixed port may be in use.
     scenario["fleet"].update({"base_address": "127.0.93.1", "port": 0})
     return scenario
@@ -71,24 +67,11 @@ def _scenario():
 @pytest.fixture(scope="module")
 def demo(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("demo")
-    saved = os.environ.get("SSL_CERT_FILE")
-    catalog = FakeCatalog().start()
-    os.environ["SSL_CERT_FILE"] = catalog.ca_path  # the simulated hosts trust the fake catalog's CA
-    fleet = Fleet.from_scenario(_scenario())
-    fleet.start()
-    try:
-        fleet.write_inventory(str(tmp / "hosts.yml"))
+    with fix_wu_run.fleet_and_catalog(_scenario(), tmp) as (fleet, catalog):
         variables = fix_wu_run.fix_wu_vars(catalog, tmp / "catalog-cache", kb=KB)
         variables["wu_remediate_poll_interval"] = None  # the scenario's value holds
         first = fix_wu_run.finish(fix_wu_run.start(fleet, tmp / "first", variables, "-l", "affected"))
         yield {"fleet": fleet, "first": first}
-    finally:
-        fleet.stop()
-        catalog.stop()
-        if saved is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = saved
 
 
 def test_every_host_gets_the_verdict_an_admin_would_reach(demo):

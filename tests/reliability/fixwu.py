@@ -12,13 +12,9 @@ runner tests/e2e/test_ladder.py uses too.
 """
 from __future__ import annotations
 
-import contextlib
 import json
-import os
 
 from winsim import fix_wu_run
-from winsim.fake_catalog import FakeCatalog
-from winsim.fleet import Fleet
 
 KB = fix_wu_run.KB
 JOURNAL = "c:\\programdata\\winrepair\\journal.json"
@@ -30,35 +26,8 @@ WU_SERVICES = ("wuauserv", "cryptsvc", "bits")
 READ_ONLY = {("script", "wu_diagnose"), ("script", "wu_journal_read")}
 
 
-@contextlib.contextmanager
-def fleet_and_catalog(scenario, tmp, more_catalogs=()):
-    """A started fleet and fake catalog (yielded as a pair); the simulated hosts trust the
-    catalog's CA and those of MORE_CATALOGS (started by the caller, stopped here with the rest).
-    SCENARIO is the scenario, or a function of the shared catalog that returns it."""
-    saved = os.environ.get("SSL_CERT_FILE")
-    catalog = FakeCatalog().start()
-    catalogs = [catalog] + list(more_catalogs)
-    fleet = None
-    try:
-        bundle = str(tmp / "ca-bundle.pem")
-        with open(bundle, "w", encoding="ascii") as out:
-            for cat in catalogs:
-                with open(cat.ca_path, encoding="ascii") as handle:
-                    out.write(handle.read().strip() + "\n")
-        os.environ["SSL_CERT_FILE"] = bundle  # what the simulated hosts' downloads trust
-        fleet = Fleet.from_scenario(scenario(catalog) if callable(scenario) else scenario)
-        fleet.start()
-        fleet.write_inventory(str(tmp / "hosts.yml"))
-        yield fleet, catalog
-    finally:
-        if fleet is not None:
-            fleet.stop()
-        for cat in catalogs:
-            cat.stop()
-        if saved is None:
-            os.environ.pop("SSL_CERT_FILE", None)
-        else:
-            os.environ["SSL_CERT_FILE"] = saved
+# The fleet and the fake catalog, started together (shared with the end-to-end tests).
+fleet_and_catalog = fix_wu_run.fleet_and_catalog
 
 
 def start(fleet, catalog, tmp, name, extra_vars=None, *args):

@@ -14,10 +14,13 @@ controller (in check mode too), so a test reads what the report role would.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import subprocess
 
+from .fake_catalog import FakeCatalog
+from .fleet import Fleet
 from .pytest_plugin import REPO, VENV, ansible_env
 
 KB = "KB5043080"  # the update the simulated fleets of these tests are asked to install
@@ -39,6 +42,37 @@ def fix_wu_vars(catalog, cache_dir, kb: str = KB) -> dict:
         "wu_remediate_catalog_cache_dir": str(cache_dir),
         "wu_fix_report": False,
     }
+
+
+@contextlib.contextmanager
+def fleet_and_catalog(scenario, tmp, more_catalogs=()):
+    """A started fleet and fake catalog (yielded as a pair); the simulated hosts trust the
+    catalog's CA and those of MORE_CATALOGS (started by the caller, stopped here with the rest).
+    SCENARIO is the scenario, or a function of the shared catalog that returns it."""
+    saved = os.environ.get("SSL_CERT_FILE")
+    catalog = FakeCatalog().start()
+    catalogs = [catalog] + list(more_catalogs)
+    fleet = None
+    try:
+        bundle = str(tmp / "ca-bundle.pem")
+        with open(bundle, "w", encoding="ascii") as out:
+            for cat in catalogs:
+                with open(cat.ca_path, encoding="ascii") as handle:
+                    out.write(handle.read().strip() + "\n")
+        os.environ["SSL_CERT_FILE"] = bundle  # what the simulated hosts' downloads trust
+        fleet = Fleet.from_scenario(scenario(catalog) if callable(scenario) else scenario)
+        fleet.start()
+        fleet.write_inventory(str(tmp / "hosts.yml"))
+        yield fleet, catalog
+    finally:
+        if fleet is not None:
+            fleet.stop()
+        for cat in catalogs:
+            cat.stop()
+        if saved is None:
+            os.environ.pop("SSL_CERT_FILE", None)
+        else:
+            os.environ["SSL_CERT_FILE"] = saved
 
 
 def _wrapper(playbook: str, out) -> list:
