@@ -8,7 +8,9 @@ atomically; nothing is written when the entry is unchanged or in check mode.
 Lock (lock=acquire|release): the run lock next to the journal
 (plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
 journal, so the caller sees the entry as it is under the lock. Check mode
-takes no lock (it changes nothing).
+takes no lock (it changes nothing). Every script call here does the same when sent
+twice, so a dropped connection or a WinRM error is retried (host_session.retry_transient):
+a release lost that way would leave the lock on the host.
 """
 from __future__ import annotations
 
@@ -17,7 +19,7 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.b
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import journal
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import run_lock
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, script_runner
 
 ARGUMENT_SPEC = {
     "path": {"type": "str", "default": journal.DEFAULT_PATH},
@@ -65,7 +67,7 @@ class ActionModule(WinRepairAction):
             else:
                 self._acquire(result, options, task_vars)
         with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
-            raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
+            raw = self._script("wu_journal_read", {"Path": options["path"]}, task_vars)
         current, warning = journal.load(raw.get("content"), raw.get("backup_content"))
         if warning:
             result.setdefault("warnings", []).append(warning)
@@ -87,11 +89,15 @@ class ActionModule(WinRepairAction):
         with failing("Could not write the journal %s" % options["path"],
                      "The previous journal is unchanged (or kept as %s.bak); check free space and the account's "
                      "rights on its folder." % options["path"], changed=False):
-            script_runner.run_script(self, "wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
+            self._script("wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
+
+    def _script(self, name, params, task_vars):
+        return host_session.retry_transient(lambda: script_runner.run_script(self, name, params, task_vars),
+                                            self._connection, name)
 
     def _lock_script(self, options, task_vars, **params):
         params = dict(Path=run_lock.lock_path(options["path"]), RunId=options["run_id"], **params)
-        return script_runner.run_script(self, "wu_journal_lock", params, task_vars)
+        return self._script("wu_journal_lock", params, task_vars)
 
     def _acquire(self, result, options, task_vars):
         """Take the lock (result['lock'] filled, changed set); ActionFailure when it cannot."""

@@ -7,12 +7,17 @@ Thin plumbing: read the host (wu_reset_state.ps1), plan on the controller
 carry it out in one round trip (wu_reset_apply.ps1, which rolls itself back on
 the host when a step fails) and turn its journal into the module's result.
 Why the work is split this way: see the docstring of wu_reset_plan.py.
+
+A service left in STOP_PENDING that the reset may not end (cryptsvc, msiserver,
+TrustedInstaller: ending them can break an install) stays so until its process
+ends; with restart_when_stuck the host is restarted and the reset runs once more.
 """
 from __future__ import annotations
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, at_least, failing)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host.reboot import reboot_host
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._rungs import wu_reset_plan as planner
 
 ARGUMENT_SPEC = {
@@ -21,12 +26,15 @@ ARGUMENT_SPEC = {
     "stop_timeout": {"type": "int", "default": 60},
     "kill_stuck_services": {"type": "bool", "default": True},
     "dlls": {"type": "list", "elements": "str"},
+    "restart_when_stuck": {"type": "bool", "default": False},
+    "reboot_timeout": {"type": "int", "default": 3600},
 }
 
 
 RANGES = {
     "keep_backups": at_least(1, "the backup this run makes is always kept"),
     "stop_timeout": at_least(1, "seconds to wait for a service to stop"),
+    "reboot_timeout": at_least(1, "seconds to wait for the host after a restart"),
 }
 
 
@@ -34,7 +42,34 @@ class ActionModule(WinRepairAction):
     argument_spec = ARGUMENT_SPEC
     ranges = RANGES
 
+    def _reboot(self, options):
+        return reboot_host(self._task.action, self._connection, reboot_timeout=options["reboot_timeout"],
+                           msg="winrepair: restarting to end a Windows Update service stuck in STOP_PENDING")
+
     def act(self, result, options, task_vars):
+        result.update(restarted=False, stuck_services=[])
+        self._reset(result, options, task_vars)
+        stuck = planner.stuck_services(result) if result.get("failed") else []
+        if not stuck:
+            return
+        result["stuck_services"] = stuck
+        if not options["restart_when_stuck"]:
+            result["msg"] += (" %s stays in STOP_PENDING until its process ends: restart the host and run the reset "
+                              "again (restart_when_stuck: true does both)." % ", ".join(stuck))
+            return
+        answer = self._reboot(options)
+        if answer.get("failed"):
+            raise ActionFailure("The reset stopped at %s stuck in STOP_PENDING and rolled back; the restart to free "
+                                "it failed: %s" % (", ".join(stuck), answer.get("msg")),
+                                stuck_services=stuck, restarted=False)
+        again = {}
+        self._reset(again, options, task_vars)
+        result.clear()
+        result.update(again, restarted=True, stuck_services=stuck)
+        if result.get("failed"):
+            result["msg"] += " (after a restart that was to free %s from STOP_PENDING)" % ", ".join(stuck)
+
+    def _reset(self, result, options, task_vars):
         with failing("Could not read the Windows Update services and folders",
                      "The account must be a local administrator (elevated token)."):
             state = script_runner.run_script(self, "wu_reset_state", {

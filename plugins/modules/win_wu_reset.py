@@ -56,6 +56,18 @@ options:
     - C(false) makes the reset fail and restore the host instead; a reboot then frees the service.
     type: bool
     default: true
+  restart_when_stuck:
+    description:
+    - When the reset stopped at a service still in STOP_PENDING that it does not end and rolled back, restart the
+      host and reset once more. Such a service stays stopping until its process ends; only C(wuauserv) and
+      C(bits) are ever ended (O(kill_stuck_services)).
+    type: bool
+    default: false
+  reboot_timeout:
+    description:
+    - Seconds to wait for the host to come back after the restart of O(restart_when_stuck).
+    type: int
+    default: 3600
   dlls:
     description:
     - File names of the DLLs to register again at C(aggressive) level. Only those present in
@@ -67,8 +79,8 @@ options:
 notes:
 - Check mode returns the planned steps in RV(steps); diff mode shows the services and folders before and
   after.
-- Needs a local administrator with an elevated token. Does not reboot; reboot when RV(reboot_required) is
-  true.
+- Needs a local administrator with an elevated token. Restarts the host only for O(restart_when_stuck); reboot
+  when RV(reboot_required) is true.
 seealso:
 - module: ansible.windows.win_service
 - module: ansible.windows.win_reboot
@@ -154,6 +166,18 @@ services_after:
 reboot_required:
   description: Whether the host must reboot to complete the reset (C(netsh winsock reset) ran; in check mode, would run).
   returned: success, or failure of a reset step
+  type: bool
+  sample: false
+stuck_services:
+  description: Services the reset found still in STOP_PENDING after it stopped and rolled back (before any restart).
+  returned: always
+  type: list
+  elements: str
+  sample: [cryptsvc]
+restarted:
+  description: Whether the host was restarted to free RV(stuck_services) (O(restart_when_stuck)); the other values
+    are then those of the reset after the restart.
+  returned: always
   type: bool
   sample: false
 previous_security_descriptors:

@@ -32,6 +32,11 @@ def boot(host: HostModel, clock: Clock, downtime: float, killed=()) -> None:
             # delayed-auto services; manual and disabled ones stay stopped
             # (learn.microsoft.com/windows/win32/services/service-startup).
             svc.state = "running" if svc.start_mode in ("auto", "delayed") else "stopped"
+            # A service stays STOP_PENDING until its process reports SERVICE_STOPPED or ends
+            # (learn.microsoft.com/windows/win32/services/service-status-transitions); the shutdown
+            # ends every process, so the hang does not outlive it. Assumption: the hang was in that
+            # process, not in something the new boot meets again.
+            svc.stuck_stop_pending = False
         host.down_until = 0.0
         args = {"downtime_seconds": downtime}
         if killed:

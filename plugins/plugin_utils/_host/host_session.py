@@ -10,6 +10,8 @@ it the same three functions, built here once.
 """
 from __future__ import annotations
 
+import time
+
 from ansible.utils.display import Display
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached
@@ -35,6 +37,28 @@ def reset_connection(connection):
             reset()
         except Exception:  # noqa: BLE001 - the host may still be away
             pass
+
+
+# Waits before the 2nd and 3rd attempt of a call that is safe to send again (seconds): long enough
+# for a WinRM listener that answered HTTP 500 or dropped the connection to take requests again.
+RETRY_DELAYS = (2.0, 5.0)
+_sleep = time.sleep
+
+
+def retry_transient(call, connection, what, delays=RETRY_DELAYS):
+    """CALL() again after a connection problem (detached.is_transient), up to len(DELAYS) more times,
+    resetting CONNECTION before each; for calls that do the same thing when sent twice (WHAT names it
+    in the progress line). The last error is raised when every attempt failed."""
+    for attempt, delay in enumerate(tuple(delays) + (None,)):
+        try:
+            return call()
+        except Exception as exc:  # noqa: BLE001 - sorted by is_transient
+            if delay is None or not detached.is_transient(exc):
+                raise
+            display.vvv("%s: %s; sending it again in %.0f s (attempt %d)" % (what, exc, delay, attempt + 2))
+            reset_connection(connection)
+            _sleep(delay)
+    raise AssertionError("unreachable")  # pragma: no cover
 
 
 def progress(host):

@@ -365,6 +365,12 @@ def services_summary(services):
     return out
 
 
+def stuck_services(result):
+    """Names of the services the module RESULT (interpret()) shows still STOP_PENDING after the reset."""
+    after = result.get("services_after") or {}
+    return sorted(name for name, view in after.items() if (view or {}).get("state") == "stop_pending")
+
+
 def backups_made(plan, journal):
     """{name: backup path} for the renames/moves the journal reports done."""
     done = {e["id"] for e in journal if e.get("status") == "ok"}

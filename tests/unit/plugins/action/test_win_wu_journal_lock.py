@@ -157,3 +157,58 @@ def test_bad_arguments(fake, args, words):
         res = {"failed": True, "msg": str(exc)}
     assert res.get("failed") and words in res["msg"], res
     assert fake.host.files.get(LOCK) is None
+
+
+# ------------------------------------------------------------------ a connection that fails once
+# Every journal and lock call is safe to send again: a read reads, a write writes the same text,
+# an acquire by the same run finds its own lock ("ours"), a release only removes the caller's lock.
+# So a dropped connection or a WinRM HTTP 500 on one of them is retried, not a failed task that
+# leaves the lock behind (chaos fleet seed 1: a release dropped left c124's lock on the host).
+
+@pytest.fixture
+def no_wait(monkeypatch):
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session
+    waits = []
+    monkeypatch.setattr(host_session, "_sleep", waits.append)
+    return waits
+
+
+def _cut(step="wu_journal_lock", nth=1):
+    from ansible.errors import AnsibleConnectionFailure
+    return {(step, nth): AnsibleConnectionFailure("winrm: connection aborted (test)")}
+
+
+def test_a_release_whose_connection_drops_is_sent_again(fake, no_wait):
+    _lock(fake, "acquire", "run-a")
+    fake.fail_on.update(_cut(nth=2))  # the release: the second lock call
+    res = _lock(fake, "release", "run-a")
+    assert not res.get("failed"), res
+    assert res["changed"] and res["lock"]["state"] == "released" and _holder(fake) is None
+    assert len(no_wait) == 1 and no_wait[0] > 0  # it waited before sending it again
+
+
+def test_an_acquire_whose_answer_was_lost_finds_its_own_lock(fake, no_wait):
+    fake.reboot_after.add(("wu_journal_lock", 1))  # the lock was written, then the connection went
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed"), res
+    assert res["lock"]["state"] == "acquired" and _holder(fake)["run_id"] == "run-a"
+
+
+def test_a_journal_write_and_read_survive_one_drop_each(fake, no_wait):
+    entry = {"run_id": "r1", "target_kb": "KB5043080", "rungs_run": []}
+    fake.fail_on.update(_cut("wu_journal_write"))
+    res = fake.run(ActionModule, {"kb": "KB5043080", "entry": entry})
+    assert not res.get("failed") and res["changed"], res
+    fake.fail_on.update(_cut("wu_journal_read", 3))  # reads: before the write, after the cut, now
+    res = fake.run(ActionModule, {"kb": "KB5043080"})
+    assert res["entry"]["run_id"] == "r1"
+
+
+def test_a_connection_that_stays_down_still_fails(fake, no_wait):
+    from ansible.errors import AnsibleConnectionFailure
+    _lock(fake, "acquire", "run-a")
+    for nth in range(2, 12):
+        fake.fail_on[("wu_journal_lock", nth)] = AnsibleConnectionFailure("winrm: connection refused (test)")
+    with pytest.raises(AnsibleConnectionFailure):
+        _lock(fake, "release", "run-a")
+    assert _holder(fake)["run_id"] == "run-a"

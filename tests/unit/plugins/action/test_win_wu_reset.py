@@ -35,7 +35,14 @@ class FakeHost(SimulatedHost):
 
     def run(self, args=None, check_mode=False, diff=False):
         action = self.action(ActionModule, args, check_mode, diff, task_action="winrepair.windows_update.win_wu_reset")
+        action._reboot = self.reboot
         return action.run(task_vars={})
+
+    def reboot(self, options):
+        """ansible.windows' reboot_host, as the action calls it: the host restarts and is back."""
+        self.reboot_timeouts = getattr(self, "reboot_timeouts", []) + [options["reboot_timeout"]]
+        self._restart()
+        return {"rebooted": True, "failed": False, "elapsed": 1}
 
     # What a test compares to say "the host is as it was".
     def snapshot(self):
@@ -187,6 +194,41 @@ def test_stuck_service_without_kill_fails_and_restores(fake):
     assert h.services["wuauserv"].state == "stop_pending"  # only a reboot frees it; the msg says so
     assert backup_dirs(h, SD) == [] and winpath.folder_size(h, SD) == 5_000_000
     assert res["backups"] == {} and res["pruned"] == []
+
+
+def test_a_service_stuck_stopping_that_is_not_ended_is_freed_by_a_restart(fake):
+    # cryptsvc is never ended (it keeps catroot2 open); STOP_PENDING ends only with its process,
+    # and a restart ends every process. restart_when_stuck restarts the host and resets once more.
+    fake.host.services["cryptsvc"].stuck_stop_pending = True
+    res = fake.run({"stop_timeout": 30, "restart_when_stuck": True, "reboot_timeout": 900})
+    assert not res.get("failed"), res.get("msg")
+    assert res["restarted"] is True and res["stuck_services"] == ["cryptsvc"]
+    assert fake.restarts == 1 and fake.reboot_timeouts == [900]
+    assert {n: fake.host.services[n].state for n in ("cryptsvc", "wuauserv", "bits")} == dict.fromkeys(
+        ("cryptsvc", "wuauserv", "bits"), "running")
+    assert len(backup_dirs(fake.host, SD)) == 1  # one reset made it: the first one rolled back
+
+
+def test_a_service_stuck_stopping_without_the_restart_fails_and_says_what_frees_it(fake):
+    fake.host.services["cryptsvc"].stuck_stop_pending = True
+    res = fake.run({"stop_timeout": 30})
+    assert res["failed"] and res["restarted"] is False and res["stuck_services"] == ["cryptsvc"]
+    assert "restart" in res["msg"] and "restart_when_stuck" in res["msg"]
+    assert fake.restarts == 0 and fake.host.services["cryptsvc"].state == "stop_pending"
+
+
+def test_a_service_stuck_again_after_the_restart_fails_after_one_restart(fake, monkeypatch):
+    fake.host.services["cryptsvc"].stuck_stop_pending = True
+    real = fake._restart
+
+    def restart_and_hang_again():
+        real()
+        fake.host.services["cryptsvc"].stuck_stop_pending = True
+    monkeypatch.setattr(fake, "_restart", restart_and_hang_again)
+    res = fake.run({"stop_timeout": 30, "restart_when_stuck": True})
+    assert res["failed"] and res["restarted"] is True and fake.restarts == 1
+    assert "after a restart" in res["msg"]
+    assert backup_dirs(fake.host, SD) == []
 
 
 def test_access_denied_service_leaves_host_as_it_was(fake):
