@@ -9,7 +9,7 @@ Lock (lock=acquire|release): the run lock next to the journal
 (plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
 journal, so the caller sees the entry as it is under the lock. Check mode
 takes no lock (it changes nothing). Every script call here does the same when sent
-twice, so a dropped connection or a WinRM error is retried (host_session.retry_transient):
+twice, so a dropped connection or a WinRM error is retried (script_runner.SAFE_TO_SEND_AGAIN):
 a release lost that way would leave the lock on the host.
 """
 from __future__ import annotations
@@ -19,7 +19,7 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.b
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import journal
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import run_lock
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, script_runner
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
 
 ARGUMENT_SPEC = {
     "path": {"type": "str", "default": journal.DEFAULT_PATH},
@@ -92,8 +92,7 @@ class ActionModule(WinRepairAction):
             self._script("wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
 
     def _script(self, name, params, task_vars):
-        return host_session.retry_transient(lambda: script_runner.run_script(self, name, params, task_vars),
-                                            self._connection, name)
+        return script_runner.run_script(self, name, params, task_vars)
 
     def _lock_script(self, options, task_vars, **params):
         params = dict(Path=run_lock.lock_path(options["path"]), RunId=options["run_id"], **params)

@@ -66,6 +66,10 @@ def wu_step_restart(record, rung, message, answered=None):
     return remediation.record_restart(record, rung, message, answered)
 
 
+def wu_replan(record, diagnosis, plan):
+    return remediation.replan(record, diagnosis, plan)
+
+
 def wu_verify_transient(result):
     return remediation.verify_transient(result)
 
@@ -83,5 +87,6 @@ class FilterModule:
 
     def filters(self):
         funcs = (wu_plan, wu_catalog_product, wu_record, wu_resume, wu_should_run, wu_pending_verify, wu_step_start,
-                 wu_step_finish, wu_step_verify, wu_step_restart, wu_verify_transient, wu_verdict, wu_journal_entry)
+                 wu_step_finish, wu_step_verify, wu_step_restart, wu_replan, wu_verify_transient, wu_verdict,
+                 wu_journal_entry)
         return {f.__name__: _wrap(f.__name__, f) for f in funcs}

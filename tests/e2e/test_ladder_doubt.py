@@ -40,6 +40,9 @@ SCENARIO = {
          "vars": {"wu_remediate_reboot_timeout": 6}},
         # Item 4: the host restarts right after the reset ran, before it answers: the rung is cut off.
         {"name": "cutoff", "root_cause": "corrupt_download_cache", "faults": {"reboot_on": ["wu_reset_apply"]}},
+        # A third-party antivirus whose failures are older than the diagnosis window (a re-run weeks
+        # later): no cause found, so the plain install goes first; its failure must be read.
+        {"name": "oldav", "root_cause": {"name": "third_party_filter_driver", "attempts": 0}},
     ],
 }
 HOSTS = [h["name"] for h in SCENARIO["hosts"]]
@@ -162,6 +165,19 @@ def test_a_rung_cut_off_is_verified_in_the_same_run_before_climbing(doubt):
     assert "failed=0" in fix_wu_run.recap(run, "cutoff")
 
 
+# ------------------------------------------------------- no cause in the window
+
+def test_a_failed_plain_install_is_diagnosed_again_before_any_rung_runs(doubt):
+    facts = _facts(doubt, "oldav")
+    assert facts["verdict"] == "needs_person" and "third-party antivirus" in facts["reason"], facts["reason"]
+    assert facts["plan"]["causes"] == ["third_party_filter_driver"]
+    assert facts["rungs_run"][0]["rung"] == "install" and facts["rungs_run"][0]["verify"]["outcome"] == "failed"
+    run = doubt["first"]
+    assert _count(run, "oldav", "wu_diagnose") == 2
+    for step in ("wu_reset_apply", "detached_start", "kb_installed"):  # no reset, DISM, catalog or setup
+        assert _count(run, "oldav", step) == 0, step
+
+
 # ------------------------------------------------ item 10: a signal for AWX and CI
 
 def test_hosts_left_broken_do_not_fail_the_run_by_default(doubt):
@@ -173,7 +189,7 @@ def test_hosts_left_broken_do_not_fail_the_run_by_default(doubt):
 def test_the_opt_in_fails_every_host_left_broken_after_the_report(doubt):
     run = doubt["third"]
     assert run["rc"] == 2, fix_wu_run.why(run)
-    broken = {"nosource", "winrm500"}  # needs_person, and a verification WinRM still does not answer
+    broken = {"nosource", "oldav", "winrm500"}  # needs_person, and a verification WinRM still does not answer
     for name in HOSTS:
         recap = fix_wu_run.recap(run, name)
         assert ("failed=1" in recap) is (name in broken), (name, recap)

@@ -1,22 +1,19 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """What the chaos fleet (chaos.py, test_chaos_fleet.py) found, each as the smallest
-reproduction: a test marked xfail(strict=True) while the product has the fault,
-so it fails (XPASS) once the fault is fixed and the marker must go.
+reproduction (it failed before the fix).
 
 Re-runs that never settle (chaos seed 1, 6 hosts: a host with an inconsistent
 catroot2 and a third-party filter driver). A connection dropped as the reset
 began left a reset step "interrupted" in the journal; the next run reset the
 host (a new, "done" step) and ended needing a person for the filter driver.
-From then on every run resumes instead of letting the verdict stand: resume()
-clears a needs_person verdict whenever any step of the entry is "interrupted",
-even one a later step of the same rung re-ran. Each run takes the run lock,
-rewrites the journal and gives the lock back, for ever (5 of 5 runs), where
-the same host without the fault settles after one run.
+From then on every run resumed instead of letting the verdict stand: resume()
+cleared a needs_person verdict whenever any step of the entry was "interrupted",
+even one a later step of the same rung re-ran. Each run took the run lock,
+rewrote the journal and gave the lock back, for ever (5 of 5 runs), where
+the same host without the fault settled after one run.
 """
 from __future__ import annotations
-
-import pytest
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 
@@ -51,11 +48,16 @@ def test_a_finished_run_needing_a_person_settles():
     assert _rerun(entry).get("settled") is True
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="resume() reopens a needs_person verdict for an interrupted step that a later step "
-                          "of the same rung re-ran: re-runs never settle (chaos seed 1)")
 def test_an_interrupted_step_run_again_later_does_not_reopen_the_verdict():
     entry = _finished([RESET_CUT_OFF, RESET_DONE])
     assert entry["verdict"] == "needs_person"
     again = _rerun(entry)
     assert again.get("settled") is True, (again.get("resumed"), again.get("done_rungs"))
+
+
+def test_an_interrupted_step_not_run_again_still_reopens_the_verdict():
+    # The ladder did not run out: the cut-off reset is what a re-run takes up.
+    entry = _finished([RESET_DONE, dict(RESET_CUT_OFF, rung="catalog_install")])
+    assert entry["verdict"] == "needs_person"
+    again = _rerun(entry)
+    assert again.get("settled") is not True and again.get("resumed") is True

@@ -16,6 +16,8 @@ from __future__ import annotations
 
 import os
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session
+
 SCRIPT_DIR = os.path.join(os.path.dirname(os.path.abspath(__file__)), "powershell")
 
 # win_powershell serialises the result to depth 2 by default and turns deeper
@@ -44,13 +46,33 @@ def load_script(name):
         return handle.read()
 
 
+# Scripts that change nothing on the host, or do the same when sent twice (a journal write
+# writes the same text, an acquire by one run finds its own lock, a release removes only the
+# caller's): a dropped connection or a WinRM error on one of them is sent again
+# (host_session.retry_transient) rather than failing the task. detached_start and
+# detached_status are left to DetachedRunner, which retries them its own way.
+SAFE_TO_SEND_AGAIN = frozenset((
+    "cbs_sr_lines", "inplace_media_info", "inplace_preflight", "inplace_setup_logs", "inplace_setup_state",
+    "kb_installed", "sfc_dism_preflight", "wu_diagnose", "wu_journal_lock", "wu_journal_read", "wu_journal_write",
+    "wu_reset_state",
+))
+
+
 def run_script(action, name, parameters, task_vars):
     """Run script NAME with PARAMETERS; return its `$Ansible.Result` dict.
 
     action: the calling ActionBase (its connection and task are used).
     Check mode is the task's: ansible-core sets it in the module arguments.
-    Raises ScriptError when the module fails or the script wrote errors.
+    Raises ScriptError when the module fails or the script wrote errors; a
+    connection error when it could not be sent (after retries: SAFE_TO_SEND_AGAIN).
     """
+    if name in SAFE_TO_SEND_AGAIN:
+        return host_session.retry_transient(lambda: _run_once(action, name, parameters, task_vars),
+                                            action._connection, name)
+    return _run_once(action, name, parameters, task_vars)
+
+
+def _run_once(action, name, parameters, task_vars):
     module_args = {
         "script": load_script(name),
         "parameters": dict(parameters or {}),

@@ -394,6 +394,22 @@ def record_verify(record, rung, verify):
     if verify.get("outcome") == "installed":
         rec["fixed_by"] = name
         rec["installed_kb"] = verify.get("kb") or rec["target_kb"]
+    elif name == "install" and verify.get("outcome") == "failed" and (rec.get("plan") or {}).get("try_install_first"):
+        # The plain install was tried because the evidence named no cause (none within the
+        # diagnosis window, e.g. a re-run weeks later). Its failure is fresh evidence: the
+        # driver diagnoses again and plans from it (replan()) instead of climbing blind.
+        rec["replan"] = True
+    return rec
+
+
+def replan(record, diagnosis, plan_):
+    """A copy of RECORD planned again from DIAGNOSIS (read after the plain install failed) and its
+    PLAN_: the causes, evidence and plan are the new ones, the steps run so far stay."""
+    rec = _copy(record)
+    fresh = new_record(rec["host"], rec["target_kb"], diagnosis, plan_)
+    for key in ("causes", "plan", "evidence"):
+        rec[key] = fresh[key]
+    rec.pop("replan", None)
     return rec
 
 
@@ -440,10 +456,10 @@ def resume(record, entry, diagnosis=None):
     rec = _copy(record)
     rec.setdefault("done_rungs", [])
     rec.setdefault("verify_pending", False)
-    if entry and entry.get("verdict") == "needs_person" and any(
-            s.get("outcome") == "interrupted" for s in entry.get("rungs_run") or []):
-        # A rung was cut off (lost connection), so the ladder did not really
-        # run out: resume that run instead of letting its verdict stand.
+    if entry and entry.get("verdict") == "needs_person" and _cut_off_for_good(entry.get("rungs_run") or []):
+        # A rung was cut off (lost connection) and not run again after, so the
+        # ladder did not really run out: resume that run instead of letting its
+        # verdict stand.
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     changed = conditions_changed(entry, rec)
     repeat = [i for i, s in enumerate((entry or {}).get("rungs_run") or []) if _worth_repeating(s, changed, rec)]
@@ -517,6 +533,16 @@ def resume(record, entry, diagnosis=None):
     rec["done_rungs"] = done
     rec["verify_pending"] = verify_pending
     return _credit_if_installed(rec)
+
+
+def _cut_off_for_good(steps):
+    """Whether a step of STEPS was interrupted and no later step of the same rung ran to an end."""
+    for index, step in enumerate(steps):
+        if step.get("outcome") == "interrupted" and not any(
+                later.get("rung") == step.get("rung") and later.get("outcome") in ("done", "failed")
+                for later in steps[index + 1:]):
+            return True
+    return False
 
 
 def _credit_if_installed(rec):
