@@ -53,6 +53,22 @@ def test_the_fleet_mixes_causes_and_faults():
     assert firsts["corrupt_download_cache"] > firsts["low_disk"]  # the mix's weights (20 vs 5 per 100)
 
 
+def test_hosts_with_the_same_causes_share_one_twin():
+    chaos = chaos_mod.generate(1, 200)
+    by_twin = {}
+    for h in chaos.hosts:
+        by_twin.setdefault(h.twin, []).append(h.causes)
+    assert all(all(c == causes[0] for c in causes) for causes in by_twin.values())
+    assert len({str(causes[0]) for causes in by_twin.values()}) == len(by_twin)  # one twin per set of causes
+    assert len(by_twin) < len(chaos.hosts) / 2
+    names = [h["name"] for h in chaos_mod.scenario(chaos, _Catalog(), _Catalog(), "/w", "/w/ca.pem")["hosts"]]
+    assert len(names) == len(set(names)) == len(chaos.hosts) + len(by_twin)
+
+
+class _Catalog:
+    url, download_host, port = "https://127.0.0.1:1/", "127.0.0.1", 1
+
+
 # ------------------------------------------------------------ the judging functions
 
 def _host():
