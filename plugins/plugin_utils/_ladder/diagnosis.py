@@ -782,11 +782,17 @@ def _cbs(found, evidence):
 def _low_disk(found, evidence, min_free_gb):
     drive = evidence.get("system_drive") or {}
     free = drive.get("free_bytes")
-    if free is None or free >= min_free_gb * GB:
+    if free is None:
+        if found.has("low_disk"):
+            # A disk-full failure code, and no measure to weaken or confirm it.
+            found.add("low_disk", "weak:space_unknown",
+                      "the free space of %s could not be read" % (drive.get("drive") or "the system drive"))
+        return
+    if free >= min_free_gb * GB:
         if found.has("low_disk"):
             # A disk-full failure code with enough space now: kept, weaker.
             found.add("low_disk", "weak:now_enough",
-                      "%s now has %.1f GB free" % (drive.get("drive") or "system drive", (free or 0) / GB))
+                      "%s now has %.1f GB free" % (drive.get("drive") or "system drive", free / GB))
         return
     found.add("low_disk", "measure", "%s has %.1f GB free (less than %g GB)"
               % (drive.get("drive") or "system drive", free / GB, min_free_gb))

@@ -551,7 +551,9 @@ def _credit_if_installed(rec):
     verification or its own install ran to the end before the connection was lost).
     Counted as fixed by that rung, not as "already installed"."""
     p = rec.get("plan") or {}
-    last = next((s for s in reversed(rec["rungs_run"]) if s.get("rung") != "install"), None)
+    # A step that failed or was skipped left the update as it was: the credit goes to the rung before it.
+    last = next((s for s in reversed(rec["rungs_run"])
+                 if s.get("rung") != "install" and s.get("outcome") not in ("failed", "skipped")), None)
     if not p.get("installed") or last is None or (last.get("verify") or {}).get("outcome") == "installed":
         return rec
     if not (rec["verify_pending"] or last.get("outcome") == "interrupted"):

@@ -200,6 +200,21 @@ def test_resume_credits_the_repair_when_its_lost_verification_had_installed_the_
     assert rec["rungs_run"][-1]["verify"]["via"] == "installed_updates"
 
 
+@pytest.mark.parametrize("after", [{"failed": True, "msg": "catalog lookup of KB5043080 failed: HTTP 503"},
+                                   {"skipped": True}])
+def test_resume_credits_the_repair_that_finished_not_a_later_step_that_failed_or_was_skipped(after):
+    # The reset's verification never made it to the journal; a later step failed (or was skipped)
+    # without touching the update. The update that is there now is the reset's work.
+    entry = _done_without_verification("reset")
+    entry = remediation.record_start(entry, "catalog_install")
+    entry = remediation.record_finish(entry, "catalog_install", remediation.rung_outcome("catalog_install", after))
+    assert entry["rungs_run"][-1]["outcome"] in ("failed", "skipped")
+    installed = remediation.plan({"causes": [], "installed_kbs": [KB]}, KB)
+    rec = remediation.verdict(remediation.resume(remediation.new_record("h", KB, plan_=installed), entry))
+    assert (rec["verdict"], rec["fixed_by"]) == ("fixed", "reset")
+    assert [s["rung"] for s in rec["rungs_run"] if (s.get("verify") or {}).get("outcome") == "installed"] == ["reset"]
+
+
 # ------------------------------------------------------ catalog outcomes
 
 # win_kb_catalog_install's outcome (kb_install.interpret_exit and the action's early answers) -> the rung's.

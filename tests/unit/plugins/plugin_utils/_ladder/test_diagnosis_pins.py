@@ -680,6 +680,15 @@ def test_sentences_of_a_disk_full_code_when_there_is_room_now():
     assert got["low_disk"]["evidence"][1] == "system drive now has 33.3 GB free"
 
 
+def test_a_disk_full_code_when_the_free_space_could_not_be_read():
+    # Unknown is not "now has 0.0 GB free" nor "room now": the code stands alone, as strong as it is.
+    drive = {"drive": "C:", "size_bytes": 256 * GB, "free_bytes": None}
+    got = by_name(raw(system_drive=drive, update_history=[entry(CU, "2026-10-30T03:00:00Z", 4, 0x80070070)],
+                      installed_kbs=[]))
+    assert got["low_disk"]["confidence"] == "medium"
+    assert got["low_disk"]["evidence"][1:] == ["the free space of C: could not be read"]
+
+
 def test_describe_failure_of_a_failure_with_fewer_fields():
     assert diagnosis.describe_failure({"title": DRIVER, "sources": ["event"]}) == "%s failed 1 time (System event 20)" % DRIVER
     assert diagnosis.describe_failure({"sources": ["history"], "count": 2, "result": "aborted"}) == (
