@@ -47,6 +47,7 @@ class ActionModule(WinRepairAction):
                            msg="winrepair: restarting to end a Windows Update service stuck in STOP_PENDING")
 
     def act(self, result, options, task_vars):
+        base = dict(result)  # what ActionBase.run put there
         result.update(restarted=False, stuck_services=[])
         self._reset(result, options, task_vars)
         stuck = planner.stuck_services(result) if result.get("failed") else []
@@ -62,10 +63,12 @@ class ActionModule(WinRepairAction):
             raise ActionFailure("The reset stopped at %s stuck in STOP_PENDING and rolled back; the restart to free "
                                 "it failed: %s" % (", ".join(stuck), answer.get("msg")),
                                 stuck_services=stuck, restarted=False)
+        result["restarted"] = True
         again = {}
         self._reset(again, options, task_vars)
         result.clear()
-        result.update(again, restarted=True, stuck_services=stuck)
+        result.update(base, **again)
+        result.update(restarted=True, stuck_services=stuck)
         if result.get("failed"):
             result["msg"] += " (after a restart that was to free %s from STOP_PENDING)" % ", ".join(stuck)
 
