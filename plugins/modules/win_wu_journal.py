@@ -55,8 +55,9 @@ notes:
   - In check mode nothing is written; C(changed) says whether a write would change the journal.
   - The abandoned-lock test works only from the controller that took the lock; elsewhere only O(stale_after)
     frees it.
-  - A person who can write the journal's folder (it inherits the ACL of C(C:\ProgramData)) can make the ladder
-    skip a rung it recorded as done. Restrict the folder if that matters to you.
+  - Taking the lock makes the journal's folder safe first (owner Administrators, a protected ACL that lets only
+    SYSTEM and Administrators write) and refuses a folder it cannot make so, so no other account can make the
+    ladder skip a rung by editing the journal.
 seealso:
   - module: winrepair.windows_update.win_wu_diagnose
   - name: The journal and the run lock
