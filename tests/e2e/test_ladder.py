@@ -31,7 +31,7 @@ import time
 
 import pytest
 
-
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, script_runner
 from winsim import causes as causes_mod
 from winsim import fix_wu_run
 from winsim.detached import setup_exe
@@ -67,12 +67,14 @@ READ_ONLY = {("script", "wu_diagnose"), ("script", "wu_journal_read")}
 
 
 def _drop_after(fleet, host, after_step, fault_step, stop):
-    """Once HOST answered AFTER_STEP, its next FAULT_STEP request loses the
-    connection (winsim fault 'drop': no answer, connection closed)."""
+    """Once HOST answered AFTER_STEP, its next FAULT_STEP requests lose the
+    connection (winsim fault 'drop': no answer, connection closed): as many as
+    the plugins send a script that is safe to send again, so it stays lost."""
+    times = len(host_session.RETRY_DELAYS) + 1 if fault_step in script_runner.SAFE_TO_SEND_AGAIN else 1
     while not stop.is_set():
         if any(r.name == after_step and not r.check_mode for r in fleet.records(host)):
             with fleet.host(host).lock:
-                fleet.host(host).faults.drop_connection_on.append(fault_step)
+                fleet.host(host).faults.drop_connection_on.append({"step": fault_step, "times": times})
             return
         time.sleep(0.02)
 

@@ -34,6 +34,8 @@ import time
 
 import pytest
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, script_runner
+
 from reliability import fixwu
 
 KB = fixwu.KB
@@ -66,11 +68,14 @@ INTERRUPTED = {
 
 
 def _drop_after(fleet, host, after, step, stop, when=None):
-    """Once HOST has answered AFTER (and WHEN(record) holds), its next STEP request loses the connection."""
+    """Once HOST has answered AFTER (and WHEN(record) holds), its next STEP requests lose the connection:
+    as many as the plugins send a script that is safe to send again (script_runner.SAFE_TO_SEND_AGAIN),
+    so the connection is lost for good, not a blip they ride out."""
+    times = len(host_session.RETRY_DELAYS) + 1 if step in script_runner.SAFE_TO_SEND_AGAIN else 1
     while not stop.is_set():
         if any(r.name == after and not r.check_mode and (when is None or when(r)) for r in fleet.records(host)):
             with fleet.host(host).lock:
-                fleet.host(host).faults.drop_connection_on.append(step)
+                fleet.host(host).faults.drop_connection_on.append({"step": step, "times": times})
             return
         time.sleep(0.01)
 
