@@ -8,8 +8,8 @@ root causes per host and random faults at random steps, re-run until nothing cha
     .venv/bin/python bench/chaos.py --from-json PATH    # the section from the seeds a --json run finished
 
 Per seed, tests/reliability/chaos.py makes HOSTS chaos hosts (causes mixed as in
-benchmark 1, two or more per host, 1-3 faults each) and as many fault-free
-twins; tests/reliability/chaos_run.py runs fix_wu.yml on all of them, then again
+benchmark 1, two or more per host, 1-3 faults each) and a fault-free twin for
+each set of causes; tests/reliability/chaos_run.py runs fix_wu.yml on all of them, then again
 on the hosts not yet quiet, at most 5 runs, and judges what is left. One table
 row per seed: runs until a run changed nothing, hosts left inconsistent,
 journals lost, completed destructive steps that ran again, and the hosts the
@@ -110,10 +110,13 @@ def section(results: list, args: dict, skipped: list) -> str:
     date = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%d %H:%M UTC")
     lines = [BEGIN, "## Chaos fleet (bench/chaos.py, %s)" % date, "",
              "playbooks/fix_wu.yml on %d hosts per seed with several root causes each and random faults "
-             "(tests/reliability/chaos.py), re-run until a run changes nothing (at most 5 runs); each host has a "
-             "fault-free twin in the same runs, which tells whether fix_wu.yml fixes it without faults. Target: "
+             "(tests/reliability/chaos.py), re-run until a run changes nothing (at most 5 runs); the hosts with the "
+             "same causes have a fault-free twin in the same runs, which tells whether fix_wu.yml fixes them without "
+             "faults. The diagnosis reads %d days of failures (an hour of a busy controller is about 100 modelled "
+             "days at this time scale). Target: "
              "0 inconsistent, 0 lost, 0 repeated, every fixable host fixed within 3 runs, for every seed. "
-             "Settings: %s." % (args["hosts"], ", ".join("%s=%s" % kv for kv in sorted(args.items()))), ""]
+             "Settings: %s." % (args["hosts"], chaos_mod.SINCE_DAYS,
+                                ", ".join("%s=%s" % kv for kv in sorted(args.items()))), ""]
     lines += table(results)
     if skipped:
         lines += ["", "Seeds not run (the --deadline had passed, or the run was stopped): %s."
