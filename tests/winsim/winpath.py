@@ -341,11 +341,14 @@ def fault_fires(host: HostModel, listname: str, step: Optional[str]) -> bool:
     return False
 
 
-def write_file(host: HostModel, path: str, data: bytes, step: Optional[str] = None) -> str:
+def write_file(host: HostModel, path: str, data: bytes, step: Optional[str] = None, written_before: bool = False) -> str:
     """Write bytes to a file whose parent folder must exist ([IO.File]::Create semantics).
 
     Honours host.disk.free_bytes (replacing a file frees its old size first) and
     the disk_full fault listed for `step`. Returns the display path.
+    written_before: bytes a process wrote earlier, which the model writes only now
+    (a detached run's output): they take space but never fail on a disk that
+    filled up since.
     """
     display = norm(path, host)
     k = display.lower()
@@ -356,10 +359,10 @@ def write_file(host: HostModel, path: str, data: bytes, step: Optional[str] = No
         raise access_denied(display)  # File.Create on a folder (UnauthorizedAccessException)
     old = len(host.files.get(k, b""))
     need = len(data) - old
-    if fault_fires(host, "disk_full_on", step) or need > host.disk.free_bytes:
+    if not written_before and (fault_fires(host, "disk_full_on", step) or need > host.disk.free_bytes):
         raise disk_full()
     host.files[k] = bytes(data)
-    host.disk.free_bytes -= need
+    host.disk.free_bytes = max(0, host.disk.free_bytes - need)
     return display
 
 

@@ -54,6 +54,27 @@ Describe 'detached_status.ps1' {
         (Invoke-Status).state | Should -Be 'running'
     }
 
+    It 'hands out a finished run when the disk is too full to mark it collected' {
+        @{ exit_code = 0; end_time = '2026-11-02T09:40:00.0000000Z'; error = $null; timed_out = $false } |
+            ConvertTo-Json | Set-Content -LiteralPath (Join-Path $global:RunDir 'exit.json')
+        function global:Set-Content {
+            [CmdletBinding()] param([Parameter(ValueFromPipeline)]$Value, $LiteralPath, $Encoding)
+            process {
+                if ($LiteralPath -like '*collected.json') {
+                    # ERROR_DISK_FULL's text (winerror.h 112), as .NET raises it
+                    throw [System.IO.IOException]::new('There is not enough space on the disk.')
+                }
+                $Value | Microsoft.PowerShell.Management\Set-Content -LiteralPath $LiteralPath -Encoding $Encoding
+            }
+        }
+        try { $r = Invoke-Status }
+        finally { Remove-Item -Path Function:\Set-Content }
+        $r.state | Should -Be 'exited'
+        $r.exit_code | Should -Be 0
+        $r.collect_error | Should -Match 'not enough space'
+        Test-Path -LiteralPath (Join-Path $global:RunDir 'collected.json') | Should -BeFalse
+    }
+
     It 'hands out timed_out when the wrapper ended the command at MaxRunSeconds' {
         @{ exit_code = $null; end_time = '2026-11-02T11:00:00.0000000Z'; error = 'ran longer than MaxRunSeconds (7200 s)'; timed_out = $true } |
             ConvertTo-Json | Set-Content -LiteralPath (Join-Path $global:RunDir 'exit.json')

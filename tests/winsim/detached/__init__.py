@@ -83,7 +83,7 @@ def settle(host: HostModel, clock) -> None:
             plan["done"] = True
             plan["planned_duration"], plan["duration"] = plan["duration"], limit
             end = plan["start"] + datetime.timedelta(seconds=limit)
-            winpath.write_file(host, winpath.join(run_dir, "exit.json"),
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"), written_before=True, data=
                                _json({"exit_code": None, "end_time": _iso(end), "timed_out": True,
                                       "error": "ran longer than MaxRunSeconds (%d s): the process and its child "
                                                "processes were ended" % int(limit)}))
@@ -91,7 +91,7 @@ def settle(host: HostModel, clock) -> None:
             plan["done"] = True
             end = plan["start"] + datetime.timedelta(seconds=plan["duration"])
             plan["effect"](host, end)
-            winpath.write_file(host, winpath.join(run_dir, "exit.json"),
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"), written_before=True, data=
                                _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None,
                                       "timed_out": False}))
 
@@ -101,8 +101,11 @@ def _write_output(host: HostModel, run_dir: str, plan: dict, elapsed: float) -> 
     fraction = 1.0 if plan["duration"] <= 0 else min(1.0, elapsed / plan["duration"])
     out = b"".join(chunk for at, chunk in plan["stdout"] if at <= fraction)
     err = b"".join(chunk for at, chunk in plan["stderr"] if at <= fraction)
-    winpath.write_file(host, winpath.join(run_dir, "stdout.txt"), out)
-    winpath.write_file(host, winpath.join(run_dir, "stderr.txt"), err)
+    # Assumption: the run's output (a few KB) and its exit record went to disk as the process
+    # printed them; the model writes them only when polled, so a disk that filled up since
+    # does not fail them (whether the tool itself needed the space is its cause model's concern).
+    winpath.write_file(host, winpath.join(run_dir, "stdout.txt"), out, written_before=True)
+    winpath.write_file(host, winpath.join(run_dir, "stderr.txt"), err, written_before=True)
     return fraction
 
 
@@ -339,8 +342,11 @@ def status(host: HostModel, clock, run_id, work_root, stdout_offset, stderr_offs
     if current["state"] != "running" and not out["more"] and not err["more"]:
         collected = winpath.join(run_dir, "collected.json")
         if not winpath.is_file(host, collected):
-            winpath.write_file(host, collected, _json({"collected_time": _iso(clock.now())}))
-            changed = True
+            try:
+                winpath.write_file(host, collected, _json({"collected_time": _iso(clock.now())}))
+                changed = True
+            except winpath.WinIOError as exc:  # detached_status.ps1 catches the write's error
+                result["collect_error"] = str(exc)
         if task_registered:
             plan["task_registered"] = False
             changed = True

@@ -18,7 +18,7 @@ PARAMETERS = {"RunId", "WorkRoot", "StdoutOffset", "StderrOffset", "MaxBytes"}
 RESULT_KEYS = {"run_id", "state", "exit_code", "error", "file_path", "arguments", "start_time", "end_time",
                "duration_seconds", "task_state", "last_task_result", "timed_out", "stdout_b64", "stdout_offset",
                "stdout_more", "stderr_b64", "stderr_offset", "stderr_more", "boot_time",
-               "oem_code_page", "ansi_code_page", "output_encoding"}
+               "oem_code_page", "ansi_code_page", "output_encoding", "collect_error"}
 
 
 def run(host, parameters, ctx):

@@ -191,9 +191,17 @@ if ($result.state -ne 'running' -and -not $out.more -and -not $err.more) {
     # the same RunId starts afresh, and drop its task.
     $collected = Join-Path $runDir 'collected.json'
     if (-not (Test-Path -LiteralPath $collected)) {
-        @{ collected_time = (Get-Date).ToUniversalTime().ToString('o', [Globalization.CultureInfo]::InvariantCulture) } | ConvertTo-Json -Compress |
-            Set-Content -LiteralPath $collected -Encoding UTF8
-        $Ansible.Changed = $true
+        try {
+            @{ collected_time = (Get-Date).ToUniversalTime().ToString('o', [Globalization.CultureInfo]::InvariantCulture) } | ConvertTo-Json -Compress |
+                Set-Content -LiteralPath $collected -Encoding UTF8 -ErrorAction Stop
+            $Ansible.Changed = $true
+        }
+        catch {
+            # The marker is bookkeeping: a full disk must not hide the finished run's
+            # result (the controller would poll a run that is over until it gave up).
+            # Without it a later start with this RunId attaches to this run.
+            $result.collect_error = $_.Exception.Message
+        }
     }
     if ($task) {
         Unregister-ScheduledTask -TaskPath $TaskPath -TaskName $RunId -Confirm:$false

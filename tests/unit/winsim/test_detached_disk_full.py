@@ -1,0 +1,37 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+"""The detached_status model on a disk that filled up while the run went on: the
+finished run is handed out with collect_error, as detached_status.ps1 does (its
+Pester test runs the real script with Set-Content failing the same way)."""
+from __future__ import annotations
+
+import datetime
+
+from winsim import detached, winpath
+from winsim.model import Clock, HostModel
+
+T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
+ROOT = "C:\\ProgramData\\winrepair\\runs"
+
+
+class _Clock(Clock):
+    def __init__(self):
+        super().__init__(600.0, T0)
+        self.t = T0
+
+    def now(self):
+        return self.t
+
+
+def test_a_finished_run_is_handed_out_when_the_disk_is_full():
+    host, clock = HostModel(name="win01", address="127.0.0.2"), _Clock()
+    detached.start(host, clock, "sfc-scannow-0011", "C:\\Windows\\System32\\sfc.exe", "/scannow", ROOT, 7200, 0)
+    clock.t += datetime.timedelta(hours=3)  # sfc is long done
+    host.disk.free_bytes = 0
+    result, changed = detached.status(host, clock, "sfc-scannow-0011", ROOT, 0, 0, 1 << 20)
+    assert result["state"] == "exited" and result["exit_code"] is not None
+    assert "not enough space" in result["collect_error"].lower()
+    assert not winpath.is_file(host, winpath.join(winpath.join(ROOT, "sfc-scannow-0011"), "collected.json"))
+    host.disk.free_bytes = 10 << 30  # room again: the next poll marks it collected
+    result, changed = detached.status(host, clock, "sfc-scannow-0011", ROOT, 0, 0, 1 << 20)
+    assert changed and "collect_error" not in result
