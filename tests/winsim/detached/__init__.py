@@ -83,17 +83,16 @@ def settle(host: HostModel, clock) -> None:
             plan["done"] = True
             plan["planned_duration"], plan["duration"] = plan["duration"], limit
             end = plan["start"] + datetime.timedelta(seconds=limit)
-            winpath.write_file(host, winpath.join(run_dir, "exit.json"), written_before=True, data=
-                               _json({"exit_code": None, "end_time": _iso(end), "timed_out": True,
-                                      "error": "ran longer than MaxRunSeconds (%d s): the process and its child "
-                                               "processes were ended" % int(limit)}))
+            ended = {"exit_code": None, "end_time": _iso(end), "timed_out": True,
+                     "error": "ran longer than MaxRunSeconds (%d s): the process and its child "
+                              "processes were ended" % int(limit)}
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"), _json(ended), written_before=True)
         elif fraction >= 1.0:
             plan["done"] = True
             end = plan["start"] + datetime.timedelta(seconds=plan["duration"])
             plan["effect"](host, end)
-            winpath.write_file(host, winpath.join(run_dir, "exit.json"), written_before=True, data=
-                               _json({"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None,
-                                      "timed_out": False}))
+            ended = {"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None, "timed_out": False}
+            winpath.write_file(host, winpath.join(run_dir, "exit.json"), _json(ended), written_before=True)
 
 
 def _write_output(host: HostModel, run_dir: str, plan: dict, elapsed: float) -> float:
