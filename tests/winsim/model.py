@@ -290,6 +290,20 @@ class Clock:
         return modelled_seconds / self.scale
 
 
+class SteppingClock(Clock):
+    """For tests that run models in-process: modelled time moves only by advance()."""
+
+    def __init__(self, start: datetime.datetime = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)):
+        super().__init__(600.0, start)
+        self.t = start
+
+    def now(self) -> datetime.datetime:
+        return self.t
+
+    def advance(self, seconds: float) -> None:
+        self.t += datetime.timedelta(seconds=seconds)
+
+
 @dataclass
 class RunContext:
     """What a module, script or raw-command model gets besides the host and its arguments."""

@@ -5,28 +5,16 @@ finished run is handed out with collect_error, as detached_status.ps1 does (its
 Pester test runs the real script with Set-Content failing the same way)."""
 from __future__ import annotations
 
-import datetime
-
 from winsim import detached, winpath
-from winsim.model import Clock, HostModel
+from winsim.model import HostModel, SteppingClock
 
-T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 ROOT = "C:\\ProgramData\\winrepair\\runs"
 
 
-class _Clock(Clock):
-    def __init__(self):
-        super().__init__(600.0, T0)
-        self.t = T0
-
-    def now(self):
-        return self.t
-
-
 def test_a_finished_run_is_handed_out_when_the_disk_is_full():
-    host, clock = HostModel(name="win01", address="127.0.0.2"), _Clock()
+    host, clock = HostModel(name="win01", address="127.0.0.2"), SteppingClock()
     detached.start(host, clock, "sfc-scannow-0011", "C:\\Windows\\System32\\sfc.exe", "/scannow", ROOT, 7200, 0)
-    clock.t += datetime.timedelta(hours=3)  # sfc is long done
+    clock.advance(3 * 3600)  # sfc is long done
     host.disk.free_bytes = 0
     result, changed = detached.status(host, clock, "sfc-scannow-0011", ROOT, 0, 0, 1 << 20)
     assert result["state"] == "exited" and result["exit_code"] is not None

@@ -22,27 +22,13 @@ import pytest
 
 
 from winsim import detached, dispatch, power, winpath
-from winsim.model import Clock, HostModel, ProtocolFault
+from winsim.model import Clock, HostModel, ProtocolFault, SteppingClock
 from winsim.payload import Invocation
 from winsim.server import HostServer
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 ROOT = "C:\\ProgramData\\winrepair\\runs"
 RESTORE = "/Online /Cleanup-Image /RestoreHealth"
-
-
-class SteppingClock(Clock):
-    """Modelled time that moves only by advance()."""
-
-    def __init__(self):
-        super().__init__(600.0, T0)
-        self.t = T0
-
-    def now(self):
-        return self.t
-
-    def advance(self, seconds):
-        self.t += datetime.timedelta(seconds=seconds)
 
 
 def new_host(**store):

@@ -15,25 +15,13 @@ import json
 import pytest
 
 from winsim import acl, detached, winpath
-from winsim.model import Clock, Folder, HostModel
+from winsim.model import Folder, HostModel, SteppingClock
 
 T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 TOP = "C:\\ProgramData\\winrepair"
 ROOT = TOP + "\\runs"
 RESTORE = "/Online /Cleanup-Image /RestoreHealth"
 USER = "S-1-5-21-1004336348-1177238915-682003330-1001"
-
-
-class SteppingClock(Clock):
-    def __init__(self):
-        super().__init__(600.0, T0)
-        self.t = T0
-
-    def now(self):
-        return self.t
-
-    def advance(self, seconds):
-        self.t += datetime.timedelta(seconds=seconds)
 
 
 def user_made(host, path, **extra):

@@ -19,7 +19,7 @@ import pytest
 from ansible_collections.ansible.windows.plugins.action.win_updates import ActionModule
 
 from winsim import causes, dispatch
-from winsim.model import Clock, HostModel
+from winsim.model import HostModel, SteppingClock
 from winsim.modules import win_updates as model
 from winsim.payload import Invocation
 
@@ -27,15 +27,6 @@ KB = "KB5043080"
 OTHER = "KB5050300"
 T0 = datetime.datetime(2026, 11, 2, 9, 0, 0, tzinfo=datetime.timezone.utc)
 ROUNDTRIP = 0.5  # modelled seconds of WinRM overhead between two requests
-
-
-class SteppingClock(Clock):
-    def __init__(self):
-        super().__init__(600.0, T0)
-        self.t = T0
-
-    def now(self):
-        return self.t
 
 
 class Run(object):
