@@ -462,7 +462,9 @@ def resume(record, entry, diagnosis=None):
         # verdict stand.
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     changed = conditions_changed(entry, rec)
-    repeat = [i for i, s in enumerate((entry or {}).get("rungs_run") or []) if _worth_repeating(s, changed, rec)]
+    old_steps = (entry or {}).get("rungs_run") or []
+    repeat = [i for i, s in enumerate(old_steps)
+              if _worth_repeating(s, changed, rec) and not _finished_later(old_steps, i)]
     if entry and entry.get("verdict") == "needs_person" and repeat:
         # A rung failed for a reason outside the repair (the catalog, a download,
         # space, a service that would not stop, missing media, no repair source)
@@ -536,13 +538,22 @@ def resume(record, entry, diagnosis=None):
 
 
 def _cut_off_for_good(steps):
-    """Whether a step of STEPS was interrupted and no later step of the same rung ran to an end."""
+    """Whether a step of STEPS was interrupted and nothing took it up after: no verification of
+    its own (a resumed run verifies a cut-off step that changed the host) and no later step of
+    the same rung that ran to an end."""
     for index, step in enumerate(steps):
-        if step.get("outcome") == "interrupted" and not any(
-                later.get("rung") == step.get("rung") and later.get("outcome") in ("done", "failed")
-                for later in steps[index + 1:]):
+        taken_up = (step.get("verify") or {}).get("outcome") not in (None, "unverified") or any(
+            later.get("rung") == step.get("rung") and later.get("outcome") in ("done", "failed")
+            for later in steps[index + 1:])
+        if step.get("outcome") == "interrupted" and not taken_up:
             return True
     return False
+
+
+def _finished_later(steps, index):
+    """Whether a later step of STEPS ran the rung of STEPS[INDEX] to its end (a failed step retried)."""
+    rung = steps[index].get("rung")
+    return any(later.get("rung") == rung and later.get("outcome") == "done" for later in steps[index + 1:])
 
 
 def _credit_if_installed(rec):
