@@ -97,3 +97,12 @@ def test_a_failed_step_not_run_again_is_still_repeated_on_a_rerun():
     entry = _finished([PREFLIGHT_SLOW])
     again = _rerun(entry)
     assert again.get("settled") is not True and "preflight" not in again["done_rungs"]
+
+
+def test_a_cut_off_step_a_resume_runs_again_still_reopens_the_verdict():
+    # A catalog install cut off by a dropped connection and verified (failed) in the same run: the
+    # download may never have happened, and the rung is safe to run again (REPEAT_SAFE).
+    catalog = dict(RESET_CUT_OFF_VERIFIED, rung="catalog_install")
+    entry = _finished([PREFLIGHT_DONE, catalog])
+    assert entry["verdict"] == "needs_person"
+    assert _rerun(entry).get("settled") is not True

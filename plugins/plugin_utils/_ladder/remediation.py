@@ -538,11 +538,12 @@ def resume(record, entry, diagnosis=None):
 
 
 def _cut_off_for_good(steps):
-    """Whether a step of STEPS was interrupted and nothing took it up after: no verification of
-    its own (a resumed run verifies a cut-off step that changed the host) and no later step of
-    the same rung that ran to an end."""
+    """Whether a step of STEPS was interrupted and a resumed run would take it up: no later step of
+    the same rung ran to an end, and it is one a resume runs again (REPEAT_SAFE) or it has no
+    verification yet (a cut-off reset is verified instead of repeated: once verified, it is done)."""
     for index, step in enumerate(steps):
-        taken_up = (step.get("verify") or {}).get("outcome") not in (None, "unverified") or any(
+        verified = (step.get("verify") or {}).get("outcome") not in (None, "unverified")
+        taken_up = (verified and step.get("rung") not in REPEAT_SAFE) or any(
             later.get("rung") == step.get("rung") and later.get("outcome") in ("done", "failed")
             for later in steps[index + 1:])
         if step.get("outcome") == "interrupted" and not taken_up:
