@@ -67,7 +67,7 @@ class ActionModule(WinRepairAction):
             else:
                 self._acquire(result, options, task_vars)
         with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
-            raw = self._script("wu_journal_read", {"Path": options["path"]}, task_vars)
+            raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
         current, warning = journal.load(raw.get("content"), raw.get("backup_content"))
         if warning:
             result.setdefault("warnings", []).append(warning)
@@ -89,14 +89,11 @@ class ActionModule(WinRepairAction):
         with failing("Could not write the journal %s" % options["path"],
                      "The previous journal is unchanged (or kept as %s.bak); check free space and the account's "
                      "rights on its folder." % options["path"], changed=False):
-            self._script("wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
-
-    def _script(self, name, params, task_vars):
-        return script_runner.run_script(self, name, params, task_vars)
+            script_runner.run_script(self, "wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
 
     def _lock_script(self, options, task_vars, **params):
         params = dict(Path=run_lock.lock_path(options["path"]), RunId=options["run_id"], **params)
-        return self._script("wu_journal_lock", params, task_vars)
+        return script_runner.run_script(self, "wu_journal_lock", params, task_vars)
 
     def _acquire(self, result, options, task_vars):
         """Take the lock (result['lock'] filled, changed set); ActionFailure when it cannot."""
