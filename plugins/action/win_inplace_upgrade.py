@@ -38,6 +38,7 @@ ARGUMENT_SPEC = {
     "setup_timeout": {"type": "int", "default": 5400},
     "reboot_timeout": {"type": "int", "default": 7200},
     "poll_interval": {"type": "float", "default": 30.0},
+    "resume_id": {"type": "str", "default": ""},
 }
 RANGES = {
     "min_free_gb": at_least(0),
@@ -127,10 +128,14 @@ class ActionModule(WinRepairAction):
         self._check_media(result, options, call, pre, drive)
 
         runner = host_session.detached_runner(self, call, host)
-        if options["compat_scan"]:
-            self._scan(result, options, call, runner, setup_path, scan_args)
-
-        run = self._downlevel(result, options, call, runner, setup_path, setup_args, host)
+        run_id = self._setup_key(setup_path, setup_args, options)
+        earlier, run = self._take_up(result, options, call, run_id, pre, host)
+        if earlier == ipu.EARLIER_COMPLETED:
+            return
+        if run is None:
+            if options["compat_scan"]:
+                self._scan(result, options, call, runner, setup_path, scan_args)
+            run = self._downlevel(result, options, call, runner, setup_path, setup_args, host, run_id)
         result["changed"] = True
         ok, info = ipu.interpret_downlevel(run.exit_code)
         result["setup"].update(exit_code=run.exit_code, result=info)
@@ -144,6 +149,11 @@ class ActionModule(WinRepairAction):
         host_session.progress(host)("Windows Setup downlevel phase done; restarting (setup restarts the host "
                                     "several more times, up to reboot_timeout=%ss)" % options["reboot_timeout"])
         reboot = self._reboot(options)
+        if reboot.get("failed") and self._restart_missed(call, run):
+            # The restart request itself was lost (the host never went down): setup waits for it.
+            host_session.progress(host)("the host did not restart (%s); asking for the restart once more"
+                                        % reboot.get("msg"))
+            reboot = self._reboot(options)
         result["rebooted"] = bool(reboot.get("rebooted"))
         result["reboot"] = {"elapsed": reboot.get("elapsed"), "failed": bool(reboot.get("failed"))}
         if reboot.get("failed"):
@@ -175,6 +185,60 @@ class ActionModule(WinRepairAction):
                         "update again." % (pre.get("ubr"), state.get("ubr")))
         result["msg"] = ("repair install completed: %s.%s before, %s.%s after.%s"
                          % (pre.get("build"), pre.get("ubr"), state.get("build"), state.get("ubr"), ubr_note))
+
+    @staticmethod
+    def _setup_key(setup_path, args, options):
+        """The detached run id of the repair install: image and command line, and the resume id
+        when given (a run of the ladder finds the setup it started, and only that one)."""
+        parts = [setup_path, detached.command_line(args), options["image"]]
+        if options["resume_id"]:
+            parts.append(options["resume_id"])
+        return detached.make_key("win_inplace_upgrade-setup", *parts)
+
+    def _take_up(self, result, options, call, run_id, pre, host):
+        """With resume_id: what became of the repair install an earlier run of the task started
+        under it (ipu.earlier_setup). Returns (that, the earlier run when its restart is still due)."""
+        if not options["resume_id"]:
+            return ipu.EARLIER_NONE, None
+        status = host_session.retry_transient(
+            lambda: call(detached.STATUS_SCRIPT, {"RunId": run_id, "WorkRoot": detached.WORK_ROOT, "MaxBytes": 4096}),
+            self._connection, detached.STATUS_SCRIPT)
+        state = call("inplace_setup_state", {})
+        earlier = ipu.earlier_setup(status, state)
+        if earlier in (ipu.EARLIER_NONE, ipu.EARLIER_RUNNING):
+            return earlier, None
+        _ok, info = ipu.interpret_downlevel(status.get("exit_code"))
+        result["setup"] = {"run_id": run_id, "attached": True, "taken_up": earlier,
+                           "exit_code": status.get("exit_code"), "result": info, "start_time": status.get("start_time"), "end_time": status.get("end_time"),
+                           "state": status.get("state")}
+        if earlier == ipu.EARLIER_RESTART_PENDING:
+            host_session.progress(host)("Windows Setup's downlevel phase of an earlier run (started %s) is done "
+                                        "and waits for its restart: taking it up" % status.get("start_time"))
+            return earlier, detached.RunResult(run_id, status, "", "", 1, 0, True, 0.0)
+        result["after"] = ipu.os_report(state)
+        if earlier == ipu.EARLIER_ROLLED_BACK:
+            result["outcome"] = "rolled_back"
+            logs = ipu.summarize_logs(call("inplace_setup_logs", {"MaxLines": 40}))
+            result["logs"] = logs
+            pair = logs["result_pairs"][0] if logs["result_pairs"] else None
+            result["setup"]["rollback"] = pair
+            raise ActionFailure("an earlier run of this task started the repair install at %s and it rolled back: "
+                                "%s" % (status.get("start_time"), ipu.rollback_message(pair, pre.get("antivirus"))))
+        result["outcome"] = "completed"
+        result["msg"] = ("repair install completed: taken up from an earlier run of this task (setup started %s; "
+                         "InstallDate %s, build %s.%s now); setup was not run again"
+                         % (status.get("start_time"), state.get("install_date"), state.get("build"),
+                            state.get("ubr")))
+        return earlier, None
+
+    def _restart_missed(self, call, run):
+        """Whether the host is up and has not restarted since the downlevel phase ended."""
+        try:
+            state = host_session.retry_transient(lambda: call("inplace_setup_state", {}), self._connection,
+                                                 "inplace_setup_state")
+        except Exception:  # noqa: BLE001 - the host is away: the restart may well be under way
+            return False
+        return ipu.restart_missed(state, run.end_time)
 
     @staticmethod
     def _text(setup_path, args):
@@ -228,10 +292,22 @@ class ActionModule(WinRepairAction):
             result["outcome"] = "compat_blocked"
             raise ActionFailure(ipu.scan_message(run.exit_code, info))
 
-    def _downlevel(self, result, options, call, runner, setup_path, args, host):
-        """Start setup.exe detached and wait for its downlevel phase, showing SetupProgress."""
-        run_id = detached.make_key("win_inplace_upgrade-setup", setup_path, detached.command_line(args),
-                                   options["image"])
+    def _downlevel(self, result, options, call, runner, setup_path, args, host, run_id):
+        """Start setup.exe detached and wait for its downlevel phase, showing SetupProgress; once
+        more when a restart of the host ended it (the downlevel phase runs within the installed
+        Windows, which a restart leaves as it was: ipu.earlier_setup)."""
+        run = self._downlevel_once(result, options, call, runner, setup_path, args, host, run_id)
+        if run.state == detached.LOST and run.ended_by_restart:
+            host_session.progress(host)("a restart of the host ended Windows Setup's downlevel phase (started %s, "
+                                        "host booted %s); starting setup again" % (run.start_time, run.boot_time))
+            run = self._downlevel_once(result, options, call, runner, setup_path, args, host, run_id)
+            result["setup"]["restarts"] = 1
+        if run.state == detached.LOST:
+            raise ActionFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
+                                "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
+        return run
+
+    def _downlevel_once(self, result, options, call, runner, setup_path, args, host, run_id):
         begun = runner.start(run_id, setup_path, args, max_run_seconds=max(3600, options["setup_timeout"] * 2),
                              reuse_seconds=options["setup_timeout"])
         result["setup"] = {"run_id": run_id, "attached": not begun.get("started", False), "exit_code": None}
@@ -256,9 +332,6 @@ class ActionModule(WinRepairAction):
                 pass
         result["setup"].update(duration_seconds=run.duration_seconds, start_time=run.start_time,
                                end_time=run.end_time, state=run.state, connection_errors=run.connection_errors)
-        if run.state == detached.LOST:
-            raise ActionFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
-                                "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
         return run
 
     def _settled_state(self, options, call, pre, started):

@@ -84,6 +84,13 @@ class StagingError(ActionFailure):
     """A file could not be put on the host, or it does not match its hash."""
 
 
+# Modules sent again after a dropped connection or a WinRM error (host_session.retry_transient):
+# win_stat only reads; win_get_url with force and the catalog's checksum writes the same file
+# again, and the host's hash is checked before DISM sees it. win_file (the folder this task may
+# create, and remove again on a failure) is not: a second answer would hide who created it.
+SAFE_TO_SEND_AGAIN = ("ansible.windows.win_stat", "ansible.windows.win_get_url")
+
+
 class ActionModule(WinRepairAction):
     argument_spec = ARGUMENT_SPEC
     validation = {"required_if": REQUIRED_IF}
@@ -91,7 +98,11 @@ class ActionModule(WinRepairAction):
 
     # -- host calls (small methods: unit tests replace _copy_to_host) ------------------------
     def _module(self, name, args, task_vars):
-        return self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
+        def call():
+            return self._execute_module(module_name=name, module_args=args, task_vars=task_vars)
+        if name in SAFE_TO_SEND_AGAIN:
+            return host_session.retry_transient(call, self._connection, name)
+        return call()
 
     def _copy_to_host(self, src, dest, task_vars, remote_src=False):
         """ansible.windows.win_copy of one file (its action plugin: put_file, then the module)."""

@@ -87,6 +87,15 @@ options:
       - Seconds between polls of the detached setup.exe.
     type: float
     default: 30
+  resume_id:
+    description:
+      - An id of the run this repair install belongs to; role wu_remediate passes its ladder run's id.
+      - A repair install started under the same id by an earlier, cut-off run is taken up, not started again. It is
+        reported V(completed) when setup finished since; when its downlevel phase ended and the host has not
+        restarted since, the host is restarted to let setup go on.
+      - Empty (the default) starts setup, or attaches to a setup of the same image and command line still running.
+    type: str
+    default: ""
 notes:
   - Check mode runs only the read-only preflight (and the media check when the ISO is mounted already);
     nothing is mounted or started.
@@ -195,6 +204,15 @@ setup:
   contains:
     run_id: {description: The detached run's id (a key of image and command line)., type: str}
     attached: {description: An earlier run with the same key was found and waited for., type: bool}
+    taken_up:
+      description: "What became of the setup an earlier run started under O(resume_id): V(completed) or
+        V(rolled_back) (not run again), V(restart_pending) (only the restart was left)."
+      type: str
+      returned: when an earlier run's setup was taken up
+    restarts:
+      description: 1 when a restart of the host ended the downlevel phase and setup was started again.
+      type: int
+      returned: when that happened
     exit_code: {description: "setup.exe's exit code; 3 (CONX_SETUP_EXITCODE_CONTINUE_REBOOT) is success.", type: int}
     result: {description: "Decoded exit code (outcome, message, code, name).", type: dict}
     start_time: {description: When setup.exe started (host clock)., type: str}

@@ -50,11 +50,14 @@ def load_script(name):
 # writes the same text, an acquire by one run finds its own lock, a release removes only the
 # caller's): a dropped connection or a WinRM error on one of them is sent again
 # (host_session.retry_transient) rather than failing the task. detached_start and
-# detached_status are left to DetachedRunner, which retries them its own way.
+# detached_status are left to DetachedRunner, which retries them its own way. wu_disk_cleanup
+# removes by a fixed rule (the collection's own reset backups and Windows\Temp files older than
+# OlderThanDays): a second send finds nothing the first removed; only the first answer's
+# counts are lost when its answer was.
 SAFE_TO_SEND_AGAIN = frozenset((
     "cbs_sr_lines", "inplace_media_info", "inplace_preflight", "inplace_setup_logs", "inplace_setup_state",
-    "kb_installed", "sfc_dism_preflight", "wu_diagnose", "wu_journal_lock", "wu_journal_read", "wu_journal_write",
-    "wu_reset_state",
+    "kb_installed", "sfc_dism_preflight", "wu_diagnose", "wu_disk_cleanup", "wu_journal_lock", "wu_journal_read",
+    "wu_journal_write", "wu_reset_state",
 ))
 
 

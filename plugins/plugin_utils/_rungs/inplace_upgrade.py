@@ -244,6 +244,52 @@ def judge_after(before, state, started):
     return "unknown"
 
 
+# What became of a repair install an earlier, cut-off run of the task started (earlier_setup).
+EARLIER_NONE = "none"  # nothing to take up: start setup (again)
+EARLIER_RUNNING = "running"  # setup still runs: starting with the same key attaches to it
+EARLIER_RESTART_PENDING = "restart_pending"  # downlevel phase done, the host has not restarted since
+EARLIER_COMPLETED = "completed"  # setup finished after it started (a new InstallDate)
+EARLIER_ROLLED_BACK = "rolled_back"  # setup rolled back after it started
+
+
+def earlier_setup(status, state):
+    """What to do with the setup run an earlier run of the task started under the same key.
+
+    status: detached_status's answer for that key (None when there is none); state:
+    inplace_setup_state's answer now. Both clocks are the host's. A run a restart ended,
+    or whose downlevel phase failed, left the installed Windows as it was (the downlevel
+    phase runs within the previous operating system: Microsoft Learn, "Resolve Windows
+    10 upgrade errors", The Windows 10 upgrade process): it is started again.
+    """
+    status = status or {}
+    if status.get("state") == "running":
+        return EARLIER_RUNNING
+    if status.get("state") != "exited" or not interpret_downlevel(status.get("exit_code"))[0]:
+        return EARLIER_NONE
+    started = isotime.parse(status.get("start_time"))
+    if started is None:
+        return EARLIER_NONE
+    rollback_time = isotime.parse(state.get("rollback_log_time"))
+    if rollback_time and rollback_time >= started:
+        return EARLIER_ROLLED_BACK
+    installed = isotime.parse(state.get("install_date"))
+    if installed and installed >= started - datetime.timedelta(seconds=1):
+        return EARLIER_COMPLETED
+    ended = isotime.parse(status.get("end_time")) or started
+    booted = isotime.parse(state.get("boot_time"))
+    if booted is not None and booted <= ended:
+        return EARLIER_RESTART_PENDING
+    return EARLIER_NONE  # restarted since, yet neither completed nor rolled back: start again
+
+
+def restart_missed(state, downlevel_end):
+    """Whether the host has not restarted since the downlevel phase ended at DOWNLEVEL_END (host
+    clock): the restart that lets setup go on never happened (the request was lost)."""
+    booted = isotime.parse((state or {}).get("boot_time"))
+    ended = isotime.parse(downlevel_end)
+    return booted is not None and ended is not None and booted <= ended
+
+
 def summarize_logs(logs):
     """setup_result.parse_setup_log over the key lines inplace_setup_logs returned, per file and overall."""
     files = []

@@ -215,3 +215,76 @@ def test_the_media_is_read_only_up_to_the_image_of_the_installed_edition_and_ins
     media_calls = [c[1] for c in fake.scripts if c[0] == "inplace_media_info"]
     assert media_calls and media_calls[0]["EditionId"] == "Professional" and media_calls[0]["InstallationType"] == "Client"
     assert result["media"]["index"] == 6 and result["media"]["image"]["installation"] == "Client"
+
+
+# -- cut off, and taken up again ----------------------------------------------------------------
+
+def test_a_restart_that_ends_the_downlevel_phase_starts_setup_once_more():
+    # A slower clock (the downlevel phase lasts about a second): the restart after the first
+    # poll lands while setup.exe still runs, and ends it.
+    fake = FakeHost(scale=2e3)
+    fake.reboot_after = {("detached_status", 1)}
+    result = fake.run({"compat_scan": False})
+    assert not result.get("failed"), result.get("msg")
+    assert result["outcome"] == "completed" and result["setup"]["restarts"] == 1
+    assert fake.restarts == 1 and len(fake.started()) == 2 and fake.reboots == 1
+
+
+def test_a_restart_request_that_was_lost_is_sent_once_more():
+    fake = FakeHost()
+    answers = []
+
+    def reboot(options):
+        answers.append(options)
+        if len(answers) == 1:  # the request never reached the host: no new boot time
+            return {"rebooted": False, "failed": True, "elapsed": 30, "msg": "timed out waiting for the restart"}
+        return FakeHost.reboot(fake, options)
+    fake.reboot = reboot
+    result = fake.run({"compat_scan": False})
+    assert not result.get("failed"), result.get("msg")
+    assert result["outcome"] == "completed" and len(answers) == 2
+
+
+def test_a_restart_that_happened_but_took_too_long_is_not_asked_for_again():
+    fake = FakeHost()
+    answers = []
+
+    def reboot(options):
+        answers.append(FakeHost.reboot(fake, options))  # the host went down and came back
+        return {"rebooted": False, "failed": True, "elapsed": 30, "msg": "timed out waiting for the restart"}
+    fake.reboot = reboot
+    result = fake.run({"compat_scan": False})
+    assert result["failed"] is True and result["outcome"] == "not_back"
+    assert len(answers) == 1
+
+
+def test_a_rerun_with_the_same_resume_id_takes_up_the_completed_repair_install():
+    # The journal write after a completed repair install failed; the ladder's re-run resumes
+    # the rung with the same resume_id: setup is not run a second time.
+    fake = FakeHost()
+    first = fake.run({"compat_scan": False, "resume_id": "run-1"})
+    assert first["outcome"] == "completed" and fake.reboots == 1
+    again = fake.run({"compat_scan": False, "resume_id": "run-1"})
+    assert not again.get("failed"), again.get("msg")
+    assert again["outcome"] == "completed" and again["changed"] is False
+    assert again["setup"]["taken_up"] == "completed" and "not run again" in again["msg"]
+    assert len(fake.started()) == 1 and fake.reboots == 1
+    assert again["after"]["ubr"] == 1742
+    # Another run of the ladder (a new id) repairs again when asked to.
+    fresh = fake.run({"compat_scan": False, "resume_id": "run-2"})
+    assert fresh["outcome"] == "completed" and fresh["changed"] is True and len(fake.started()) == 2
+
+
+def test_a_rerun_restarts_a_setup_that_still_waits_for_its_restart():
+    fake = FakeHost()
+
+    def lost(options):
+        return {"rebooted": False, "failed": True, "elapsed": 30, "msg": "timed out waiting for the restart"}
+    fake.reboot = lost
+    first = fake.run({"compat_scan": False, "resume_id": "run-1"})
+    assert first["failed"] is True and first["outcome"] == "not_back"
+    del fake.reboot  # restarts reach the host again
+    again = fake.run({"resume_id": "run-1"})
+    assert not again.get("failed"), again.get("msg")
+    assert again["outcome"] == "completed" and again["setup"]["taken_up"] == "restart_pending"
+    assert len(fake.started()) == 1 and fake.reboots == 1  # no scan, no second setup: only the restart

@@ -21,10 +21,12 @@ import threading
 
 import pytest
 
+from ansible.errors import AnsibleConnectionFailure  # noqa: E402
 from winsim.fake_host import FakeHost  # noqa: E402
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_kb_catalog_install import (  # noqa: E402
     ActionModule)
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session  # noqa: E402
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation  # noqa: E402
 from winsim import winpath  # noqa: E402
 from winsim.detached import dism_packages  # noqa: E402
@@ -467,3 +469,28 @@ def test_two_restarts_during_dism_fail_with_nothing_installed(harness):
     assert "nothing was completed" in r["msg"]
     assert "KB5048667" not in harness.host.installed_kbs and "KB5043080" not in harness.host.installed_kbs
     assert remediation.rung_outcome("catalog_install", r)["outcome"] == "interrupted"
+
+
+# ------------------------------------------------------------- WinRM errors on the way
+
+@pytest.mark.parametrize("kind", ["http500_on", "drop_connection_on"])
+def test_a_download_that_got_a_winrm_error_is_sent_again_and_installs(harness, monkeypatch, kind):
+    waits = []
+    monkeypatch.setattr(host_session, "_sleep", waits.append)
+    # A download request that never reached the host (the fault fires before the step runs).
+    getattr(harness.host.faults, kind).append({"step": "win_get_url", "times": 1})
+    r = harness.run()
+    assert not r.get("failed"), r.get("msg")
+    assert r["installed"] is True and {"KB5043080", "KB5048667"} <= set(harness.host.installed_kbs)
+    assert [f["source"] for f in r["files"]] == ["downloaded", "downloaded"]
+    assert [c[0] for c in harness.fake.calls].count("ansible.windows.win_get_url") == 3
+    assert waits == [host_session.RETRY_DELAYS[0]]
+
+
+def test_a_download_that_keeps_failing_on_winrm_errors_gives_up_with_nothing_installed(harness, monkeypatch):
+    monkeypatch.setattr(host_session, "_sleep", lambda seconds: None)
+    harness.host.faults.http500_on.append({"step": "win_get_url", "times": -1})
+    with pytest.raises(AnsibleConnectionFailure):  # the task ends unreachable, as without the retries
+        harness.run()
+    assert "KB5048667" not in harness.host.installed_kbs
+    assert [c[0] for c in harness.fake.calls].count("ansible.windows.win_get_url") == len(host_session.RETRY_DELAYS) + 1

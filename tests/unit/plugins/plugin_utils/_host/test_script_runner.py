@@ -61,7 +61,7 @@ def test_a_script_safe_to_send_again_survives_two_dropped_connections(name, no_w
 
 @pytest.mark.parametrize("name", [n for n in _scripts() if n not in script_runner.SAFE_TO_SEND_AGAIN])
 def test_a_script_that_changes_the_host_is_never_sent_twice(name):
-    # wu_reset_apply, wu_restore_point, wu_disk_cleanup...: a lost answer may hide work done.
+    # wu_reset_apply, wu_restore_point, wu_insider_leave...: a lost answer may hide work done.
     action = _Action(AnsibleConnectionFailure("dropped"))
     with pytest.raises(AnsibleConnectionFailure):
         script_runner.run_script(action, name, {}, {})

@@ -152,3 +152,43 @@ def test_summarize_logs_finds_the_result_pair():
     summary = ipu.summarize_logs(logs)
     assert [p["extend"] for p in summary["result_pairs"]] == ["0x4000D"]
     assert len(summary["files"]) == 1 and summary["files"][0]["errors"]
+
+
+# -- earlier_setup: what a resumed run does with the setup an earlier run started -----------------
+_RUN = {"state": "exited", "exit_code": 3, "start_time": "2026-11-22T10:00:00Z", "end_time": "2026-11-22T10:40:00Z"}
+
+
+@pytest.mark.parametrize("status, state, expected", [
+    (None, {}, ipu.EARLIER_NONE),
+    ({"state": "unknown"}, {}, ipu.EARLIER_NONE),
+    ({"state": "running"}, {}, ipu.EARLIER_RUNNING),
+    # killed by a restart, or the downlevel phase failed: the installed Windows is as it was
+    (dict(_RUN, state="lost", exit_code=None), {"boot_time": "2026-11-22T10:20:00Z"}, ipu.EARLIER_NONE),
+    (dict(_RUN, exit_code=-2147024784), {"boot_time": "2026-11-22T09:00:00Z"}, ipu.EARLIER_NONE),
+    # downlevel done, no restart since: setup waits for it
+    (_RUN, {"boot_time": "2026-11-22T09:00:00Z", "install_date": "2024-01-01T00:00:00Z"},
+     ipu.EARLIER_RESTART_PENDING),
+    (_RUN, {"boot_time": "2026-11-22T10:40:00Z"}, ipu.EARLIER_RESTART_PENDING),
+    # restarted, new InstallDate: done
+    (_RUN, {"boot_time": "2026-11-22T11:30:00Z", "install_date": "2026-11-22T11:20:00Z"}, ipu.EARLIER_COMPLETED),
+    # restarted, a rollback log after the start: rolled back (even with an InstallDate from before)
+    (_RUN, {"boot_time": "2026-11-22T11:30:00Z", "install_date": "2024-01-01T00:00:00Z",
+            "rollback_log_time": "2026-11-22T11:10:00Z"}, ipu.EARLIER_ROLLED_BACK),
+    # restarted, an old InstallDate and no rollback: unclear, start again
+    (_RUN, {"boot_time": "2026-11-22T11:30:00Z", "install_date": "2024-01-01T00:00:00Z",
+            "rollback_log_time": "2026-11-01T00:00:00Z"}, ipu.EARLIER_NONE),
+    (dict(_RUN, start_time=None), {"boot_time": "2026-11-22T09:00:00Z"}, ipu.EARLIER_NONE),
+])
+def test_earlier_setup(status, state, expected):
+    assert ipu.earlier_setup(status, state) == expected
+
+
+@pytest.mark.parametrize("boot, ended, expected", [
+    ("2026-11-22T09:00:00Z", "2026-11-22T10:40:00Z", True),
+    ("2026-11-22T10:40:00Z", "2026-11-22T10:40:00Z", True),
+    ("2026-11-22T10:41:00Z", "2026-11-22T10:40:00Z", False),
+    (None, "2026-11-22T10:40:00Z", False),
+    ("2026-11-22T09:00:00Z", None, False),
+])
+def test_restart_missed(boot, ended, expected):
+    assert ipu.restart_missed({"boot_time": boot}, ended) is expected
