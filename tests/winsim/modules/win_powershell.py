@@ -128,7 +128,16 @@ def run(host: HostModel, args: dict, ctx: RunContext) -> dict:
         result.update({k: v for k, v in real.items() if k in result or k in ("failed", "msg")})
         return result
 
-    outcome = model.run(host, bound, ctx)
+    try:
+        outcome = model.run(host, bound, ctx)
+    except winpath.WinIOError as err:
+        # A file-system error the script does not catch (a full disk under a journal write):
+        # with $ErrorActionPreference = 'Stop' it ends the script as a terminating error.
+        # The message is Windows' (winpath); the record's other fields are an assumption.
+        return dict(result, failed=True, error=[scripts.error_record(
+            err.message, category="WriteError", category_id=23, activity="", reason="IOException",
+            fqid="System.IO.IOException", exception_type="System.IO.IOException",
+            hresult=-2147024896 | err.win32)])
     res = outcome.get("result", {})
     if not isinstance(res, dict):
         raise NotModelled("script model %s returned a non-dict result" % name)
