@@ -21,10 +21,14 @@ Faults (the rung in brackets):
   reset_drop    [reset]   the connection drops right after the reset ran, before its outcome was journaled
   dism_drop     [sfc_dism] the connection drops while the controller polls DISM /RestoreHealth (the
                           module rides it out: the rung finishes in the first run)
-  catalog_drop  [catalog_install] the connection drops at the download of the update on the host
+  catalog_drop  [catalog_install] the connection drops at the download of the update on the host, and at
+                          the download's every retry
   slow_reboot   [after the install] the restart takes longer than reboot_timeout
   denied        [reset]   access to the service cryptsvc is denied (it cannot be stopped)
   diskfull      [reset]   the disk is full when the reset renames the folders
+  setup_drop    [inplace_upgrade] the connection is lost for good right after the repair install's restart,
+                          before its outcome was journaled: the rerun takes up the completed repair install
+                          (the same ladder run id) instead of running setup a second time
 """
 from __future__ import annotations
 
@@ -37,12 +41,14 @@ import pytest
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, script_runner
 
 from reliability import fixwu
+from winsim.detached import setup_exe
 
 KB = fixwu.KB
 SUPERSEDING = "KB5048667"
 SLOW_DOWNTIME = 600 * 25  # modelled seconds: 25 real seconds at time_scale 600
 SLOW_TIMEOUT = 6  # real seconds the reboot waits (ansible's reboot_timeout)
 
+ISO = "C:\\iso\\Win11_24H2_English_x64.iso"
 SCENARIO = {
     "fleet": {"time_scale": 600, "base_address": "127.0.94.1", "port": 0},
     "defaults": {"target_kb": KB, "vars": {"wu_remediate_reboot_timeout": 300}},
@@ -54,6 +60,10 @@ SCENARIO = {
          "vars": {"wu_remediate_reboot_timeout": SLOW_TIMEOUT}},
         {"name": "denied", "root_cause": "corrupt_download_cache"},
         {"name": "diskfull", "root_cause": "corrupt_download_cache"},
+        # forward-delta hydration: only the repair install cures it (opt-in, from the ISO on the host)
+        {"name": "setup_drop", "root_cause": "forward_delta_hydration",
+         "files": {ISO: setup_exe.make_media(26100, 1742).decode("utf-8")},
+         "vars": {"wu_remediate_allow_inplace_upgrade": True, "wu_remediate_inplace_image": ISO}},
     ],
 }
 HOSTS = [h["name"] for h in SCENARIO["hosts"]]
@@ -64,6 +74,7 @@ INTERRUPTED = {
     "catalog_drop": ("catalog_install", "interrupted"),  # a lost connection is not a failure of the rung
     "denied": ("reset", "failed"),
     "diskfull": ("reset", "failed"),
+    "setup_drop": ("inplace_upgrade", "started"),
 }
 
 
@@ -85,12 +96,15 @@ def _is_dism(rec):
 
 
 def _inject(fleet):
-    fleet.host("catalog_drop").faults.drop_connection_on.append("win_get_url")
+    # win_get_url is sent again after a dropped connection: drop every attempt, so the rung is cut off.
+    fleet.host("catalog_drop").faults.drop_connection_on.append(
+        {"step": "win_get_url", "times": len(host_session.RETRY_DELAYS) + 1})
     fleet.host("slow_reboot").faults.reboot_downtime_seconds = SLOW_DOWNTIME
     fleet.host("denied").services["cryptsvc"].access_denied = True
     fleet.host("diskfull").faults.disk_full_on.append("wu_reset_apply")
     stop = threading.Event()
     for args in (("reset_drop", "wu_reset_apply", "wu_journal_read"),
+                 ("setup_drop", "reboot", "wu_journal_write"),
                  ("dism_drop", "detached_start", "detached_status", _is_dism)):
         threading.Thread(target=_drop_after, args=(fleet, *args[:3], stop) + tuple(args[3:]), daemon=True).start()
     return stop
@@ -223,3 +237,19 @@ def test_no_destructive_step_repeated(faults, name):
         starts = [r for r in first + second if r.name == "detached_start" and _is_dism(r) and not r.check_mode
                   and not r.outcome.startswith("fault")]
         assert len(starts) == 1, [r.args for r in starts]  # the rerun attached to the running DISM
+
+
+def _is_repair_install(rec):
+    text = json.dumps(rec.args).lower()
+    return rec.name == "detached_start" and "/auto upgrade" in text and "scanonly" not in text
+
+
+def test_a_cut_off_repair_install_is_taken_up_not_run_again(faults):
+    first, second = faults["first"]["records"]["setup_drop"], faults["second"]["records"]["setup_drop"]
+    assert any(r.name == "wu_journal_write" and r.outcome == "fault:drop" for r in first)  # the fault fired
+    starts = [r for r in first + second if _is_repair_install(r) and not r.check_mode]
+    assert len(starts) == 1, [r.outcome for r in starts]
+    facts = faults["second"]["facts"]["setup_drop"]
+    assert facts["verdict"] == "fixed" and facts["fixed_by"] == "inplace_upgrade", facts["reason"]
+    step = [s for s in facts["rungs_run"] if s["rung"] == "inplace_upgrade"][-1]
+    assert "taken up" in step["details"]["msg"], step
