@@ -281,30 +281,18 @@ def test_a_restart_in_a_long_step_ends_fixed_or_with_a_verdict(rest, name):
         assert facts["verdict"] == "needs_person" and facts.get("reason") and facts.get("next_steps") is not None, facts
 
 
-# Found by this file: setup.exe killed by a restart in its downlevel phase ("setup.exe ended without
-# an exit code (the host restarted or the task was stopped)") fails the rung with retry_when
-# "changed", so the re-run does not try it again and the host ends needing a person, though the
-# restart left it as it was (setup.exe had changed nothing) and repeating the rung is all it takes.
-@pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="a repair install killed by a restart is not retried on the re-run (retry_when: changed): "
-                          "the host ends needs_person")
+# Found by this file: setup.exe killed by a restart in its downlevel phase used to fail the rung
+# ("setup.exe ended without an exit code") with retry_when "changed": the host ended needing a
+# person, though the restart left it as it was. win_inplace_upgrade now starts setup once more.
 def test_a_repair_install_killed_by_a_restart_is_retried(rest):
     _ends_fixed(rest, "setup_reboot")
 
 
 # Found by this file: the repair install whose restart outlasted reboot_timeout had completed
 # (downlevel phase ended, the offline phases ran at the next boot), but the host was away when
-# the rung's outcome was to be journaled, so the journal kept it "started"; the re-run resumes an
-# inplace_upgrade left "started" by running it again (it is in REPEAT_SAFE), a second repair
-# install (80 modelled minutes, several restarts) where verifying the first was due.
-REPEATED_SETUP = pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="a repair install that completed while its restart outlasted reboot_timeout runs again on the "
-           "re-run (journal left 'started', inplace_upgrade is repeat-safe on resume)")
-
-
-@pytest.mark.parametrize("name", [pytest.param(n, marks=REPEATED_SETUP) if n == "setup_slow_reboot" else n
-                                  for n in NAMES])
+# the rung's outcome was to be journaled, so the journal kept it "started". The re-run used to run
+# setup a second time; it now takes up the completed one (the ladder's run id as resume_id).
+@pytest.mark.parametrize("name", NAMES)
 def test_no_completed_destructive_or_long_step_ran_twice(rest, name):
     destructive, long_runs = rest["destructive"][name], rest["long_runs"][name]
     assert chaos_run.repeated(destructive) == 0, (name, destructive)
