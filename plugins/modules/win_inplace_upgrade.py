@@ -89,7 +89,8 @@ options:
     default: 30
   resume_id:
     description:
-      - An id of the run this repair install belongs to; role wu_remediate passes its ladder run's id.
+      - An id of the attempt this repair install belongs to; role wu_remediate passes its run's id and the rung's attempt
+        (a re-run that takes up a cut-off step keeps it; a failed step tried again is a new attempt).
       - A repair install started under the same id by an earlier, cut-off run is taken up, not started again. It is
         reported V(completed) when setup finished since; when its downlevel phase ended and the host has not
         restarted since, the host is restarted to let setup go on.

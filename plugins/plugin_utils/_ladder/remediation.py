@@ -341,14 +341,28 @@ def record_start(record, rung, now=None, resumed=False, diagnosis=None):
     connection, a backup that was not there shows that the reset ran."""
     rec = _copy(record)
     details = {}
+    started = now or utc_now()
     if rung == "reset":
         details["backups_before"] = _backup_paths(diagnosis)
+    if rung == "inplace_upgrade":
+        details["attempt"] = _attempt(rec["rungs_run"], rung, started)
     rec["rungs_run"].append({
-        "rung": rung, "started": now or utc_now(), "finished": None, "outcome": "started",
+        "rung": rung, "started": started, "finished": None, "outcome": "started",
         "changed": None, "reboot_required": False, "elapsed_seconds": None, "host_seconds": None,
         "details": details, "verify": None, "resumed": bool(resumed),
     })
     return rec
+
+
+def _attempt(steps, rung, started):
+    """Which attempt at RUNG a step started at STARTED is: the attempt of the step of RUNG before
+    it when that one was cut off (this step takes it up), else STARTED (a new attempt, e.g. a
+    failed step tried again). win_inplace_upgrade keys its setup run on it (resume_id), so a
+    resumed run finds the setup it started and a retry starts a new one."""
+    earlier = [s for s in steps if s.get("rung") == rung]
+    if earlier and earlier[-1].get("outcome") in ("started", "interrupted"):
+        return (earlier[-1].get("details") or {}).get("attempt") or earlier[-1].get("started") or started
+    return started
 
 
 def record_finish(record, rung, outcome, now=None):
@@ -819,10 +833,12 @@ def rung_outcome(rung, result, check_mode=False, record=None):
         out["details"] = _pick(result, ("msg",))
     if check_mode and out["outcome"] in ("done", "skipped"):
         out["outcome"] = "planned"
-    if failed and (_connection_lost(result) or _host_restarted(result)
-                   or (rung == "catalog_install" and result.get("outcome") == "lost")):
-        # Cut off (a lost connection, restarts of the host), not failed: a resume
-        # runs the rung again when REPEAT_SAFE says it may.
+    if (failed and (_connection_lost(result) or _host_restarted(result)
+                    or (rung == "catalog_install" and result.get("outcome") == "lost"))) \
+            or (rung == "inplace_upgrade" and result.get("outcome") == "not_back"):
+        # Cut off (a lost connection, restarts of the host, a host still in setup's restarts),
+        # not failed: a resume runs the rung again when REPEAT_SAFE says it may (a repair
+        # install then takes up the setup it started: win_inplace_upgrade's resume_id).
         out["outcome"] = "interrupted"
     elif out["outcome"] == "failed" and failed and not check_mode and retryable(rung, result):
         out["details"]["retry"] = True

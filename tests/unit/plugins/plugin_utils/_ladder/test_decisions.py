@@ -298,3 +298,34 @@ def test_a_row_of_another_windows_product_with_the_same_kb_is_rejected(product, 
 def test_a_restore_point_only_where_a_rung_that_changes_the_system_runs(short, installed, wanted):
     diagnosis = dict(_diag(short), installed_kbs=[KB] if installed else [])
     assert remediation.plan(diagnosis, KB)["restore_point"] is wanted
+
+
+# -- the attempt a repair install step belongs to (win_inplace_upgrade's resume_id) --------------
+
+def _inplace_steps(*outcomes):
+    rec = remediation.new_record("h", "KB5043080", plan_={"target_kb": "KB5043080", "rungs": ["inplace_upgrade"]})
+    for index, outcome in enumerate(outcomes):
+        rec = remediation.record_start(rec, "inplace_upgrade", now="2026-11-0%dT10:00:00Z" % (index + 1))
+        rec["rungs_run"][-1]["outcome"] = outcome
+    return rec["rungs_run"]
+
+
+def test_a_first_repair_install_step_is_its_own_attempt():
+    assert _inplace_steps("started")[-1]["details"]["attempt"] == "2026-11-01T10:00:00Z"
+
+
+@pytest.mark.parametrize("cut_off", ["started", "interrupted"])
+def test_a_step_after_a_cut_off_one_takes_up_its_attempt_even_down_a_chain(cut_off):
+    steps = _inplace_steps(cut_off, cut_off, "started")
+    assert [s["details"]["attempt"] for s in steps] == ["2026-11-01T10:00:00Z"] * 3
+
+
+@pytest.mark.parametrize("ended", ["failed", "done", "skipped"])
+def test_a_step_after_one_that_ended_is_a_new_attempt(ended):
+    steps = _inplace_steps("interrupted", ended, "started")
+    assert [s["details"]["attempt"] for s in steps] == ["2026-11-01T10:00:00Z"] * 2 + ["2026-11-03T10:00:00Z"]
+
+
+def test_only_the_repair_install_carries_an_attempt():
+    rec = remediation.new_record("h", "KB5043080", plan_={"target_kb": "KB5043080", "rungs": ["reset"]})
+    assert "attempt" not in remediation.record_start(rec, "catalog_install")["rungs_run"][-1]["details"]

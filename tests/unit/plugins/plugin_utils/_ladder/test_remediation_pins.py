@@ -87,7 +87,7 @@ def test_a_completed_repair_install_is_done_and_keeps_its_before_and_after():
 
 
 @pytest.mark.parametrize("outcome, step", [("refused", "skipped"), ("check_mode", "planned"), ("rolled_back", "failed"),
-                                           ("not_back", "failed"), ("unknown", "failed")])
+                                           ("not_back", "interrupted"), ("unknown", "failed")])
 def test_every_other_repair_install_outcome_is_not_done(outcome, step):
     out = remediation.rung_outcome("inplace_upgrade", _inplace(outcome))
     assert (out["outcome"], out["reboot_required"], out["host_seconds"]) == (step, False, 5400.5)
@@ -218,11 +218,14 @@ def test_an_unanswered_verification_without_a_count_says_one_attempt():
 # ------------------------------------------------------ record, resume, evidence
 
 def test_only_the_reset_notes_the_backups_it_starts_with():
+    # (and only the repair install its attempt: test_decisions.py)
     diagnosis = {"backups": [{"path": "C:\\Windows\\SoftwareDistribution.bak-1"}, {"path": None}]}
     rec = remediation.new_record("h", KB, plan_=_plan("corrupt_system_files"))
+    expected = {"reset": {"backups_before": ["C:\\Windows\\SoftwareDistribution.bak-1"]},
+                "inplace_upgrade": {"attempt": T0}}
     for rung in remediation.AUTOMATED_RUNGS:
         details = remediation.record_start(rec, rung, now=T0, diagnosis=diagnosis)["rungs_run"][-1]["details"]
-        assert details == ({"backups_before": ["C:\\Windows\\SoftwareDistribution.bak-1"]} if rung == "reset" else {})
+        assert details == expected.get(rung, {}), rung
 
 
 def test_a_rung_name_read_from_the_role_is_read_by_its_value():
