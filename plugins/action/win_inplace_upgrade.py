@@ -208,9 +208,9 @@ class ActionModule(WinRepairAction):
         if earlier in (ipu.EARLIER_NONE, ipu.EARLIER_RUNNING):
             return earlier, None
         _ok, info = ipu.interpret_downlevel(status.get("exit_code"))
-        result["setup"] = {"run_id": run_id, "attached": True, "taken_up": earlier,
-                           "exit_code": status.get("exit_code"), "result": info, "start_time": status.get("start_time"), "end_time": status.get("end_time"),
-                           "state": status.get("state")}
+        result["setup"] = {"run_id": run_id, "attached": True, "taken_up": earlier, "result": info,
+                           "exit_code": status.get("exit_code"), "state": status.get("state"),
+                           "start_time": status.get("start_time"), "end_time": status.get("end_time")}
         if earlier == ipu.EARLIER_RESTART_PENDING:
             host_session.progress(host)("Windows Setup's downlevel phase of an earlier run (started %s) is done "
                                         "and waits for its restart: taking it up" % status.get("start_time"))
