@@ -60,6 +60,7 @@ def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeou
         result = chaos_run.run(chaos, pathlib.Path(tmp), forks=forks, time_scale=time_scale,
                                reboot_timeout=reboot_timeout, run_timeout=run_timeout, log=log)
     result["load"] = "%s -> %s" % (before, load())
+    result["commit"] = common.commit()
     result["settings"] = {"hosts": hosts, "forks": forks, "time_scale": time_scale, "reboot_timeout": reboot_timeout}
     result["summary"] = chaos_run.summary(result)
     return result
@@ -67,15 +68,16 @@ def run_seed(seed: int, hosts: int, forks: int, time_scale: float, reboot_timeou
 
 def table(results: list) -> list:
     lines = ["| seed | hosts | runs until nothing changed | hosts inconsistent | journals lost | "
-             "repeated destructive steps | fixable fixed within 3 runs | faults fired / armed | wall | load (1 min) |",
-             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|"]
+             "repeated destructive steps | fixable fixed within 3 runs | faults fired / armed | wall | load (1 min) "
+             "| commit |",
+             "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|---|"]
     for res in results:
         s = res["summary"]
         runs = str(s["runs_to_converge"]) if s["runs_to_converge"] else "not in %d" % s["runs"]
-        lines.append("| %d | %d | %s | %d | %d | %d | %d / %d | %d / %d | %.0f s | %s |" % (
+        lines.append("| %d | %d | %s | %d | %d | %d | %d / %d | %d / %d | %.0f s | %s | %s |" % (
             s["seed"], s["hosts"], runs, len(s["inconsistent"]), len(s["journals_lost"]),
             s["repeated_destructive"], s["fixable_fixed_in_3"], s["fixable"], s["faults_fired"], s["faults_armed"],
-            res["seconds"], res["load"]))
+            res["seconds"], res["load"], res.get("commit") or "?"))
     return lines
 
 

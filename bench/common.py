@@ -155,6 +155,17 @@ def adhoc(inventory: str, module: str, forks: int = 50, timeout: float = 1800) -
     return measured([ANSIBLE, "all", "-i", inventory, "-m", module, "-f", str(forks)], timeout)
 
 
+def commit() -> str:
+    """The short commit of the repository the benchmark runs from ("?" outside a git checkout):
+    results name the code they measured."""
+    try:
+        out = subprocess.run(["git", "-C", REPO, "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                             check=False, timeout=30)
+    except (OSError, subprocess.SubprocessError):
+        return "?"
+    return out.stdout.strip() or "?"
+
+
 def write_json(path: str, data) -> str:
     with open(path, "w", encoding="utf-8") as handle:
         json.dump(data, handle, indent=1)
