@@ -106,3 +106,26 @@ def test_a_cut_off_step_a_resume_runs_again_still_reopens_the_verdict():
     entry = _finished([PREFLIGHT_DONE, catalog])
     assert entry["verdict"] == "needs_person"
     assert _rerun(entry).get("settled") is not True
+
+
+# Chaos seed 3 at 200 hosts (this session): c049 (corrupt system files, an inconsistent catroot2)
+# had access to wuauserv and BITS denied in run 1 and lost the answer of the reset: the reset
+# rolled back (it could not stop the services) and left no backup; verified (failed) as if it had
+# run, the ladder climbed on and ended needing a person. Run 2 let that verdict stand, though the
+# denial was gone and the reset alone fixes the host (its fault-free twin was fixed in run 1).
+RESET_CUT_OFF_NO_TRACE = dict(RESET_CUT_OFF_VERIFIED, details=dict(RESET_CUT_OFF["details"], backups_before=[]))
+
+
+def test_a_cut_off_reset_that_left_no_backup_reopens_the_verdict_and_runs_again():
+    entry = _finished([PREFLIGHT_DONE, RESET_CUT_OFF_NO_TRACE])
+    assert entry["verdict"] == "needs_person"
+    again = remediation.resume(remediation.new_record("c049", KB, plan_=dict(PLAN)), entry, {"backups": []})
+    assert again.get("settled") is not True and again.get("resumed") is True
+    assert "reset" not in again["done_rungs"], again["done_rungs"]
+
+
+def test_a_cut_off_reset_that_left_its_backup_lets_the_verdict_stand():
+    entry = _finished([PREFLIGHT_DONE, RESET_CUT_OFF_NO_TRACE])
+    diagnosis = {"backups": [{"path": "C:\\Windows\\SoftwareDistribution.bak-20261205T101500"}]}
+    again = remediation.resume(remediation.new_record("c049", KB, plan_=dict(PLAN)), entry, diagnosis)
+    assert again.get("settled") is True, (again.get("resumed"), again.get("done_rungs"))

@@ -470,7 +470,7 @@ def resume(record, entry, diagnosis=None):
     rec = _copy(record)
     rec.setdefault("done_rungs", [])
     rec.setdefault("verify_pending", False)
-    if entry and entry.get("verdict") == "needs_person" and _cut_off_for_good(entry.get("rungs_run") or []):
+    if entry and entry.get("verdict") == "needs_person" and _cut_off_for_good(entry.get("rungs_run") or [], diagnosis):
         # A rung was cut off (lost connection) and not run again after, so the
         # ladder did not really run out: resume that run instead of letting its
         # verdict stand.
@@ -551,18 +551,27 @@ def resume(record, entry, diagnosis=None):
     return _credit_if_installed(rec)
 
 
-def _cut_off_for_good(steps):
+def _cut_off_for_good(steps, diagnosis=None):
     """Whether a step of STEPS was interrupted and a resumed run would take it up: no later step of
     the same rung ran to an end, and it is one a resume runs again (REPEAT_SAFE) or it has no
-    verification yet (a cut-off reset is verified instead of repeated: once verified, it is done)."""
+    verification yet (a cut-off reset is verified instead of repeated: once verified, it is done),
+    or DIAGNOSIS shows it never took effect (a cut-off reset that left no backup rolled back)."""
     for index, step in enumerate(steps):
         verified = (step.get("verify") or {}).get("outcome") not in (None, "unverified")
-        taken_up = (verified and step.get("rung") not in REPEAT_SAFE) or any(
+        done = verified and step.get("rung") not in REPEAT_SAFE and not _left_no_trace(step, diagnosis)
+        taken_up = done or any(
             later.get("rung") == step.get("rung") and later.get("outcome") in ("done", "failed")
             for later in steps[index + 1:])
         if step.get("outcome") == "interrupted" and not taken_up:
             return True
     return False
+
+
+def _left_no_trace(step, diagnosis):
+    """A cut-off reset that noted the backups before it, where DIAGNOSIS (which lists the backups)
+    shows no new one: it rolled back, or never got to rename anything."""
+    noted = "backups_before" in (step.get("details") or {})
+    return noted and "backups" in (diagnosis or {}) and _ran_meanwhile(step, diagnosis) is False
 
 
 def _finished_later(steps, index):
