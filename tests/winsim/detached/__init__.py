@@ -90,7 +90,13 @@ def settle(host: HostModel, clock) -> None:
         elif fraction >= 1.0:
             plan["done"] = True
             end = plan["start"] + datetime.timedelta(seconds=plan["duration"])
-            plan["effect"](host, end)
+            try:
+                plan["effect"](host, end)
+            except winpath.WinIOError as exc:
+                # The tool's own writes (its logs, what it stages) met a full disk: it fails with that
+                # error, not the planned exit code. Assumption: the exit code is the error as an
+                # HRESULT, HRESULT_FROM_WIN32 (winerror.h): 0x80070070 for ERROR_DISK_FULL.
+                plan["exit_code"] = (0x80070000 | (exc.win32 & 0xFFFF)) - (1 << 32)
             ended = {"exit_code": plan["exit_code"], "end_time": _iso(end), "error": None, "timed_out": False}
             winpath.write_file(host, winpath.join(run_dir, "exit.json"), _json(ended), written_before=True)
 
