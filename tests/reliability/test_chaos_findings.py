@@ -129,3 +129,28 @@ def test_a_cut_off_reset_that_left_its_backup_lets_the_verdict_stand():
     diagnosis = {"backups": [{"path": "C:\\Windows\\SoftwareDistribution.bak-20261205T101500"}]}
     again = remediation.resume(remediation.new_record("c049", KB, plan_=dict(PLAN)), entry, diagnosis)
     assert again.get("settled") is True, (again.get("resumed"), again.get("done_rungs"))
+
+
+# Chaos seed 3 (c110: an Insider build, an inconsistent catroot2, a corrupt download cache): the
+# catalog rung failed twice on catalog faults (outside the host: tried again on every re-run), then
+# a third time in DISM (0x80092003, not to be repeated as it is). Every re-run reopened the verdict
+# for the two early failures, ran nothing (the rung's last attempt had settled it) and wrote the
+# journal again: never quiet in 5 runs.
+CATALOG_OUTSIDE = {"rung": "catalog_install", "outcome": "failed", "changed": False, "resumed": False,
+                   "details": {"msg": "catalog lookup of KB5043080 failed: the catalog says error 8DDD0024",
+                               "retry": True, "retry_when": "always"}}
+CATALOG_DISM_FAILED = {"rung": "catalog_install", "outcome": "failed", "changed": True, "resumed": False,
+                       "details": {"msg": "DISM could not install KB5048667: 0x80092003 CRYPT_E_FILE_ERROR"}}
+
+
+def test_a_failed_step_tried_again_since_is_judged_by_its_last_attempt():
+    entry = _finished([PREFLIGHT_DONE, CATALOG_OUTSIDE, CATALOG_OUTSIDE, CATALOG_DISM_FAILED])
+    assert entry["verdict"] == "needs_person"
+    again = _rerun(entry)
+    assert again.get("settled") is True, (again.get("resumed"), again.get("done_rungs"))
+
+
+def test_the_last_attempt_failing_outside_the_host_is_still_tried_again():
+    entry = _finished([PREFLIGHT_DONE, CATALOG_DISM_FAILED, CATALOG_OUTSIDE])
+    again = _rerun(entry)
+    assert again.get("settled") is not True and "catalog_install" not in again["done_rungs"]

@@ -478,7 +478,7 @@ def resume(record, entry, diagnosis=None):
     changed = conditions_changed(entry, rec)
     old_steps = (entry or {}).get("rungs_run") or []
     repeat = [i for i, s in enumerate(old_steps)
-              if _worth_repeating(s, changed, rec) and not _finished_later(old_steps, i)]
+              if _worth_repeating(s, changed, rec) and not _tried_later(old_steps, i)]
     if entry and entry.get("verdict") == "needs_person" and repeat:
         # A rung failed for a reason outside the repair (the catalog, a download,
         # space, a service that would not stop, missing media, no repair source)
@@ -546,7 +546,9 @@ def resume(record, entry, diagnosis=None):
             done.append(rung)
         steps.append(step)
     rec["rungs_run"] = steps
-    rec["done_rungs"] = done
+    # A rung run again (its last attempt is repeated) is not done, whatever its earlier attempts did.
+    again = {old_steps[i].get("rung") for i in repeat}
+    rec["done_rungs"] = [r for r in done if r not in again]
     rec["verify_pending"] = verify_pending
     return _credit_if_installed(rec)
 
@@ -574,10 +576,11 @@ def _left_no_trace(step, diagnosis):
     return noted and "backups" in (diagnosis or {}) and _ran_meanwhile(step, diagnosis) is False
 
 
-def _finished_later(steps, index):
-    """Whether a later step of STEPS ran the rung of STEPS[INDEX] to its end (a failed step retried)."""
+def _tried_later(steps, index):
+    """Whether a later step of STEPS ran the rung of STEPS[INDEX] to an end, done or failed: a
+    failed step tried again since is judged by that later attempt, not repeated for itself."""
     rung = steps[index].get("rung")
-    return any(later.get("rung") == rung and later.get("outcome") == "done" for later in steps[index + 1:])
+    return any(later.get("rung") == rung and later.get("outcome") in ("done", "failed") for later in steps[index + 1:])
 
 
 def _credit_if_installed(rec):
