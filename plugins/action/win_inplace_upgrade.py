@@ -234,8 +234,7 @@ class ActionModule(WinRepairAction):
     def _restart_missed(self, call, run):
         """Whether the host is up and has not restarted since the downlevel phase ended."""
         try:
-            state = host_session.retry_transient(lambda: call("inplace_setup_state", {}), self._connection,
-                                                 "inplace_setup_state")
+            state = call("inplace_setup_state", {})  # a read-only script: run_script sends it again itself
         except Exception:  # noqa: BLE001 - the host is away: the restart may well be under way
             return False
         return ipu.restart_missed(state, run.end_time)
