@@ -478,7 +478,8 @@ def resume(record, entry, diagnosis=None):
     changed = conditions_changed(entry, rec)
     old_steps = (entry or {}).get("rungs_run") or []
     repeat = [i for i, s in enumerate(old_steps)
-              if _worth_repeating(s, changed, rec) and not _tried_later(old_steps, i)]
+              if _worth_repeating(s, changed, rec, _failures(old_steps, s.get("rung")))
+              and not _tried_later(old_steps, i)]
     if entry and entry.get("verdict") == "needs_person" and repeat:
         # A rung failed for a reason outside the repair (the catalog, a download,
         # space, a service that would not stop, missing media, no repair source)
@@ -495,7 +496,7 @@ def resume(record, entry, diagnosis=None):
         out["done_rungs"] = list(AUTOMATED_RUNGS) + ["install"]
         out["verify_pending"] = False
         out["check_mode"] = rec.get("check_mode")
-        held = [s["rung"] for s in out["rungs_run"] if _retry_on_resume(s) or s.get("dead_end")]
+        held = list(dict.fromkeys(s["rung"] for s in out["rungs_run"] if _retry_on_resume(s) or s.get("dead_end")))
         if held:
             out["reason"] = "%s; the failed %s step was not repeated: nothing it depends on changed since (settings, " \
                 "free space, the host's state); change what its message names first, or set wu_remediate_retry: " \
@@ -528,8 +529,10 @@ def resume(record, entry, diagnosis=None):
                                    note="interrupted; not repeated on resume (it changed the host)")
             verify_pending = True
         elif index in repeat:
+            asked = bool((rec.get("settings") or {}).get("retry"))
             step["details"] = dict(step.get("details") or {}, note="failed; run again on resume (%s)" % (
-                ", ".join(changed) or "asked to"))
+                ", ".join(changed) or ("asked to" if asked else _WHY_AGAIN.get(
+                    (step.get("details") or {}).get("retry_when"), "asked to"))))
             step.pop("dead_end", None)  # what it needed was given: the rungs it ruled out are back too
             steps.append(step)
             continue
@@ -549,6 +552,7 @@ def resume(record, entry, diagnosis=None):
     # A rung run again (its last attempt is repeated) is not done, whatever its earlier attempts did.
     again = {old_steps[i].get("rung") for i in repeat}
     rec["done_rungs"] = [r for r in done if r not in again]
+    rec["reopen"] = _reopen(old_steps, repeat)
     rec["verify_pending"] = verify_pending
     return _credit_if_installed(rec)
 
@@ -574,6 +578,39 @@ def _left_no_trace(step, diagnosis):
     shows no new one: it rolled back, or never got to rename anything."""
     noted = "backups_before" in (step.get("details") or {})
     return noted and "backups" in (diagnosis or {}) and _ran_meanwhile(step, diagnosis) is False
+
+
+def _reopen(steps, repeat):
+    """{rung: repeated rung} for each rung of STEPS that only ever failed, after the first step a
+    re-run repeats (REPEAT: indexes): it failed on a host that rung had not repaired (a catalog
+    install failing on the catroot2 a failed reset would have renamed), so it is judged again once
+    the repeated rung is done (should_run)."""
+    if not repeat:
+        return {}
+    first = min(repeat)
+    after = steps[first].get("rung")
+    out = {}
+    for step in steps[first + 1:]:
+        rung = step.get("rung")
+        if rung in (after, "install") or rung in out:
+            continue
+        if all(s.get("outcome") == "failed" for s in steps if s.get("rung") == rung):
+            out[rung] = after
+    return out
+
+
+def _reopened(record, rung):
+    """Whether RUNG (done_rungs) is judged again: the rung it waited for (resume()'s reopen) is
+    done since RUNG's last step."""
+    after = (record.get("reopen") or {}).get(rung)
+    steps = record.get("rungs_run") or []
+    last = {s.get("rung"): i for i, s in enumerate(steps)}
+    return bool(after) and after in last and steps[last[after]].get("outcome") == "done" \
+        and last[after] > last.get(rung, -1)
+
+
+def _failures(steps, rung):
+    return sum(1 for s in steps if s.get("rung") == rung and s.get("outcome") == "failed")
 
 
 def _tried_later(steps, index):
@@ -612,8 +649,17 @@ SETTLED_VERDICTS = ("needs_person", "skipped_failing_disk")
 # A failure outside the host (the catalog or a download host answering with an
 # error, a timeout): nothing on the host has to change, and trying again is how
 # to find out whether it cleared. Messages of win_kb_catalog_install.
+# A reset that failed stopping a service or renaming a folder is retried "once" on
+# the next run, nothing changed: it rolls back what it did, and what stopped it (a
+# service still stopping, a security product's scan holding catroot2, a denial
+# while that scan runs) may be gone by then. An
+# assumption, not a documented Windows behaviour; a second failure stands until
+# something changes.
 _OUTSIDE_FAULT = re.compile(r"catalog lookup of|could not put .+ on the host|8DDD00\w\w|\bHTTP [45]\d\d\b|"
                             r"timed? ?out|temporar", re.IGNORECASE)
+# The reset steps (win_wu_reset's step ids) that fail on something that may clear by itself.
+_MAY_CLEAR = re.compile(r"(stop|rename):")
+_WHY_AGAIN = {"always": "a fault outside the host", "once": "once more: what stopped it may have cleared"}
 # Free space that grew by this much (GB) since a failure counts as a change.
 _MORE_SPACE_GB = 1.0
 
@@ -644,10 +690,11 @@ def conditions_changed(entry, record):
     return out
 
 
-def _worth_repeating(step, changed, record):
+def _worth_repeating(step, changed, record, failures=1):
     """Whether a re-run repeats this failed STEP of the journal: it failed with the host as it was
-    and either the fault was outside the host, or something it depends on changed (CHANGED), or
-    the person asked for it (setting retry). A dead end is passed once the variable it names changed."""
+    and either the fault was outside the host, or it is retried once (FAILURES: how often its rung
+    failed so far), or something it depends on changed (CHANGED), or the person asked for it
+    (setting retry). A dead end is passed once the variable it names changed."""
     asked = bool((record.get("settings") or {}).get("retry"))
     end = step.get("dead_end")
     if end:
@@ -655,8 +702,9 @@ def _worth_repeating(step, changed, record):
         return asked or ("wu_remediate_%s" % setting) in changed if setting else asked
     if not _retry_on_resume(step):
         return False
-    outside = (step.get("details") or {}).get("retry_when") == "always"
-    return asked or outside or bool(changed)
+    when = (step.get("details") or {}).get("retry_when")
+    once = when == "once" and failures < 2
+    return asked or when == "always" or once or bool(changed)
 
 
 def _retry_on_resume(step):
@@ -703,7 +751,7 @@ def should_run(record, rung, check_mode=False):
     (journal), and in check mode only the first rung (later ones depend on it)."""
     if record.get("verdict") or record.get("fixed_by") or record.get("settled") or unverified_rung(record):
         return False
-    if rung in (record.get("done_rungs") or []) or rung in skipped_rungs(record):
+    if (rung in (record.get("done_rungs") or []) and not _reopened(record, rung)) or rung in skipped_rungs(record):
         return False
     if check_mode:
         # Later rungs depend on what the first repair rung does: plan the
@@ -817,6 +865,9 @@ def rung_outcome(rung, result, check_mode=False, record=None):
     elif rung == "reset":
         out["details"] = _pick(result, ("msg", "level", "backups"))
         out["details"]["steps"] = len(result.get("steps") or [])
+        stopped_at = [s.get("id") for s in result.get("steps") or [] if s.get("status") == "failed"]
+        if stopped_at:
+            out["details"]["failed_step"] = stopped_at[-1]
     elif rung == "catalog_install":
         outcome = result.get("outcome")
         out["details"] = _pick(result, ("msg", "outcome", "target_path"))
@@ -855,7 +906,8 @@ def rung_outcome(rung, result, check_mode=False, record=None):
     elif out["outcome"] == "failed" and failed and not check_mode and retryable(rung, result):
         out["details"]["retry"] = True
         # "always": a fault outside the host may clear by itself; "changed": the host or a setting must change.
-        out["details"]["retry_when"] = "always" if _OUTSIDE_FAULT.search(str(result.get("msg") or "")) else "changed"
+        out["details"]["retry_when"] = "always" if _OUTSIDE_FAULT.search(str(result.get("msg") or "")) else \
+            "once" if _MAY_CLEAR.match(str(out["details"].get("failed_step") or "")) else "changed"
     if record is not None and not check_mode and out["outcome"] in ("failed", "skipped"):
         out["dead_end"] = dead_ends.classify(rung, result, record.get("settings"), record.get("evidence"))
     return out
@@ -1012,4 +1064,4 @@ def _verdict(record, check_mode, now):
 
 def journal_entry(record):
     """What goes into the host journal for this record (no transient keys)."""
-    return {k: v for k, v in record.items() if k not in ("done_rungs", "verify_pending", "settled")}
+    return {k: v for k, v in record.items() if k not in ("done_rungs", "verify_pending", "settled", "reopen")}

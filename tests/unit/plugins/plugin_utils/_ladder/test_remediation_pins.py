@@ -493,7 +493,11 @@ def test_a_resumed_run_keeps_its_start_and_every_step_after_one_run_again():
     assert rec["done_rungs"] == ["preflight", "reset"] and remediation.should_run(rec, "sfc_dism")
 
 
-DENIED = {"failed": True, "msg": "could not stop cryptsvc: access is denied; the reset was rolled back"}
+# A failure the reset does not retry by itself on a re-run (a service that would not start again).
+NOT_STARTED = {"failed": True, "msg": "the reset failed at step start:wuauserv; rolled back",
+               "steps": [{"id": "start:wuauserv", "status": "failed"}]}
+DENIED = {"failed": True, "msg": "could not stop cryptsvc: access is denied; the reset was rolled back",
+          "steps": [{"id": "stop:cryptsvc", "status": "failed", "detail": "Access is denied"}]}
 
 
 def _denied_then_catalog(free_gb):
@@ -514,10 +518,45 @@ def test_a_failed_step_run_again_says_why_and_keeps_the_steps_after_it(settings,
     rec = remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("corrupt_download_cache"), settings=settings),
                              entry, diagnosis)
     reset = rec["rungs_run"][1]
-    assert reset["details"] == {"msg": DENIED["msg"], "steps": 0, "retry": True, "retry_when": "changed",
+    assert reset["details"] == {"msg": DENIED["msg"], "steps": 1, "failed_step": "stop:cryptsvc", "retry": True,
+                                "retry_when": "once",
                                 "note": "failed; run again on resume (%s)" % why}
     assert [s["rung"] for s in rec["rungs_run"]] == ["preflight", "reset", "catalog_install"]
     assert rec["done_rungs"] == ["preflight", "catalog_install"] and remediation.should_run(rec, "reset")
+
+
+def test_a_failed_reset_is_run_once_more_and_the_catalog_failure_after_it_is_judged_again_once_it_is_done():
+    # Chaos seed 3, c110: a denial stopped the reset (rolled back), and the catalog install after it
+    # failed on the catroot2 the reset would have renamed. Nothing changed on the host, so nothing was
+    # ever tried again. The re-run now runs the reset once more, and the catalog install after it.
+    entry = _denied_then_catalog(2.0)
+    diagnosis = {"causes": [{"name": "corrupt_download_cache"}], "installed_kbs": [], "system_drive": {"free_gb": 2.0}}
+    rec = remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("corrupt_download_cache"),
+                                                    settings={"retry": False}), entry, diagnosis)
+    assert "settled" not in rec and rec["rungs_run"][1]["details"]["note"] == \
+        "failed; run again on resume (once more: what stopped it may have cleared)"
+    assert remediation.should_run(rec, "reset") and not remediation.should_run(rec, "catalog_install")
+    done = _climb(rec, "reset", {"changed": True})
+    done = remediation.record_verify(done, "reset", {"outcome": "failed", "kb": KB})
+    assert remediation.should_run(done, "catalog_install")
+    assert not remediation.should_run(_climb(done, "catalog_install", {"failed": True, "outcome": "failed",
+                                                                       "msg": "DISM /Add-Package failed"}),
+                                      "catalog_install")
+    assert "reopen" not in remediation.journal_entry(done)
+
+
+def test_a_reset_that_fails_again_is_not_run_a_third_time_nor_the_catalog_install_after_it():
+    entry = _denied_then_catalog(2.0)
+    diagnosis = {"causes": [{"name": "corrupt_download_cache"}], "installed_kbs": [], "system_drive": {"free_gb": 2.0}}
+
+    def rerun(entry):
+        return remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("corrupt_download_cache"),
+                                                         settings={"retry": False}), entry, diagnosis)
+    again = _climb(rerun(entry), "reset", DENIED)
+    assert not remediation.should_run(again, "catalog_install")
+    third = rerun(_journaled(remediation.verdict(again)))
+    assert third.get("settled") and not remediation.should_run(third, "reset")
+    assert "the failed reset step was not repeated" in third["reason"]
 
 
 def test_an_unanswered_verification_in_the_journal_is_asked_again_first():
@@ -620,7 +659,7 @@ def test_a_settled_verdict_gives_way_when_a_cause_or_a_rung_changed(old, new):
         return remediation.plan({"causes": [{"name": c} for c in causes], "installed_kbs": []}, KB, enabled=enabled)
     rec = remediation.new_record("h", KB, plan_=plan(*old), settings={})
     rec = _climb(rec, "preflight", {"changed": False})
-    rec = _climb(rec, "reset", DENIED)
+    rec = _climb(rec, "reset", NOT_STARTED)
     entry = _journaled(remediation.verdict(rec))
     assert entry["verdict"] == "needs_person"
     assert "settled" not in remediation.resume(remediation.new_record("h", KB, plan_=plan(*new), settings={}), entry)

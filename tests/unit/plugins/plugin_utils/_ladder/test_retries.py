@@ -36,7 +36,10 @@ def _rerun(entry, causes, settings=None, free_gb=60.0, **plan_kw):
     return remediation.resume(remediation.new_record("h", KB, d, p, settings=settings), entry, d)
 
 
-DENIED = {"failed": True, "msg": "could not stop cryptsvc: access is denied; the reset was rolled back"}
+DENIED = {"failed": True, "msg": "the reset failed at step start:wuauserv; the host was put back as it was",
+          "steps": [{"id": "stop:wuauserv", "status": "ok"}, {"id": "start:wuauserv", "status": "failed"}]}
+STOP_DENIED = {"failed": True, "msg": "the reset failed at step stop:cryptsvc (access is denied); rolled back",
+               "steps": [{"id": "stop:cryptsvc", "status": "failed", "detail": "Access is denied"}]}
 NO_SPACE = {"failed": True, "msg": "renaming SoftwareDistribution failed: there is not enough space on the disk; "
                                    "rolled back"}
 
@@ -47,6 +50,17 @@ def test_nothing_changed_the_failed_step_is_not_repeated_and_the_verdict_says_wh
     assert again.get("settled") and not remediation.should_run(again, "reset")
     assert "not repeated" in again["reason"] and "nothing it depends on changed" in again["reason"]
     assert "wu_remediate_retry" in again["reason"]
+
+
+def test_a_reset_stopped_by_a_service_or_a_folder_is_repeated_once_then_stands():
+    entry = _ended(["corrupt_download_cache"], "reset", STOP_DENIED)
+    assert entry["rungs_run"][-1]["details"]["retry_when"] == "once"
+    again = _rerun(entry, ["corrupt_download_cache"])
+    assert not again.get("settled") and remediation.should_run(again, "reset")
+    again = remediation.record_start(again, "reset")
+    again = remediation.record_finish(again, "reset", remediation.rung_outcome("reset", STOP_DENIED, False, again))
+    third = _rerun(remediation.journal_entry(remediation.verdict(again)), ["corrupt_download_cache"])
+    assert third.get("settled") and not remediation.should_run(third, "reset") and "not repeated" in third["reason"]
 
 
 def test_asked_to_retry_the_failed_step_is_repeated():
