@@ -20,8 +20,13 @@ bench.common.host_seconds: request records, detached DISM/sfc/setup runs,
 reboot downtime), fix rate (hosts that end with the target update, or one
 superseding it, installed) and wall time and controller CPU of the
 ansible-playbook run.
-Target (the issue's, against the every-step baseline): host-hours <= 0.35 x
-baseline, fix rate >= baseline.
+Targets (P1): fix_wu's host-hours at most 1.05 x the oracle's, at the
+oracle's fix rate; fix rate at least the every-step baseline's. The oracle
+takes the cheapest cure and install route per cause (Windows Update or the
+catalog .msu, install_routes()), every download timed at the real package's
+size at one bandwidth (tests/winsim/downloads.py). The first target, 0.35 x
+every step's host-hours, is reported beside it: the oracle shows it out of
+reach under the model.
 """
 from __future__ import annotations
 
@@ -36,12 +41,21 @@ sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import common  # noqa: E402
 import yaml  # noqa: E402
 
+from winsim import causes as causes_mod, downloads  # noqa: E402
 from winsim.detached import dism_packages, setup_exe  # noqa: E402
+from winsim.modules import win_updates  # noqa: E402
 
 MIX_FILE = os.path.join(common.BENCH, "scenarios", "green_mix.yml")
 # The target and the cumulative updates that supersede it (tests/winsim/causes.py KNOWN_UPDATES).
 GREEN_KBS = {"KB5043080", "KB5044284", "KB5048667"}
-TARGET = 0.35
+# The first target, against every step: out of reach under the model (the oracle shows it), so
+# reported beside the comparison, no longer judged.
+OLD_TARGET = 0.35
+# P1: fix_wu's host-hours against the oracle's (cheapest cure and install route per cause), at the
+# oracle's fix rate.
+ORACLE_TARGET = 1.05
+# The controller's CPU for fix_wu (same hosts) at most this much of the every-step playbook's.
+CPU_TARGET = 1.5
 # kind -> (playbook, base address of its fleet, label). Each fleet has its own /24 so
 # that no two fleets of bench/ share addresses (catalog_traffic 130, diagnose_cost 140,
 # controller_scale 150), even when tests/e2e/test_bench_smoke.py runs them side by side.
@@ -124,6 +138,28 @@ def _variables(kind: str, spec: dict, catalog, cache: str) -> dict:
     }
 
 
+def install_routes(kb: str, arch: str = "x64") -> dict:
+    """The oracle's cheapest route to install KB once a cause is cured, from the simulator's own
+    durations: {"costs": {route: modelled seconds}, "routes": {cause: route}, "bypass": [causes]}.
+    windows_update: search, the download Windows Update makes, the install. catalog: the .msu at
+    the same bandwidth, then DISM /Add-Package. A cause the catalog install goes around
+    (causes.py bypassed_by) needs no cure on that route."""
+    costs = {
+        "windows_update": win_updates.SEARCH_SECONDS + downloads.seconds(downloads.wu_download_bytes(kb, arch))
+        + win_updates.CU_INSTALL_SECONDS,
+        "catalog": downloads.seconds(downloads.msu_bytes(kb, arch)) + dism_packages.TARGET_SECONDS,
+    }
+    cheaper = min(costs, key=costs.get)
+    bypass = sorted(c.name for c in causes_mod.CAUSES.values() if "catalog_install" in c.bypassed_by)
+    routes = {}
+    for cause in causes_mod.CAUSES:
+        if cause in NO_CURE or cause == "insider_build_conflict":
+            continue  # no cure, or the catalog's superseding update is the cure itself
+        routes[cause] = cheaper
+    routes["no_cause"] = cheaper
+    return {"costs": costs, "routes": routes, "bypass": bypass if cheaper == "catalog" else []}
+
+
 def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog) -> dict:
     path, base_address, _label = FLEETS[kind]
     scenario, causes, spec = build_scenario(hosts, time_scale, base_address)
@@ -132,6 +168,9 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     variables = _variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
     if kind == "oracle":
         variables["bench_causes"] = causes  # what only the oracle is told: each host's root cause
+        routes = install_routes(spec["target_kb"])
+        variables["bench_routes"] = routes["routes"]  # and the cheapest install route per cause
+        variables["bench_catalog_bypasses"] = routes["bypass"]
     with common.fleet(scenario, directory) as f:
         run = common.playbook(f.inventory_path, path, variables, forks=forks, timeout=3600)
         seconds = {name: common.host_seconds(f, name) for name in f.hosts}
@@ -168,9 +207,9 @@ def _comparison_rows(ours: dict, base: dict, label: str, time_scale: float, fork
     the first two rows carry the benchmark's target; without, they say there is none."""
     suffix = "" if target else " vs stop-early %s" % label
     if target:
-        hh_target = "<= %.2f x baseline" % TARGET
-        hh_met = (common.ratio(ours["host_hours"], base["host_hours"]) is not None
-                  and ours["host_hours"] <= TARGET * base["host_hours"])
+        # P1's host-hours target is stated against the oracle (_oracle_rows); the first one, 0.35 x
+        # this baseline, lies below what the oracle itself reaches under the model.
+        hh_target, hh_met = "(P1: vs the oracle below; was <= %.2f x)" % OLD_TARGET, None
         fr_target, fr_met = ">= baseline", ours["fix_rate"] >= base["fix_rate"]
     else:
         hh_target = fr_target = NO_TARGET
@@ -181,18 +220,24 @@ def _comparison_rows(ours: dict, base: dict, label: str, time_scale: float, fork
         common.row("fix rate" + suffix, ours["fix_rate"], base["fix_rate"], fr_target, fr_met),
         common.row("wall time (time_scale %g, %d forks)%s" % (time_scale, forks, suffix), ours["wall"],
                    base["wall"], unit="s"),
-        common.row("controller CPU" + suffix, ours["controller_cpu"], base["controller_cpu"], unit="s"),
+        common.row("controller CPU" + suffix, ours["controller_cpu"], base["controller_cpu"],
+                   *((("<= %.1f x baseline" % CPU_TARGET), ours["controller_cpu"] <= CPU_TARGET * base["controller_cpu"])
+                     if target else ("", None)), unit="s"),
     ]
 
 
 def _oracle_rows(ours: dict, every: dict, oracle: dict) -> list:
-    """The oracle's rows: its host-hours against the target's baseline, and fix_wu's against the
-    oracle's. Neither has a target: the oracle is a bound, not a strategy."""
+    """The oracle's rows: its host-hours against every step (no target: a bound, not a strategy),
+    and P1: fix_wu's host-hours at most ORACLE_TARGET x the oracle's, at its fix rate."""
+    ratio = common.ratio(ours["host_hours"], oracle["host_hours"])
+    same_rate = ours["fix_rate"] >= oracle["fix_rate"]
     return [
-        common.row("host-hours to green (modelled): oracle (knows each cause, runs only its cure) vs every step",
-                   oracle["host_hours"], every["host_hours"], ORACLE_NO_TARGET, None, "h"),
-        common.row("host-hours: fix_wu vs oracle", ours["host_hours"], oracle["host_hours"], ORACLE_NO_TARGET,
-                   None, "h"),
+        common.row("host-hours to green (modelled): oracle (knows each cause, cheapest cure and install route) "
+                   "vs every step", oracle["host_hours"], every["host_hours"], ORACLE_NO_TARGET, None, "h"),
+        common.row("P1 host-hours: fix_wu vs oracle", ours["host_hours"], oracle["host_hours"],
+                   "<= %.2f x oracle, at its fix rate" % ORACLE_TARGET,
+                   ratio is not None and ratio <= ORACLE_TARGET and same_rate, "h"),
+        common.row("P1 fix rate: fix_wu vs oracle", ours["fix_rate"], oracle["fix_rate"], ">= oracle", same_rate),
     ]
 
 
@@ -235,16 +280,16 @@ def _oracle_notes(every: dict, oracle: dict) -> list:
         text = ("oracle (baseline_oracle.yml: told each host's cause, runs only its cure, never verifies; a "
                 "lower bound, not a strategy): %.1f h = %.3f x every step; on the hosts of the causes every step "
                 "fixes (leaving out %s, where it fixed none) %.1f h = %.3f x every step: the lowest ratio a "
-                "strategy that fixes those hosts can reach under the model; the 0.35 target %s"
+                "strategy that fixes those hosts can reach under the model; the first target (0.35) %s"
                 % (bound["host_hours"], bound["ratio"], ", ".join(bound["left_out"]) or "no cause",
                    bound["host_hours_on_fixed"], on_fixed,
-                   "lies below it (out of reach)" if TARGET < on_fixed else "does not lie below it"))
+                   "lies below it (out of reach)" if OLD_TARGET < on_fixed else "does not lie below it"))
         if bound["ratio_cheapest"] is not None:
             text += ("; the fix rate counts hosts, not which: as many hosts (%d), the oracle's cheapest causes "
-                     "first (leaving broken the hosts of %s), cost %.1f h = %.3f x every step, and the 0.35 target %s"
+                     "first (leaving broken the hosts of %s), cost %.1f h = %.3f x every step, and 0.35 %s"
                      % (every["fixed"], ", ".join(bound["cheapest_leaves_out"]) or "no cause",
                         bound["host_hours_cheapest"], bound["ratio_cheapest"],
-                        "lies below that too" if TARGET < bound["ratio_cheapest"] else "does not lie below that"))
+                        "lies below that too" if OLD_TARGET < bound["ratio_cheapest"] else "does not lie below that"))
         notes.append(text)
     missed = ["%s %d/%d" % (cause, c["fixed"], c["hosts"]) for cause, c in oracle["per_cause"].items()
               if cause not in NO_CURE and c["fixed"] < c["hosts"]]

@@ -25,6 +25,7 @@ ARGUMENT_SPEC = {
     "cleanup": {"type": "bool", "default": False},
     "cleanup_older_than_days": {"type": "int", "default": 7},
     "component_cleanup": {"type": "bool", "default": False},
+    "component_cleanup_min_free_gb": {"type": "float", "default": 0.0},
     "leave_insider": {"type": "bool", "default": False},
     "insider_backup_folder": {"type": "str", "default": "C:\\ProgramData\\winrepair\\insider-backup"},
     "block_preview_builds": {"type": "bool", "default": True},
@@ -41,6 +42,7 @@ COMPONENT_CLEANUP_TIMEOUT = 4 * 3600
 COMPONENT_CLEANUP_POLL = 30
 
 RANGES = {
+    "component_cleanup_min_free_gb": between(0, 1048576),
     "restore_point_max_age_minutes": between(0, 525600),
     "cleanup_older_than_days": between(0, 36500),
 }
@@ -81,7 +83,10 @@ class ActionModule(WinRepairAction):
             result[key] = answer
             if key == "cleanup" and options["component_cleanup"]:
                 answer["component_cleanup_exit_code"] = None
-                if check:
+                if self._enough_room(answer, options["component_cleanup_min_free_gb"], check):
+                    # The clean-up alone left the room asked for: DISM's tens of minutes are not needed.
+                    answer["component_cleanup"] = "not_needed"
+                elif check:
                     answer["component_cleanup"] = "planned"
                     result["changed"] = True
                 else:
@@ -127,6 +132,17 @@ class ActionModule(WinRepairAction):
                                          % (code, info["hex"], ", %s" % info["name"] if info.get("name") else ""),
                                          run.run_id, run.status)
         return {"component_cleanup_exit_code": code, "component_cleanup_seconds": run.duration_seconds}
+
+    @staticmethod
+    def _enough_room(answer, min_free_gb, check):
+        """Whether the clean-up (ANSWER of wu_disk_cleanup) left at least MIN_FREE_GB free (0: never
+        enough, DISM always runs); in check mode, what it would leave (free before + planned)."""
+        if not min_free_gb:
+            return False
+        before = answer.get("free_bytes_before")
+        free = (before + (answer.get("planned_bytes") or 0)) if check and before is not None \
+            else answer.get("free_bytes_after")
+        return free is not None and free >= min_free_gb * 1024 ** 3
 
     @staticmethod
     def _step_changed(key, answer):

@@ -49,6 +49,12 @@ options:
       polled (it can take tens of minutes); an exit code other than 0 fails the task.
     type: bool
     default: false
+  component_cleanup_min_free_gb:
+    description:
+    - Run O(component_cleanup) only when the clean-up left less free space than this (GB) on the system drive;
+      V(0) runs it whenever asked.
+    type: float
+    default: 0
   leave_insider:
     description: Leave the Windows Insider programme (opt-in; needs a restart).
     type: bool
@@ -114,8 +120,9 @@ restore_point:
 cleanup:
   description: The clean-up step (removed [path, bytes, kind], problems, kept (.bak-* folders not named by
     win_wu_reset), temp (swept, skipped_reason, files_removed, bytes_removed, files_in_use, folders_removed),
-    planned_bytes, free_bytes_before, free_bytes_after, component_cleanup_exit_code, component_cleanup_seconds);
-    null when not asked.
+    planned_bytes, free_bytes_before, free_bytes_after, component_cleanup_exit_code, component_cleanup_seconds,
+    component_cleanup V(not_needed) when the clean-up alone left O(component_cleanup_min_free_gb) or V(planned) in
+    check mode); null when not asked.
   returned: always
   type: dict
 insider:

@@ -623,3 +623,32 @@ def test_powershell_real_collection_scripts_are_found():
         text = scripts.read_script(os.path.join(scripts.SCRIPT_DIR, name + ".ps1"))
         assert scripts.lookup(text) == name
         assert scripts.lookup(text.replace("\n", "\r\n", 1)) is None
+
+
+class _MsuHandler(_Handler):
+    """Serves a small stand-in under the real KB5043080 x64 .msu's name."""
+
+    def do_GET(self):
+        self.path = "/kb.msu" if self.path.endswith(".msu") else self.path
+        super().do_GET()
+
+
+def test_a_known_msu_takes_the_time_of_its_real_size():
+    from winsim import downloads
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), _MsuHandler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = "http://127.0.0.1:%d/" % server.server_address[1]
+    try:
+        host = make_host()
+        known = ctx_for(host, "win_get_url")
+        name = "windows11.0-kb5043080-x64_953449672073f8fb99badb4cc6d5d7849b9c83e8.msu"
+        win_get_url.run(host, {"url": base + name, "dest": "C:\\Windows\\Temp"}, known)
+        other = ctx_for(host, "win_get_url")
+        win_get_url.run(host, {"url": base + "other.msu", "dest": "C:\\Windows\\Temp"}, other)
+    finally:
+        server.shutdown()
+        server.server_close()
+    # 533,761,740 bytes at 100 Mbit/s: about 43 modelled seconds; an unknown file its own bytes.
+    assert known.modelled_seconds == pytest.approx(533_761_740 / downloads.BYTES_PER_SECOND)
+    assert 40 < known.modelled_seconds < 45
+    assert other.modelled_seconds == pytest.approx(len(_Handler.payload) / downloads.BYTES_PER_SECOND)

@@ -69,7 +69,7 @@ import uuid
 from dataclasses import dataclass, field
 from typing import Optional
 
-from . import winpath
+from . import downloads, winpath
 from .model import Antivirus, EventRecord, Folder, HostModel, NotModelled, PendingReboot, UpdateHistoryEntry
 
 GB = 1024 ** 3
@@ -240,7 +240,6 @@ KNOWN_UPDATES = {
     "KB5048667": {"month": "2024-12", "ubr": 2605},
 }
 NEXT_KNOWN = {"KB5043080": "KB5044284", "KB5044284": "KB5048667"}
-CU_SIZE_BYTES = 820 * 1024 ** 2  # modelled express download of a CU
 
 
 def norm_kb(kb) -> str:
@@ -317,7 +316,8 @@ def offer(host: HostModel, kb: str, clock=None, **fields) -> dict:
         "title": update_title(host, kb, clock),
         # A cumulative update is in the "Security Updates" classification and its product category.
         "categories": ["Security Updates", "Windows 11" if host.os.build >= 22000 else "Windows 10"],
-        "size_bytes": CU_SIZE_BYTES,
+        # What Windows Update downloads of it: the content the device misses (downloads.py).
+        "size_bytes": downloads.wu_download_bytes(kb, host.os.architecture),
         "browse_only": False,
         "is_hidden": False,
         "is_downloaded": False,

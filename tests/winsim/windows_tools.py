@@ -32,8 +32,11 @@ Sources for the imitated behaviour:
   tagged [SR]; sfc runs its scan in the Windows Modules Installer
   (TrustedInstaller) service.
 Durations: RestoreHealth 10-30 minutes by the component store's state, sfc
-10-15 minutes. (Real runs vary with disk speed; these are the simulator's
-fixed values so tests are repeatable.)
+10-15 minutes: ASSUMPTIONS (fixed, so tests are repeatable). Microsoft gives no
+figure: "it may take several minutes for the command operation to be
+completed", for both (Microsoft Learn, "Fix Windows Update errors by using the
+DISM or System Update Readiness tool", KB 947821); real runs vary with disk
+speed and the store's size.
 
 Simulated WIM and ISO files are JSON descriptions kept in host.files
 (detached/tools.py make_wim / make_iso build them); read_media reads them.

@@ -100,6 +100,24 @@ def test_a_failing_component_cleanup_fails_the_task_instead_of_reporting_a_chang
     assert "StartComponentCleanup failed" in res["msg"] and "(0x800F082F" in res["msg"]
 
 
+def test_component_cleanup_runs_only_when_the_clean_up_left_too_little_room(monkeypatch):
+    from ansible_collections.winrepair.windows_update.plugins.action import win_wu_preflight
+    monkeypatch.setattr(win_wu_preflight, "COMPONENT_CLEANUP_POLL", 0.05)
+    args = {"cleanup": True, "component_cleanup": True, "component_cleanup_min_free_gb": 20}
+    roomy = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    roomy.host.disk.free_bytes = 30 * 1024 ** 3
+    for check in (True, False):
+        res = roomy.run(ActionModule, args, check_mode=check)
+        assert not res.get("failed"), res
+        assert res["cleanup"]["component_cleanup"] == "not_needed", (check, res["cleanup"])
+    assert "detached_start" not in roomy.script_names()
+    tight = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    tight.host.disk.free_bytes = 5 * 1024 ** 3
+    assert tight.run(ActionModule, args, check_mode=True)["cleanup"]["component_cleanup"] == "planned"
+    res = tight.run(ActionModule, args, check_mode=False)
+    assert res["cleanup"]["component_cleanup_exit_code"] == 0 and "detached_start" in tight.script_names()
+
+
 def test_the_temp_sweep_waits_while_an_install_is_in_progress():
     fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
     fake.host.services["trustedinstaller"].state = "running"

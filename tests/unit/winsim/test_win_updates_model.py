@@ -85,6 +85,19 @@ def only(result):
 
 # ------------------------------------------------------------------ healthy
 
+def test_a_cumulative_update_downloads_what_the_device_misses_at_the_modelled_bandwidth():
+    from winsim import downloads
+    host = make_host()
+    entry = next(e for e in host.available_updates if e["kb"] == KB)
+    assert entry["size_bytes"] == int(533_761_740 * downloads.WU_DOWNLOAD_SHARE)
+    run = Run(host)
+    r = run.action({"accept_list": [KB], "category_names": ["*"], "state": "downloaded"})
+    assert not r.get("failed"), r
+    download = entry["size_bytes"] / downloads.BYTES_PER_SECOND
+    # The search, then the download at the bandwidth (plus the protocol's round trips).
+    assert model.SEARCH_SECONDS + download <= run.seconds() <= model.SEARCH_SECONDS + download + 60
+
+
 def test_healthy_host_installs_accepted_kb():
     host = make_host()
     run = Run(host)

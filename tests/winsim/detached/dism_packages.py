@@ -24,8 +24,11 @@ Sources of the imitated behaviour:
   missing checkpoints from that folder, in order.
   ASSUMPTION (no public source names the code): a target whose checkpoint is
   neither installed nor in the folder fails as not applicable (0x800f081e).
-- Durations: a cumulative update takes 20-60 minutes (the brief); the
-  simulator uses 25 modelled minutes for the target plus 10 per checkpoint.
+- Durations: 25 modelled minutes for the target plus 10 per checkpoint, the
+  same as a Windows Update install (ASSUMPTION). A report from Chef's
+  cab_package provider, which runs DISM /Online /Add-Package, gives "nearly 45
+  to 60 minutes" for large packages (github.com/chef/chef pull request #9649,
+  2020: it raised the default timeout to 3600 s).
 
 What the .msu files contain is the fake catalog's scenario
 (winsim/fake_catalog.py SCENARIO): their names carry KB, architecture and

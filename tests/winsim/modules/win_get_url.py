@@ -20,7 +20,9 @@ plugins/module_utils/WebRequest.psm1:
 - the temporary copy and dest both need room: host.disk.free_bytes is
   honoured ("There is not enough space on the disk.").
 force=false without checksum compares Last-Modified with the file time, which
-the host does not keep: NotModelled.
+the host does not keep: NotModelled. A download takes the modelled time of its
+bytes at the modelled bandwidth, and a known .msu the time of the real
+package's size (downloads.py).
 """
 from __future__ import annotations
 
@@ -32,13 +34,14 @@ import urllib.error
 import urllib.parse
 import urllib.request
 
-from .. import winpath
+from .. import downloads, winpath
 from ..model import HostModel, NotModelled, RunContext
 
 OPTIONS = {"url", "dest", "force", "checksum", "checksum_algorithm"}
 ALGORITHMS = ("md5", "sha1", "sha256", "sha384", "sha512")
-# Modelled transfer rate of the host's connection (bytes per modelled second).
-BYTES_PER_SECOND = 12.5e6  # 100 Mbit/s
+# The transfer takes the time of the real package's size at the modelled bandwidth (downloads.py);
+# the fake catalog's stand-in files are small.
+BYTES_PER_SECOND = downloads.BYTES_PER_SECOND
 
 
 def _loopback(url: str) -> urllib.parse.SplitResult:
@@ -131,7 +134,8 @@ def run(host: HostModel, args: dict, ctx: RunContext) -> dict:
                       msg="Error downloading '%s' to '%s': %s" % (url, dest, text))
         return result
     result.update(elapsed=time.monotonic() - started, msg=reason, status_code=status)
-    ctx.spend(len(body) / BYTES_PER_SECOND)
+    name = urllib.parse.urlsplit(url).path.rsplit("/", 1)[-1]
+    ctx.spend(downloads.seconds(downloads.msu_bytes_of_file(name) or len(body)))
 
     def disk_error() -> dict:
         result.update(failed=True, msg="Error downloading '%s' to '%s': %s" % (url, dest, winpath.disk_full().message))
