@@ -581,10 +581,10 @@ def _left_no_trace(step, diagnosis):
 
 
 def _reopen(steps, repeat):
-    """{rung: repeated rung} for each rung of STEPS that only ever failed, after the first step a
-    re-run repeats (REPEAT: indexes): it failed on a host that rung had not repaired (a catalog
-    install failing on the catroot2 a failed reset would have renamed), so it is judged again once
-    the repeated rung is done (should_run)."""
+    """{rung: repeated rung} for each rung of STEPS that only ever failed (not at a dead end), after
+    the first step a re-run repeats (REPEAT: indexes): it failed on a host that rung had not repaired
+    (a catalog install failing on the catroot2 a failed reset would have renamed), so it is judged
+    again once the repeated rung is done (should_run)."""
     if not repeat:
         return {}
     first = min(repeat)
@@ -594,7 +594,9 @@ def _reopen(steps, repeat):
         rung = step.get("rung")
         if rung in (after, "install") or rung in out:
             continue
-        if all(s.get("outcome") == "failed" for s in steps if s.get("rung") == rung):
+        mine = [s for s in steps if s.get("rung") == rung]
+        # A dead end waits for the setting it names, whatever the repeated rung repairs.
+        if all(s.get("outcome") == "failed" and not s.get("dead_end") for s in mine):
             out[rung] = after
     return out
 

@@ -545,6 +545,16 @@ def test_a_failed_reset_is_run_once_more_and_the_catalog_failure_after_it_is_jud
     assert "reopen" not in remediation.journal_entry(done)
 
 
+def test_a_rung_after_the_repeated_reset_that_met_a_dead_end_waits_for_its_setting():
+    entry = _denied_then_catalog(2.0)
+    entry["rungs_run"][-1]["dead_end"] = {"variable": "wu_remediate_inplace_image", "skip": []}
+    diagnosis = {"causes": [{"name": "corrupt_download_cache"}], "installed_kbs": [], "system_drive": {"free_gb": 2.0}}
+    rec = remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("corrupt_download_cache"),
+                                                    settings={"retry": False}), entry, diagnosis)
+    done = remediation.record_verify(_climb(rec, "reset", {"changed": True}), "reset", {"outcome": "failed", "kb": KB})
+    assert rec["reopen"] == {} and not remediation.should_run(done, "catalog_install")
+
+
 def test_a_reset_that_fails_again_is_not_run_a_third_time_nor_the_catalog_install_after_it():
     entry = _denied_then_catalog(2.0)
     diagnosis = {"causes": [{"name": "corrupt_download_cache"}], "installed_kbs": [], "system_drive": {"free_gb": 2.0}}
