@@ -365,6 +365,9 @@ def _attempt(steps, rung, started):
     return started
 
 
+_NOTED_AT_START = ("backups_before", "attempt")
+
+
 def record_finish(record, rung, outcome, now=None):
     """A copy of RECORD with RUNG's step finished with OUTCOME (from rung_outcome())."""
     rec = _copy(record)
@@ -375,9 +378,13 @@ def record_finish(record, rung, outcome, now=None):
     step["finished"] = now or utc_now()
     start, end = isotime.parse(step["started"]), isotime.parse(step["finished"])
     step["elapsed_seconds"] = round((end - start).total_seconds(), 1) if start and end else None
+    noted = {k: v for k, v in (step.get("details") or {}).items() if k in _NOTED_AT_START}
     for key in ("outcome", "changed", "reboot_required", "host_seconds", "details"):
         if key in outcome:
             step[key] = outcome[key]
+    # What record_start noted stays: a resume reads it (a cut-off reset's backups before it, the
+    # attempt a repair install keys its setup run on).
+    step["details"] = dict(noted, **(step.get("details") or {}))
     if outcome.get("dead_end"):
         step["dead_end"] = outcome["dead_end"]
     if outcome.get("installed"):
@@ -513,7 +520,7 @@ def resume(record, entry, diagnosis=None):
         rec["fixed_by"], rec["installed_kb"] = entry["fixed_by"], entry.get("installed_kb")
     rec["run_id"] = entry.get("run_id") or rec["run_id"]
     rec["started"] = entry.get("started") or rec["started"]
-    steps, done, verify_pending = [], [], False
+    steps, done, verify_pending, taken_up = [], [], False, []
     for index, old in enumerate(entry.get("rungs_run") or []):
         step = dict(old)
         rung = step.get("rung")
@@ -522,6 +529,7 @@ def resume(record, entry, diagnosis=None):
                 step["outcome"] = "interrupted"
                 step["details"] = dict(step.get("details") or {}, note="interrupted; run again on resume")
                 steps.append(step)
+                taken_up.append(index)
                 verify_pending = False  # the rung runs again and is verified then
                 continue
             step["outcome"] = "interrupted"
@@ -552,7 +560,7 @@ def resume(record, entry, diagnosis=None):
     # A rung run again (its last attempt is repeated) is not done, whatever its earlier attempts did.
     again = {old_steps[i].get("rung") for i in repeat}
     rec["done_rungs"] = [r for r in done if r not in again]
-    rec["reopen"] = _reopen(old_steps, repeat)
+    rec["reopen"] = _reopen(old_steps, repeat + taken_up)
     rec["verify_pending"] = verify_pending
     return _credit_if_installed(rec)
 
@@ -582,7 +590,8 @@ def _left_no_trace(step, diagnosis):
 
 def _reopen(steps, repeat):
     """{rung: repeated rung} for each rung of STEPS that only ever failed (not at a dead end), after
-    the first step a re-run repeats (REPEAT: indexes): it failed on a host that rung had not repaired
+    the first step a re-run runs again (REPEAT: indexes of failed steps repeated and of cut-off steps
+    taken up): it failed on a host that rung had not repaired
     (a catalog install failing on the catroot2 a failed reset would have renamed), so it is judged
     again once the repeated rung is done (should_run)."""
     if not repeat:

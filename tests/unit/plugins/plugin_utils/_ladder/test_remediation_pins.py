@@ -124,7 +124,9 @@ def test_a_finish_or_a_restart_belongs_to_its_own_rung_only():
     rec = remediation.record_finish(rec, "reset", remediation.rung_outcome("reset", {"changed": True, "level": "full"}), now=T1)
     assert [s["rung"] for s in rec["rungs_run"]] == ["preflight", "reset"]
     assert rec["rungs_run"][0] == preflight
-    assert (rec["rungs_run"][1]["outcome"], rec["rungs_run"][1]["details"]) == ("done", {"level": "full", "steps": 0})
+    # (record_start, called for it, noted the backups before the reset: none known here)
+    assert (rec["rungs_run"][1]["outcome"], rec["rungs_run"][1]["details"]) == (
+        "done", {"backups_before": [], "level": "full", "steps": 0})
 
 
 # ---------------------------------------------------------------------- resume
@@ -518,8 +520,8 @@ def test_a_failed_step_run_again_says_why_and_keeps_the_steps_after_it(settings,
     rec = remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("corrupt_download_cache"), settings=settings),
                              entry, diagnosis)
     reset = rec["rungs_run"][1]
-    assert reset["details"] == {"msg": DENIED["msg"], "steps": 1, "failed_step": "stop:cryptsvc", "retry": True,
-                                "retry_when": "once",
+    assert reset["details"] == {"backups_before": [], "msg": DENIED["msg"], "steps": 1, "failed_step": "stop:cryptsvc",
+                                "retry": True, "retry_when": "once",
                                 "note": "failed; run again on resume (%s)" % why}
     assert [s["rung"] for s in rec["rungs_run"]] == ["preflight", "reset", "catalog_install"]
     assert rec["done_rungs"] == ["preflight", "catalog_install"] and remediation.should_run(rec, "reset")
@@ -553,6 +555,33 @@ def test_a_rung_after_the_repeated_reset_that_met_a_dead_end_waits_for_its_setti
                                                     settings={"retry": False}), entry, diagnosis)
     done = remediation.record_verify(_climb(rec, "reset", {"changed": True}), "reset", {"outcome": "failed", "kb": KB})
     assert rec["reopen"] == {} and not remediation.should_run(done, "catalog_install")
+
+
+def test_a_cut_off_reset_that_left_no_backup_keeps_its_note_and_the_failures_after_it_are_judged_again():
+    # Chaos seed 3, c049 in the 200-host fleet: access to wuauserv and bits denied, the reset's answer
+    # lost (it rolled back: no backup). The run caught the lost connection and finished the step as
+    # cut off; that finish dropped the backups noted at its start, so a re-run could not see the
+    # reset had left no trace. Its verdict (after the catalog install failed on the catroot2, and a
+    # repair install that did not cure it) stood for ever.
+    diagnosis = {"causes": [{"name": "inconsistent_catroot2"}], "installed_kbs": [], "backups": []}
+    rec = _climb(remediation.new_record("h", KB, diagnosis, _plan("inconsistent_catroot2"), settings={}),
+                 "preflight", {"changed": False})
+    rec = remediation.record_start(rec, "reset", diagnosis=diagnosis)
+    rec = remediation.record_finish(rec, "reset", remediation.rung_outcome(
+        "reset", {"failed": True, "msg": "Task failed: ('Connection aborted.', RemoteDisconnected('Remote end "
+                                         "closed connection without response'))"}))
+    assert rec["rungs_run"][-1]["outcome"] == "interrupted"
+    assert rec["rungs_run"][-1]["details"]["backups_before"] == []
+    rec = remediation.record_verify(rec, "reset", {"outcome": "failed", "kb": KB})
+    rec = _climb(rec, "catalog_install", {"failed": True, "outcome": "failed", "msg": "DISM 0x80092003"})
+    entry = _journaled(remediation.verdict(rec))
+    assert entry["verdict"] == "needs_person"
+    again = remediation.resume(remediation.new_record("h", KB, diagnosis, _plan("inconsistent_catroot2"),
+                                                      settings={}), entry, diagnosis)
+    assert "settled" not in again and remediation.should_run(again, "reset")
+    assert not remediation.should_run(again, "catalog_install")
+    done = remediation.record_verify(_climb(again, "reset", {"changed": True}), "reset", {"outcome": "failed", "kb": KB})
+    assert remediation.should_run(done, "catalog_install")
 
 
 def test_a_reset_that_fails_again_is_not_run_a_third_time_nor_the_catalog_install_after_it():
