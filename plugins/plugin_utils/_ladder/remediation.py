@@ -591,9 +591,9 @@ def _left_no_trace(step, diagnosis):
 def _reopen(steps, repeat):
     """{rung: repeated rung} for each rung of STEPS that only ever failed (not at a dead end), after
     the first step a re-run runs again (REPEAT: indexes of failed steps repeated and of cut-off steps
-    taken up): it failed on a host that rung had not repaired
-    (a catalog install failing on the catroot2 a failed reset would have renamed), so it is judged
-    again once the repeated rung is done (should_run)."""
+    taken up). It failed on a host that rung had not repaired (a catalog install failing on the
+    catroot2 a failed reset would have renamed), so it is judged again once that rung is done
+    (should_run)."""
     if not repeat:
         return {}
     first = min(repeat)
@@ -660,15 +660,14 @@ SETTLED_VERDICTS = ("needs_person", "skipped_failing_disk")
 # A failure outside the host (the catalog or a download host answering with an
 # error, a timeout): nothing on the host has to change, and trying again is how
 # to find out whether it cleared. Messages of win_kb_catalog_install.
-# A reset that failed stopping a service or renaming a folder is retried "once" on
-# the next run, nothing changed: it rolls back what it did, and what stopped it (a
-# service still stopping, a security product's scan holding catroot2, a denial
-# while that scan runs) may be gone by then. An
-# assumption, not a documented Windows behaviour; a second failure stands until
-# something changes.
 _OUTSIDE_FAULT = re.compile(r"catalog lookup of|could not put .+ on the host|8DDD00\w\w|\bHTTP [45]\d\d\b|"
                             r"timed? ?out|temporar", re.IGNORECASE)
-# The reset steps (win_wu_reset's step ids) that fail on something that may clear by itself.
+# A reset that failed stopping a service or renaming a folder (win_wu_reset's step
+# ids) is retried "once" on the next run, nothing changed: it rolls back what it
+# did, and what stopped it (a service still stopping, a security product's scan
+# holding catroot2, a denial while that scan runs) may be gone by then. An
+# assumption, not a documented Windows behaviour; a second failure stands until
+# something changes.
 _MAY_CLEAR = re.compile(r"(stop|rename):")
 _WHY_AGAIN = {"always": "a fault outside the host", "once": "once more: what stopped it may have cleared"}
 # Free space that grew by this much (GB) since a failure counts as a change.
