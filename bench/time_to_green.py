@@ -23,7 +23,7 @@ ansible-playbook run.
 Targets (P1): fix_wu's host-hours at most 1.05 x the oracle's, at the
 oracle's fix rate; fix rate at least the every-step baseline's. The oracle
 takes the cheapest cure and install route per cause (Windows Update or the
-catalog .msu, install_routes()), every download timed at the real package's
+catalog .msu, install_route()), every download timed at the real package's
 size at one bandwidth (tests/winsim/downloads.py). The first target, 0.35 x
 every step's host-hours, is reported beside it: the oracle shows it out of
 reach under the model.
@@ -138,26 +138,21 @@ def _variables(kind: str, spec: dict, catalog, cache: str) -> dict:
     }
 
 
-def install_routes(kb: str, arch: str = "x64") -> dict:
+def install_route(kb: str, arch: str = "x64") -> dict:
     """The oracle's cheapest route to install KB once a cause is cured, from the simulator's own
-    durations: {"costs": {route: modelled seconds}, "routes": {cause: route}, "bypass": [causes]}.
+    durations: {"costs": {route: modelled seconds}, "route": the cheaper, "bypass": [causes]}.
     windows_update: search, the download Windows Update makes, the install. catalog: the .msu at
-    the same bandwidth, then DISM /Add-Package. A cause the catalog install goes around
-    (causes.py bypassed_by) needs no cure on that route."""
+    the same bandwidth, then DISM /Add-Package. The install is the same for every cause, so one
+    route serves them all; a cause the catalog install goes around (causes.py bypassed_by) needs
+    no cure on that route."""
     costs = {
         "windows_update": win_updates.SEARCH_SECONDS + downloads.seconds(downloads.wu_download_bytes(kb, arch))
         + win_updates.CU_INSTALL_SECONDS,
         "catalog": downloads.seconds(downloads.msu_bytes(kb, arch)) + dism_packages.TARGET_SECONDS,
     }
-    cheaper = min(costs, key=costs.get)
+    route = min(costs, key=costs.get)
     bypass = sorted(c.name for c in causes_mod.CAUSES.values() if "catalog_install" in c.bypassed_by)
-    routes = {}
-    for cause in causes_mod.CAUSES:
-        if cause in NO_CURE or cause == "insider_build_conflict":
-            continue  # no cure, or the catalog's superseding update is the cure itself
-        routes[cause] = cheaper
-    routes["no_cause"] = cheaper
-    return {"costs": costs, "routes": routes, "bypass": bypass if cheaper == "catalog" else []}
+    return {"costs": costs, "route": route, "bypass": bypass if route == "catalog" else []}
 
 
 def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog) -> dict:
@@ -168,9 +163,9 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     variables = _variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
     if kind == "oracle":
         variables["bench_causes"] = causes  # what only the oracle is told: each host's root cause
-        routes = install_routes(spec["target_kb"])
-        variables["bench_routes"] = routes["routes"]  # and the cheapest install route per cause
-        variables["bench_catalog_bypasses"] = routes["bypass"]
+        route = install_route(spec["target_kb"])
+        variables["bench_install_route"] = route["route"]  # and the cheaper install route
+        variables["bench_catalog_bypasses"] = route["bypass"]
     with common.fleet(scenario, directory) as f:
         run = common.playbook(f.inventory_path, path, variables, forks=forks, timeout=3600)
         seconds = {name: common.host_seconds(f, name) for name in f.hosts}

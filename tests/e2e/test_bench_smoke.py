@@ -157,25 +157,23 @@ def test_time_to_green_oracle_rows_and_bound():
     assert "| low_disk | 1 | 1 | 1 | 0 | 1.10 | 3.00 | 1.00 |" in table
 
 
-def test_time_to_green_install_routes(monkeypatch):
-    """The oracle's install route per cause is the cheaper one under the simulator's own durations,
-    and a cause the catalog install goes around gets no cure only on that route."""
+def test_time_to_green_install_route(monkeypatch):
+    """The oracle's install route is the cheaper one under the simulator's own durations, and a
+    cause the catalog install goes around gets no cure only on that route."""
     from winsim import downloads
     from winsim.detached import dism_packages
     from winsim.modules import win_updates
-    r = time_to_green.install_routes("KB5043080")
+    r = time_to_green.install_route("KB5043080")
     assert r["costs"]["catalog"] == pytest.approx(533_761_740 / downloads.BYTES_PER_SECOND
                                                   + dism_packages.TARGET_SECONDS)
     assert r["costs"]["windows_update"] == pytest.approx(
         win_updates.SEARCH_SECONDS + downloads.wu_download_bytes("KB5043080") / downloads.BYTES_PER_SECOND
         + win_updates.CU_INSTALL_SECONDS)
-    cheaper = min(r["costs"], key=r["costs"].get)
-    assert set(r["routes"].values()) == {cheaper} and "no_cause" in r["routes"]
-    assert not {"insider_build_conflict", "storage_fault", "third_party_filter_driver"} & set(r["routes"])
-    assert r["bypass"] == (["corrupt_download_cache"] if cheaper == "catalog" else [])
+    assert r["route"] == min(r["costs"], key=r["costs"].get)
+    assert r["bypass"] == (["corrupt_download_cache"] if r["route"] == "catalog" else [])
     monkeypatch.setattr(win_updates, "CU_INSTALL_SECONDS", 60.0)  # a Windows Update install far cheaper
-    quick = time_to_green.install_routes("KB5043080")
-    assert set(quick["routes"].values()) == {"windows_update"} and quick["bypass"] == []
+    quick = time_to_green.install_route("KB5043080")
+    assert quick["route"] == "windows_update" and quick["bypass"] == []
 
 
 def test_catalog_traffic_harness():

@@ -96,6 +96,12 @@ def test_a_cumulative_update_downloads_what_the_device_misses_at_the_modelled_ba
     download = entry["size_bytes"] / downloads.BYTES_PER_SECOND
     # The search, then the download at the bandwidth (plus the protocol's round trips).
     assert model.SEARCH_SECONDS + download <= run.seconds() <= model.SEARCH_SECONDS + download + 60
+    # Any other update with a size downloads at the same bandwidth (90 MB: about 8 s).
+    other = Run(host)
+    r = other.action({"accept_list": [OTHER], "category_names": ["*"], "state": "downloaded"})
+    assert not r.get("failed"), r
+    download = 90 * 1024 ** 2 / downloads.BYTES_PER_SECOND
+    assert model.SEARCH_SECONDS + download <= other.seconds() <= model.SEARCH_SECONDS + download + 30
 
 
 def test_healthy_host_installs_accepted_kb():

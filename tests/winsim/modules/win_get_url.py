@@ -39,9 +39,6 @@ from ..model import HostModel, NotModelled, RunContext
 
 OPTIONS = {"url", "dest", "force", "checksum", "checksum_algorithm"}
 ALGORITHMS = ("md5", "sha1", "sha256", "sha384", "sha512")
-# The transfer takes the time of the real package's size at the modelled bandwidth (downloads.py);
-# the fake catalog's stand-in files are small.
-BYTES_PER_SECOND = downloads.BYTES_PER_SECOND
 
 
 def _loopback(url: str) -> urllib.parse.SplitResult:

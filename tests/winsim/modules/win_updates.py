@@ -43,9 +43,10 @@ downloaded and installed through win_updates in about 19 minutes,
 github.com/ansible-collections/ansible.windows/issues/180; Microsoft gives
 only relative figures for 24H2, installs 45.6 % / 43.6 % faster than 22H2:
 Steve DiAcetis, "Windows 11, version 24H2 improved update fundamentals",
-Windows IT Pro Blog, 2024-10-22). Without a size: 15 minutes. Other updates:
-60 s + 120 s. Per update override: download_seconds, install_seconds in its
-available_updates entry.
+Windows IT Pro Blog, 2024-10-22). Any other update downloads its size_bytes at
+the same bandwidth and installs in 120 s (ASSUMPTION). An entry without a size
+downloads in 15 minutes (a cumulative update) or 60 s. Per update override:
+download_seconds, install_seconds in its available_updates entry.
 
 When the task's exit line is delivered, the host gets one extra record
 ("raw", "win_updates_task") whose modelled_seconds is the task's own duration:
@@ -293,7 +294,7 @@ def _task(job: "_Job"):
             block = causes.blocking(host, entry["kb"], "wu", clock())
             fail = block is not None and block["phase"] == "download"
             seconds = float(entry.get("download_seconds") or
-                            (downloads.seconds(size) if _is_cu(entry) and size else
+                            (downloads.seconds(size) if size else
                              CU_DOWNLOAD_SECONDS if _is_cu(entry) else OTHER_DOWNLOAD_SECONDS))
             for delay, pct in _phase_steps(seconds, FAIL_AT_PERCENT if fail else None):
                 yield delay
