@@ -28,3 +28,25 @@ def test_the_verdict_line_has_single_spaces(fixed_by):
     text = jinja2.Environment().from_string(msg).render(wu_remediation=record)
     assert "  " not in text and text.strip() == text
     assert text == ("KB5043080: fixed (fixed by reset) - why" if fixed_by else "KB5043080: needs_person - why")
+
+
+def _walk(tasks):
+    for task in tasks:
+        yield task
+        for key in ("block", "rescue", "always"):
+            yield from _walk(task.get(key) or [])
+
+
+def test_the_rungs_are_included_in_the_ladders_order_each_under_its_own_condition():
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
+
+    with open(os.path.join(ROLE, "tasks", "main.yml"), encoding="utf-8") as handle:
+        tasks = list(_walk(yaml.safe_load(handle)))
+    rungs = [t for t in tasks if t.get("ansible.builtin.include_tasks") == "rung_run.yml"]
+    assert [t["vars"]["wu_remediate_rung"] for t in rungs] == list(remediation.AUTOMATED_RUNGS)
+    for task in rungs:
+        rung = task["vars"]["wu_remediate_rung"]
+        # Read when the host reaches the include, after the rungs before it ran.
+        assert task["when"] == ["'%s' in wu_remediate_plan.rungs" % rung,
+                                "wu_remediation | winrepair.windows_update.wu_should_run('%s', ansible_check_mode)" % rung]
+        assert task["name"] == "Rung " + rung
