@@ -5,6 +5,9 @@
 Read: one read-only script run (also in check mode). Write: read, merge the
 entry on the controller (plugin_utils/_ladder/journal.py), write the whole text
 atomically; nothing is written when the entry is unchanged or in check mode.
+Given `seen` (an earlier result of this module on the host: its revision and
+entries), a write skips the read: the script writes only while the journal is
+still at that revision, and the write falls back to read-merge-write when it is not.
 Lock (lock=acquire|release): the run lock next to the journal
 (plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
 journal, so the caller sees the entry as it is under the lock. Check mode
@@ -28,6 +31,7 @@ ARGUMENT_SPEC = {
     "lock": {"type": "str", "choices": ["acquire", "release"]},
     "run_id": {"type": "str"},
     "stale_after": {"type": "int", "default": run_lock.DEFAULT_STALE_AFTER},
+    "seen": {"type": "dict"},
 }
 
 
@@ -66,30 +70,63 @@ class ActionModule(WinRepairAction):
                 return
             else:
                 self._acquire(result, options, task_vars)
+        seen = self._seen(options)
+        if seen is not None and options["entry"] is not None and not self._task.check_mode:
+            if self._write(result, options, kb, seen, task_vars, expected=seen["revision"]):
+                return
         with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
             raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
         current, warning = journal.load(raw.get("content"), raw.get("backup_content"))
         if warning:
             result.setdefault("warnings", []).append(warning)
         result.update(path=options["path"], exists=bool(raw.get("exists")), kb=kb,
-                      changed=result.get("changed", False), entries=current.get("entries") or {})
+                      changed=result.get("changed", False), entries=current.get("entries") or {},
+                      revision=journal.revision(raw.get("content") if raw.get("exists") else None))
         result["entry"] = (current.get("entries") or {}).get(kb) if kb else None
-        if options["entry"] is None:
-            return
+        if options["entry"] is not None:
+            self._write(result, options, kb, current, task_vars)
 
+    @staticmethod
+    def _seen(options):
+        """{revision, entries} of O(seen), None when it carries no revision (a skipped task's result)."""
+        seen = options["seen"]
+        if not seen or seen.get("revision") is None:
+            return None
+        if not journal.is_revision(seen["revision"]) or not isinstance(seen.get("entries"), dict):
+            raise ActionFailure("seen must be an earlier result of win_wu_journal on this host (its revision: "
+                                "'none' or a SHA-256 in hex, and its entries); got revision %r" % seen["revision"])
+        return {"revision": seen["revision"], "entries": seen["entries"]}
+
+    def _write(self, result, options, kb, current, task_vars, expected=None):
+        """Store O(entry) under KB in CURRENT's journal; False when the journal is no longer at EXPECTED."""
         entry = options["entry"]
+        entries = current.get("entries") or {}
+        result.update(path=options["path"], kb=kb, changed=result.get("changed", False), entries=entries,
+                      entry=entries.get(kb))
+        if expected is not None:
+            result.update(exists=expected != journal.NO_REVISION, revision=expected)
         if journal.same_entry(current, kb, entry):
-            return
+            return True
         result["changed"] = True
         result["entry"] = entry
-        result["entries"] = dict(result["entries"], **{kb: entry})
+        result["entries"] = dict(entries, **{kb: entry})
         if self._task.check_mode:
-            return
+            result["revision"] = None  # not written
+            return True
         text = journal.dump(journal.merge(current, kb, entry))
+        params = {"Path": options["path"], "Content": text}
+        if expected is not None:
+            params["Expected"] = expected
         with failing("Could not write the journal %s" % options["path"],
                      "The previous journal is unchanged (or kept as %s.bak); check free space and the account's "
                      "rights on its folder." % options["path"], changed=False):
-            script_runner.run_script(self, "wu_journal_write", {"Path": options["path"], "Content": text}, task_vars)
+            raw = script_runner.run_script(self, "wu_journal_write", params, task_vars)
+        if raw.get("conflict"):
+            # Changed since it was seen: read it, merge and write once more.
+            result["changed"] = False
+            return False
+        result.update(exists=True, revision=journal.revision(text))
+        return True
 
     def _lock_script(self, options, task_vars, **params):
         params = dict(Path=run_lock.lock_path(options["path"]), RunId=options["run_id"], **params)

@@ -51,6 +51,13 @@ options:
         for a person who knows the other run is gone.
     type: int
     default: 14400
+  seen:
+    description:
+      - An earlier result of this module for the same O(path) on this host (a registered variable). With
+        O(entry), the journal is then written without being read first, if it is still at the result's
+        RV(revision); when it changed since, it is read, merged and written as without O(seen).
+      - A result without RV(revision), such as a skipped task's, is as good as none.
+    type: dict
 notes:
   - In check mode nothing is written; C(changed) says whether a write would change the journal.
   - The abandoned-lock test works only from the controller that took the lock; elsewhere only O(stale_after)
@@ -111,6 +118,14 @@ entries:
   description: Every entry of the journal, by KB.
   returned: success, except with O(lock=release)
   type: dict
+revision:
+  description:
+    - The journal's revision after this task - the SHA-256 of its text in hex, or C(none) when the host has no
+      journal; what O(seen) compares.
+    - Null in check mode after a write that would change the journal.
+  returned: success, except with O(lock=release)
+  type: str
+  sample: 3f0a9c6e1d2b4a5f8e7d6c5b4a3928170f1e2d3c4b5a69788796a5b4c3d2e1f0
 lock:
   description: What happened to the run lock (with O(lock) only).
   returned: when O(lock) is given

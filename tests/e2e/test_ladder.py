@@ -126,7 +126,7 @@ def ladder(tmp_path_factory):
         ctx["check"] = _run(ctx, "check", "--check")
         ctx["after_check"] = {n: _state(fleet.host(n)) for n in HOSTS}
         ctx["before"] = before
-        ctx["first"] = _run(ctx, "first", inject=("resume", "wu_reset_apply", "wu_journal_read"))
+        ctx["first"] = _run(ctx, "first", inject=("resume", "wu_reset_apply", "wu_journal_write"))
         ctx["journal_after_first"] = journal(fleet, "resume")
         ctx["second"] = _run(ctx, "second")
         ctx["after_second"] = {n: _state(fleet.host(n)) for n in HOSTS}

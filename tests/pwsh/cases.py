@@ -12,7 +12,12 @@ PARAMETERS = {
     "kb_installed": [{}],
     "wu_defender_rtp": [{"Disable": True}, {"Disable": False}],
     "wu_journal_read": [{"Path": JOURNAL}],
-    "wu_journal_write": [{"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}'}],
+    # Expected: the revision the controller saw (the SHA-256 of the hosts' journal text), another one, none.
+    "wu_journal_write": [{"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}'},
+                         {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}',
+                          "Expected": "ade0158a87a4cc2585ac795c629ce63affe95eb72bdae8b3668772cdda1873b8"},
+                         {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}', "Expected": "0000000000000000000000000000000000000000000000000000000000000000"},
+                         {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}', "Expected": "none"}],
     "wu_journal_lock": [{"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"]},
                         {"Path": LOCK, "Action": "release", "RunId": "run-1"},
                         {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],

@@ -103,7 +103,7 @@ def _inject(fleet):
     fleet.host("denied").services["cryptsvc"].access_denied = True
     fleet.host("diskfull").faults.disk_full_on.append("wu_reset_apply")
     stop = threading.Event()
-    for args in (("reset_drop", "wu_reset_apply", "wu_journal_read"),
+    for args in (("reset_drop", "wu_reset_apply", "wu_journal_write"),
                  ("setup_drop", "reboot", "wu_journal_write"),
                  ("dism_drop", "detached_start", "detached_status", _is_dism)):
         threading.Thread(target=_drop_after, args=(fleet, *args[:3], stop) + tuple(args[3:]), daemon=True).start()

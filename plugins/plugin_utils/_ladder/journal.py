@@ -14,16 +14,33 @@ merging happen here on the controller.
 """
 from __future__ import annotations
 
+import hashlib
 import json
+import re
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 
 JOURNAL_VERSION = 1
 DEFAULT_PATH = "C:\\ProgramData\\winrepair\\journal.json"
+# The revision of a host without a journal; any other is the SHA-256 (hex) of the journal's UTF-8 text,
+# as the host script wu_journal_write computes it.
+NO_REVISION = "none"
+_SHA256_HEX = re.compile(r"^[0-9a-f]{64}$")
 
 
 def empty():
     return {"version": JOURNAL_VERSION, "updated": None, "entries": {}}
+
+
+def revision(text):
+    """The revision of a journal whose text is TEXT (None: there is no journal)."""
+    if text is None:
+        return NO_REVISION
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def is_revision(value):
+    return isinstance(value, str) and (value == NO_REVISION or bool(_SHA256_HEX.match(value)))
 
 
 def parse(text):

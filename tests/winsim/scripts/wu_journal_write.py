@@ -8,15 +8,19 @@ New-Item -ItemType Directory -Force creates the folder and its parents;
 journal and keeps the replaced file as the backup; File.Move when there is no
 journal yet. UTF8Encoding($false) writes no byte order mark. Disk space and
 the disk_full fault of this step are honoured by winpath.write_file.
+Expected ('none', or the SHA-256 hex of the journal's text): when the journal
+is not that, nothing is written and the result says conflict.
 """
 from __future__ import annotations
+
+import hashlib
 
 from .. import winpath
 from ..detached import refuse_unknown
 from ..model import NotModelled
 
-PARAMETERS = {"Path", "Content"}
-RESULT_KEYS = {"path", "changed", "bytes", "backup"}
+PARAMETERS = {"Path", "Content", "Expected"}
+RESULT_KEYS = {"path", "changed", "bytes", "backup", "conflict"}
 
 
 def run(host, parameters, ctx):
@@ -29,7 +33,14 @@ def run(host, parameters, ctx):
     ctx.spend(0.5)
     winpath.make_dirs(host, winpath.parent(winpath.norm(path, host)))
     exists = winpath.is_file(host, path)
-    changed = not (exists and winpath.read(host, path) == data)
+    expected = str(parameters.get("Expected") or "")
+    conflict = False
+    if expected:
+        # ReadAllText decodes the file, GetBytes encodes it again: the hash is of the text's UTF-8.
+        found = hashlib.sha256(winpath.read(host, path).decode("utf-8-sig", "replace").encode("utf-8")).hexdigest() \
+            if exists else "none"
+        conflict = found != expected.lower()
+    changed = not conflict and not (exists and winpath.read(host, path) == data)
     backup = None
     if changed:
         winpath.write_file(host, path + ".tmp", data, step="wu_journal_write")
@@ -41,5 +52,6 @@ def run(host, parameters, ctx):
             winpath.delete_file(host, path)
         winpath.write_file(host, path, data)
         winpath.delete_file(host, path + ".tmp")
-    return {"result": {"path": path, "changed": changed, "bytes": len(data), "backup": backup},
+    return {"result": {"path": path, "changed": changed, "bytes": len(data), "backup": backup,
+                       "conflict": conflict},
             "changed": changed}

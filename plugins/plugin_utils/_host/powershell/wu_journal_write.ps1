@@ -13,6 +13,10 @@
 # agent) has the journal open without sharing delete (ERROR_UNABLE_TO_REMOVE_REPLACED
 # 1175 or a sharing violation, ReplaceFileW, learn.microsoft.com/windows/win32/
 # api/winbase/nf-winbase-replacefilew): it is tried again for a few seconds.
+# Expected: what the controller last saw of the journal, so it need not read it
+# first: 'none' (no journal), or the SHA-256 (hex) of the journal's UTF-8 text;
+# when the journal is not that, nothing is written and conflict is true (the
+# controller then reads, merges and writes again). '' writes whatever is there.
 [CmdletBinding()]
 param (
     [Parameter(Mandatory = $true)]
@@ -21,7 +25,10 @@ param (
 
     [Parameter(Mandatory = $true)]
     [string]
-    $Content
+    $Content,
+
+    [string]
+    $Expected = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -45,7 +52,22 @@ $old = $null
 if ($exists) {
     $old = [System.IO.File]::ReadAllText($Path, $encoding)
 }
-$changed = -not ($exists -and ($old -ceq $Content))
+$conflict = $false
+if ($Expected -ne '') {
+    $found = 'none'
+    if ($exists) {
+        $sha = [System.Security.Cryptography.SHA256]::Create()
+        try {
+            $hash = $sha.ComputeHash($encoding.GetBytes($old))
+        }
+        finally {
+            $sha.Dispose()
+        }
+        $found = ([System.BitConverter]::ToString($hash) -replace '-', '').ToLowerInvariant()
+    }
+    $conflict = $found -ne $Expected.ToLowerInvariant()
+}
+$changed = -not $conflict -and -not ($exists -and ($old -ceq $Content))
 $backup = $null
 if ($changed) {
     $tmp = "$Path.tmp"
@@ -85,4 +107,5 @@ $Ansible.Result = @{
     changed = $changed
     bytes = $encoding.GetByteCount($Content)
     backup = $backup
+    conflict = $conflict
 }
