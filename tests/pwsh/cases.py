@@ -16,7 +16,7 @@ PARAMETERS = {
     "wu_journal_write": [{"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}'},
                          {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}',
                           "Expected": "ade0158a87a4cc2585ac795c629ce63affe95eb72bdae8b3668772cdda1873b8"},
-                         {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}', "Expected": "0000000000000000000000000000000000000000000000000000000000000000"},
+                         {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}', "Expected": "0" * 64},
                          {"Path": JOURNAL, "Content": '{"version": 1, "steps": [1]}', "Expected": "none"}],
     "wu_journal_lock": [{"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"]},
                         {"Path": LOCK, "Action": "release", "RunId": "run-1"},

@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 PLUGINS = ("win_inplace_upgrade", "win_kb_catalog_install", "win_sfc_dism", "win_wu_diagnose", "win_wu_journal",
-           "win_wu_preflight", "win_wu_reset", "wu_fleet_report")
+           "win_wu_preflight", "win_wu_reset", "win_wu_verify", "wu_fleet_report")
 PACKAGE = "ansible_collections.winrepair.windows_update.plugins"
 REPO = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))))
 

@@ -1,0 +1,70 @@
+# Copyright: (c) 2026, winrepair.windows_update contributors
+# GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
+
+# This is the documentation of an action plugin (plugins/action/win_wu_verify.py); it has no module code.
+
+DOCUMENTATION = r"""
+---
+module: win_wu_verify
+short_description: Install one update through Windows Update, asking again while the answer is no answer
+description:
+  - Installs one update with M(ansible.windows.win_updates) (C(accept_list) of O(kb), every category, C(state=installed))
+    and returns its answer - how the repair ladder sees whether Windows Update works again.
+  - An answer that is no answer (the host unreachable, the connection dropped, WinRM answering HTTP 5xx) is asked
+    again after O(delay) seconds, doubled each time, up to O(retries) more times. Any other answer, a failed install
+    included, is returned as M(ansible.windows.win_updates) gave it, with its C(failed) - use C(ignore_errors) to read it.
+version_added: 0.1.0
+author:
+  - winrepair.windows_update contributors (@winrepair)
+options:
+  kb:
+    description: The update, C(KB) and its number.
+    type: str
+    required: true
+  retries:
+    description: How many more times an answer that was no answer is asked again.
+    type: int
+    default: 3
+  delay:
+    description: Seconds before the first time it is asked again; doubled each time after.
+    type: float
+    default: 10
+notes:
+  - Check mode searches only, as M(ansible.windows.win_updates) does.
+seealso:
+  - module: ansible.windows.win_updates
+"""
+
+EXAMPLES = r"""
+- name: Install KB5043080 through Windows Update (is Windows Update repaired?)
+  winrepair.windows_update.win_wu_verify:
+    kb: KB5043080
+  register: verify
+  ignore_errors: true
+  ignore_unreachable: true
+"""
+
+RETURN = r"""
+kb:
+  description: O(kb), normalised.
+  returned: always
+  type: str
+  sample: KB5043080
+attempts:
+  description: How many times the update was asked for (1 when the first answer was one).
+  returned: always
+  type: int
+  sample: 1
+transient:
+  description: Whether the last answer was still no answer (O(retries) ran out).
+  returned: always
+  type: bool
+updates:
+  description: The answer of M(ansible.windows.win_updates) - see its C(updates).
+  returned: when Windows Update answered
+  type: dict
+reboot_required:
+  description: The answer of M(ansible.windows.win_updates) - see its C(reboot_required).
+  returned: when Windows Update answered
+  type: bool
+"""
