@@ -43,7 +43,7 @@ def test_an_answer_is_returned_at_once_without_its_invocation():
 
 
 def test_a_failed_install_is_an_answer_and_is_not_asked_again():
-    res, calls, _ = _verify([FAILED_INSTALL, INSTALLED])
+    res, calls, _sleeps = _verify([FAILED_INSTALL, INSTALLED])
     assert len(calls) == 1 and res["failed"] and res["msg"] == FAILED_INSTALL["msg"] and res["attempts"] == 1
 
 
@@ -63,5 +63,5 @@ def test_when_the_retries_run_out_the_last_no_answer_is_returned_as_such():
 @pytest.mark.parametrize("args, word", [({"kb": "5043"}, "KB"), ({"retries": -1}, "retries"),
                                         ({"delay": -1.0}, "delay")])
 def test_bad_input_fails_naming_it_before_asking(args, word):
-    res, calls, _ = _verify([INSTALLED], **args)
+    res, calls, _sleeps = _verify([INSTALLED], **args)
     assert res["failed"] and word in res["msg"] and calls == []
