@@ -112,7 +112,7 @@ def green(f, name: str) -> bool:
     return bool(GREEN_KBS & set(f.hosts[name].installed_kbs))
 
 
-def _variables(kind: str, spec: dict, catalog, cache: str) -> dict:
+def variables(kind: str, spec: dict, catalog, cache: str) -> dict:
     if kind == "ours":
         return {
             "wu_remediate_target_kb": spec["target_kb"],
@@ -160,14 +160,14 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     scenario, causes, spec = build_scenario(hosts, time_scale, base_address)
     directory = os.path.join(tmp, kind)
     os.makedirs(directory, exist_ok=True)
-    variables = _variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
+    playbook_vars = variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
     if kind == "oracle":
-        variables["bench_causes"] = causes  # what only the oracle is told: each host's root cause
+        playbook_vars["bench_causes"] = causes  # what only the oracle is told: each host's root cause
         route = install_route(spec["target_kb"])
-        variables["bench_install_route"] = route["route"]  # and the cheaper install route
-        variables["bench_catalog_bypasses"] = route["bypass"]
+        playbook_vars["bench_install_route"] = route["route"]  # and the cheaper install route
+        playbook_vars["bench_catalog_bypasses"] = route["bypass"]
     with common.fleet(scenario, directory) as f:
-        run = common.playbook(f.inventory_path, path, variables, forks=forks, timeout=3600)
+        run = common.playbook(f.inventory_path, path, playbook_vars, forks=forks, timeout=3600)
         seconds = {name: common.host_seconds(f, name) for name in f.hosts}
         fixed = {name: green(f, name) for name in f.hosts}
         heavy_on_failing_disk = sum(len(b.get("heavy_runs", [])) for h in f.hosts.values()

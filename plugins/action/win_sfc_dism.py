@@ -10,11 +10,16 @@ component store, so the store has to be sound first.
 Both tools run 10-30 minutes, longer than a WinRM operation should stay open,
 so each runs detached on the host (plugin_utils/_host/detached.py) and is polled;
 the plumbing here is thin, the decisions live in plan_commands()/judge_*().
+With `yield_after` the wait ends early while a tool still runs
+(plugin_utils/_action/fork_share.py): the result is `pending` with a `resume`
+value (the answers read before the tool started, what the tools before it
+gave), and a call with it takes up the run instead of starting anything.
 """
 from __future__ import annotations
 
 import time
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
@@ -36,8 +41,13 @@ ARGUMENT_SPEC = {
     "limit_access": {"type": "bool", "default": False},
     "timeout": {"type": "int", "default": 3600},
     "poll_interval": {"type": "float", "default": 15.0},
+    "yield_after": fork_share.YIELD_AFTER_SPEC,
+    "resume": fork_share.RESUME_SPEC,
 }
-RANGES = {"timeout": at_least(1), "poll_interval": above(0)}
+RANGES = {"timeout": at_least(1), "poll_interval": above(0), "yield_after": at_least(0)}
+# What a pending result keeps of the result so far, for the call that takes up the wait.
+KEPT_FIELDS = ("changed", "repaired", "reboot_required", "dism", "sfc", "check_health", "source", "commands",
+               "durations", "msg")
 
 # RV(error) of a repair source the task cannot use (plugins/modules/win_sfc_dism.py RETURN error).
 SOURCE_NOT_FOUND = "source_not_found"  # no file or folder at O(source) on the host
@@ -155,17 +165,26 @@ class ActionModule(WinRepairAction):
         host = task_vars.get("inventory_hostname", "host")
         call = script_caller(self, task_vars)
         check_mode = bool(self._task.check_mode)
-        began = time.monotonic()
+        resume = options.get("resume") or None
+        if resume is not None and not (isinstance(resume.get("result"), dict) and isinstance(resume.get("tool"), int)):
+            raise ActionFailure("resume must be the resume value of an earlier win_sfc_dism result (pending: true)")
+        began = resume["began"] if resume else time.time()
+        until = None if check_mode else fork_share.deadline(options["yield_after"], task_vars)
         result.update(changed=False, repaired=False, reboot_required=False, dism=None, sfc=None,
                       check_health=None, source=None, cbs_sr=None, commands=[], check_mode_ran=[],
                       durations={"dism": None, "sfc": None, "total": None})
+        pending = False
         try:
-            self._repair(result, options, call, check_mode, host)
+            self._repair(result, options, call, check_mode, host, until, resume, began)
+        except fork_share.StillRunning as exc:
+            # The tool runs on, and so may its source: the ISO stays mounted for the call that takes up the wait.
+            pending = True
+            fork_share.pending_result(result, exc)
         except WimInfoError as exc:
             raise ActionFailure(str(exc)) from exc
         finally:
             mount = result.pop("_mount", None)
-            if mount and not mount.get("attached_before"):
+            if mount and not mount.get("attached_before") and not pending:
                 try:
                     out = call("iso_mount", {"ImagePath": mount["image_path"], "Action": "dismount",
                                              "DevicePath": mount.get("device_path") or ""})
@@ -177,10 +196,10 @@ class ActionModule(WinRepairAction):
                 except Exception as exc:  # noqa: BLE001 - report, do not mask the repair's answer
                     result.setdefault("warnings", []).append(
                         "could not dismount %s: %s" % (mount["image_path"], exc))
-            result["durations"]["total"] = round(time.monotonic() - began, 1)
+            result["durations"]["total"] = round(time.time() - began, 1)
 
     # -- the repair ---------------------------------------------------------------------------
-    def _repair(self, result, options, call, check_mode, host):
+    def _repair(self, result, options, call, check_mode, host, until=None, resume=None, began=None):
         source = options.get("source")
         is_iso = bool(source) and source.lower().endswith(".iso")
         wants_source = bool(source) and options["dism"] == "restore"
@@ -190,11 +209,18 @@ class ActionModule(WinRepairAction):
         # store was flagged corrupt, so `repaired` can be told truthfully.
         # The same round trip says whether the source exists (an ISO before it is mounted).
         run_check = options["dism"] != "none" and (check_mode or options["dism"] == "restore")
-        preflight = call("sfc_dism_preflight", {
-            "Source": source if wants_source else "",
-            "CheckHealth": run_check,
-            "WimInfo": choose and not is_iso,
-        })
+        if resume:
+            # Taking up a wait: what was read before the tools ran, and what the finished ones gave.
+            preflight = resume["preflight"]
+            result.update(resume["result"])
+            if resume.get("mount"):
+                result["_mount"] = resume["mount"]
+        else:
+            preflight = call("sfc_dism_preflight", {
+                "Source": source if wants_source else "",
+                "CheckHealth": run_check,
+                "WimInfo": choose and not is_iso,
+            })
         build = preflight.get("build")
         before = None
         if run_check:
@@ -207,7 +233,8 @@ class ActionModule(WinRepairAction):
 
         source_arg = None
         if wants_source:
-            source_arg = self._source(result, options, call, check_mode, preflight, is_iso, choose)
+            source_arg = ((result.get("source") or {}).get("argument") if resume
+                          else self._source(result, options, call, check_mode, preflight, is_iso, choose))
 
         plan = plan_commands(options, source_arg)
         result["commands"] = [command_text(f, a) for _label, f, a in plan]
@@ -216,22 +243,35 @@ class ActionModule(WinRepairAction):
             return
 
         runner = host_session.detached_runner(self, call, host)
-        store_sound = None  # unknown until DISM says
-        sr_before = None
-        for tool, file_path, arguments in plan:
+        store_sound = resume.get("store_sound") if resume else None  # unknown until DISM says
+        sr_before = resume.get("sr_before") if resume else None
+        first = resume["tool"] if resume else 0
+        for index, (tool, file_path, arguments) in enumerate(plan):
+            if index < first:
+                continue  # finished in an earlier call: its answer is in the result
+            taken_up = bool(resume) and index == first
             if tool == "dism":
                 operation = options["dism"]
                 label = "DISM /%s" % DISM_OPERATIONS[operation]
             else:
                 label = "sfc /scannow"
             run_id = detached.make_key("win_sfc_dism-" + tool, file_path, detached.command_line(arguments))
-            if tool == "sfc":
+            if tool == "sfc" and not taken_up:
                 # CBS.log's [SR] lines before the run: the lines after them are this run's (run_lines).
                 sr_before = call("cbs_sr_lines", {"MaxLines": 2000}).get("lines") or []
+            # The tool's timeout counts from its start, over every call that waits for it.
+            timeout_at = resume["timeout_at"] if taken_up else time.time() + options["timeout"]
             # A restart of the host in the middle ends the run; it is started once more (detached.py).
-            run = runner.run_restarting(run_id, file_path, arguments, timeout=options["timeout"],
-                                        interval=options["poll_interval"], label=label,
-                                        reuse_seconds=options["timeout"])
+            # Taken up, the same key attaches to the run still there.
+            try:
+                run = runner.run_restarting(run_id, file_path, arguments, timeout=max(0.0, timeout_at - time.time()),
+                                            interval=options["poll_interval"], label=label,
+                                            reuse_seconds=options["timeout"], until=until)
+            except fork_share.StillRunning as exc:
+                raise fork_share.StillRunning(exc.what, {
+                    "tool": index, "began": began, "timeout_at": timeout_at, "preflight": preflight,
+                    "sr_before": sr_before, "store_sound": store_sound, "mount": result.get("_mount"),
+                    "result": {k: result[k] for k in KEPT_FIELDS if k in result}})
             if run.state == detached.LOST:
                 raise detached.DetachedError("%s ended without an exit code (the host restarted or the task was "
                                              "stopped); run the task again" % label, run.run_id, run.status)

@@ -9,6 +9,11 @@ an unreachable host, a dropped connection or a WinRM HTTP 5xx answer
 (remediation.verify_transient) is asked again after `delay` seconds, doubled
 each time, with a fresh connection. Any other answer, a failed install
 included, is returned as win_updates gave it: the caller reads it.
+
+With `yield_after` the wait for the install ends early while the install runs
+on (plugin_utils/_action/fork_share.py): the task answers `pending` and a
+`resume` value, and called again with it polls the same update task
+(plugin_utils/_host/win_updates_steps.py) instead of starting another.
 """
 from __future__ import annotations
 
@@ -17,32 +22,44 @@ import time
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, at_least)
-from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session, win_updates_steps
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
 
 ARGUMENT_SPEC = {
     "kb": {"type": "str", "required": True},
     "retries": {"type": "int", "default": 3},
     "delay": {"type": "float", "default": 10.0},
+    "yield_after": fork_share.YIELD_AFTER_SPEC,
+    "resume": fork_share.RESUME_SPEC,
 }
-RANGES = {"retries": at_least(0), "delay": at_least(0)}
+RANGES = {"retries": at_least(0), "delay": at_least(0), "yield_after": at_least(0)}
 
 
 class ActionModule(WinRepairAction):
     argument_spec = ARGUMENT_SPEC
     ranges = RANGES
     _sleep = staticmethod(time.sleep)
+    _clock = staticmethod(time.monotonic)
 
-    def _install(self, kb, task_vars):
-        """ansible.windows.win_updates for KB, its answer as the task's result would be."""
+    def _install(self, kb, task_vars, until=None, resume=None):
+        """ansible.windows.win_updates for KB, its answer as the task's result would be.
+
+        UNTIL (clock time) ends the wait early (StillRunning); RESUME polls the
+        update task of an earlier call. Without the parts of ansible.windows
+        that needs, it waits to the end (and starts afresh).
+        """
         task = self._task.copy()
         task.args = {"accept_list": [kb], "category_names": ["*"], "state": "installed"}
         action = self._shared_loader_obj.action_loader.get(
             "ansible.windows.win_updates", task=task, connection=self._connection, play_context=self._play_context,
             loader=self._loader, templar=self._templar, shared_loader_obj=self._shared_loader_obj)
+        if (until is not None or resume) and win_updates_steps.supported(action):
+            win_updates_steps.take_over(action, until, resume, self._clock, task_vars.get("inventory_hostname"))
         # What the task executor makes of what the action raises.
+        self._resume_lost = False
         try:
             return action.run(task_vars=task_vars)
         except AnsibleActionFail as exc:
@@ -51,19 +68,38 @@ class ActionModule(WinRepairAction):
             return {"unreachable": True, "changed": False, "msg": to_text(exc)}
         except AnsibleError as exc:
             return {"failed": True, "changed": False, "msg": to_text(exc)}
+        finally:
+            self._resume_lost = bool(getattr(action, "winrepair_resume_lost", False))
 
     def act(self, result, options, task_vars):
         try:
             kb = remediation.norm_kb(options["kb"])
         except ValueError as err:
             raise ActionFailure(str(err)) from err
-        attempts = 0
+        resume = options.get("resume") or {}
+        if resume and not isinstance(resume.get("task"), dict):
+            raise ActionFailure("resume must be the resume value of an earlier win_wu_verify result (pending: true)")
+        until = fork_share.deadline(options["yield_after"], task_vars, self._clock)
+        attempts = int(resume.get("attempts") or 0)
+        task = resume.get("task")
         while True:
-            answer = self._install(kb, task_vars)
+            try:
+                answer = self._install(kb, task_vars, until, task)
+            except fork_share.StillRunning as exc:
+                fork_share.pending_result(result, exc)
+                result["resume"] = {"task": exc.state, "attempts": attempts}
+                result.update(kb=kb, attempts=attempts + 1, transient=False)
+                return
+            if task and self._resume_lost and not remediation.verify_transient(answer):
+                # The update task of the earlier call is gone (the host restarted, someone ended it):
+                # its answer is lost, so ask anew (win_updates sees what that task installed).
+                task = None
+                continue
             attempts += 1
             transient = remediation.verify_transient(answer)
             if not transient or attempts > options["retries"]:
                 break
+            task = None  # asked again: a new update task
             host_session.reset_connection(self._connection)
             self._sleep(options["delay"] * 2 ** (attempts - 1))
         answer = dict(answer)

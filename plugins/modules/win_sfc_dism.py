@@ -61,6 +61,19 @@ options:
       - Seconds between two polls of a running tool (at most 60 are used, so progress shows every minute).
     type: float
     default: 15
+  yield_after:
+    description:
+      - Seconds the task waits for a running tool before it gives its fork back while the tool runs on; the result
+        then has RV(pending) and RV(resume). C(0) waits to the end.
+      - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - O(timeout) counts from the tool's start, over every call that waits for it.
+    type: float
+    default: 0
+  resume:
+    description:
+      - RV(resume) of an earlier result of this module with RV(pending), given with the same other options; the task
+        waits for that run instead of starting anything.
+    type: dict
 notes:
   - Check mode runs only the read-only C(DISM /CheckHealth) and reports in RV(commands) what would run.
   - A failure names the next step - a repair source for C(0x800F081F) (CBS_E_SOURCE_MISSING), a repair install
@@ -121,6 +134,16 @@ msg:
   description: On failure what happened and the next step; otherwise a note (check mode plan, scan result).
   returned: when failed, in check mode, or when DISM found corruption it was not asked to repair
   type: str
+pending:
+  description: A tool still runs after O(yield_after) seconds; call the module again with RV(resume).
+  returned: when the task gave its fork back
+  type: bool
+  sample: true
+resume:
+  description: What O(resume) of the next call needs (the running tool, the answers read before it started and what
+    the tools before it gave).
+  returned: when RV(pending)
+  type: dict
 error:
   description:
     - Why O(source) could not be used; neither DISM nor sfc ran and the host is as it was.

@@ -29,6 +29,18 @@ options:
     description: Seconds before the first time it is asked again; doubled each time after.
     type: float
     default: 10
+  yield_after:
+    description:
+      - Seconds the task waits for the install before it gives its fork back while the install runs on; the result
+        then has RV(pending) and RV(resume). C(0) waits to the end.
+      - Only when the play's batch has more hosts than forks; else the task waits to the end.
+    type: float
+    default: 0
+  resume:
+    description:
+      - RV(resume) of an earlier result of this module with RV(pending); the task waits for that install instead of
+        starting one.
+    type: dict
 notes:
   - Check mode searches only, as M(ansible.windows.win_updates) does.
 seealso:
@@ -59,6 +71,15 @@ transient:
   description: Whether the last answer was still no answer (O(retries) ran out).
   returned: always
   type: bool
+pending:
+  description: The install still runs on the host after O(yield_after) seconds; call the module again with RV(resume).
+  returned: when the task gave its fork back
+  type: bool
+  sample: true
+resume:
+  description: What O(resume) of the next call needs (the update task on the host and what it reported so far).
+  returned: when RV(pending)
+  type: dict
 updates:
   description: The answer of M(ansible.windows.win_updates) - see its C(updates).
   returned: when Windows Update answered

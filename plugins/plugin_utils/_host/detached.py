@@ -38,6 +38,7 @@ import hashlib
 import re
 import time
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.fork_share import StillRunning
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._parse import console_text, isotime
 
 WORK_ROOT = "C:\\ProgramData\\winrepair\\runs"
@@ -333,10 +334,13 @@ class DetachedRunner:
                             % (run_id, self.start_attempts, last_error), run_id)
 
     # -- wait ------------------------------------------------------------------------------
-    def wait(self, run_id, timeout, interval, label=None, attached=False):
+    def wait(self, run_id, timeout, interval, label=None, attached=False, until=None):
         """Poll run RUN_ID until it exits; return a RunResult.
 
         timeout: seconds from now; DetachedTimeout when the run still runs then.
+        until: clock time after which a poll that finds the run still running
+        ends the wait with StillRunning (state: the run id); it runs on, and a
+        later wait takes it up.
         interval: seconds between polls. Connection errors and operation
         timeouts between polls are retried with backoff and a connection reset;
         the status script is read-only, so a repeated poll is harmless.
@@ -406,17 +410,20 @@ class DetachedRunner:
             if now >= deadline:
                 raise DetachedTimeout(self._timeout_message(run_id, label, timeout, status, None),
                                       run_id, status)
+            if until is not None and now >= until:
+                raise StillRunning(label, {"run_id": run_id})
             self.sleep(min(interval, max(0.0, deadline - now)))
 
     def run(self, run_id, file_path, arguments, timeout, interval, label=None, reuse_seconds=0,
-            max_run_seconds=None):
+            max_run_seconds=None, until=None):
         """start() then wait(); the host-side limit defaults to twice the timeout."""
         max_run = max_run_seconds if max_run_seconds is not None else max(3600, int(timeout) * 2)
         begun = self.start(run_id, file_path, arguments, max_run, reuse_seconds)
-        return self.wait(run_id, timeout, interval, label=label, attached=not begun.get("started", False))
+        return self.wait(run_id, timeout, interval, label=label, attached=not begun.get("started", False),
+                         until=until)
 
     def run_restarting(self, run_id, file_path, arguments, timeout, interval, label=None, reuse_seconds=0,
-                       max_run_seconds=None):
+                       max_run_seconds=None, until=None):
         """run(), and once more when a restart of the host ended the run.
 
         A restart ends every process on the host; the run comes back lost with
@@ -430,13 +437,13 @@ class DetachedRunner:
         """
         label = label or run_id
         first = self.run(run_id, file_path, arguments, timeout, interval, label=label,
-                         reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds)
+                         reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
         if not first.ended_by_restart:
             return first
         self.progress("%s: the host restarted during the run (run started %s, host booted %s) and ended it; "
                       "starting it again" % (label, first.start_time, first.boot_time))
         second = self.run(run_id, file_path, arguments, timeout, interval, label=label,
-                          reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds)
+                          reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
         second.restarts = 1
         if second.ended_by_restart:
             raise HostRestartedError(

@@ -34,10 +34,10 @@ class FakeHost(SimulatedHost):
         self.host.component_store.health = health
         self.host.component_store.system_files_corrupt = corrupt
 
-    def run(self, args=None, check_mode=False):
+    def run(self, args=None, check_mode=False, task_vars=None):
         action = self.action(ActionModule, dict(FAST, **(args or {})), check_mode,
                              task_action="winrepair.windows_update.win_sfc_dism")
-        return action.run(task_vars={"inventory_hostname": "win11"})
+        return action.run(task_vars=dict({"inventory_hostname": "win11"}, **(task_vars or {})))
 
     def names(self):
         return self.script_names()
@@ -333,3 +333,58 @@ def test_a_run_lost_without_a_restart_is_not_started_again():
     assert result["failed"] is True and "ended without an exit code" in result["msg"]
     assert len(fake.started_commands()) == 1 and fake.restarts == 0
     assert remediation.rung_outcome("sfc_dism", result)["outcome"] == "failed"
+
+
+# ------------------------------------------------------------------ giving the fork back
+CROWDED = {"ansible_play_batch": ["win%02d" % n for n in range(10)]}  # more hosts than the default 5 forks
+
+
+def _in_steps(fake, args, limit=200):
+    """Call the task again with resume while it answers pending; (last result, calls)."""
+    results = [fake.run(args, task_vars=CROWDED)]
+    while results[-1].get("pending") and len(results) < limit:
+        assert not results[-1]["changed"] and "resume" in results[-1]["msg"]
+        results.append(fake.run(dict(args, resume=results[-1]["resume"]), task_vars=CROWDED))
+    return results[-1], len(results)
+
+
+@pytest.mark.parametrize("sfc", [True, False])
+def test_a_repair_waited_for_in_steps_ends_as_one_task_does_and_runs_each_tool_once(sfc):
+    args = {"yield_after": 0.02, "sfc": sfc}
+    whole = FakeHost(health="repairable", corrupt=True, scale=6000).run(args)  # 2 hosts: no fork to give back
+    fake = FakeHost(health="repairable", corrupt=True, scale=6000)
+    stepped, calls = _in_steps(fake, args)
+    assert calls > 2 and not stepped.get("pending") and not stepped.get("failed"), stepped.get("msg")
+    for key in ("changed", "repaired", "reboot_required", "check_health", "cbs_sr", "commands"):
+        assert stepped[key] == whole[key], key
+    for tool in ("dism", "sfc"):
+        for key in ("outcome", "repaired", "exit_code"):
+            assert (stepped[tool] or {}).get(key) == (whole[tool] or {}).get(key), (tool, key)
+    # Each later call attaches to the run by its key (detached_start answers started: false): one run a tool.
+    tools_started = [c[0] for c in fake.started_commands()]
+    assert sorted(set(tools_started), key=tools_started.index) == (["dism.exe", "sfc.exe"] if sfc else ["dism.exe"])
+    assert len(fake.host.detached_runs) == (2 if sfc else 1)
+    assert fake.names().count("sfc_dism_preflight") == 1  # the store was judged once, before DISM
+    assert fake.names().count("cbs_sr_lines") == (2 if sfc else 0)  # before sfc, and after it
+    assert fake.host.component_store.health == "healthy"
+
+
+def test_an_iso_source_stays_mounted_while_the_repair_waits_in_steps():
+    fake = FakeHost(health="repairable_from_source", scale=6000)
+    fake.host.files["c:\\iso\\win11.iso"] = tools.make_iso(
+        {"sources\\install.wim": tools.make_wim(tools.windows11_images())})
+    stepped, calls = _in_steps(fake, {"source": "C:\\iso\\win11.iso", "sfc": False, "yield_after": 0.02})
+    assert calls > 1 and stepped["repaired"] and stepped["source"]["argument"] == "/Source:wim:D:\\sources\\install.wim:6"
+    assert [c[1]["Action"] for c in fake.scripts if c[0] == "iso_mount"] == ["mount", "dismount"]
+
+
+def test_the_timeout_counts_from_the_start_of_the_tool_over_every_call():
+    fake = FakeHost(health="repairable", scale=600)  # DISM /RestoreHealth: 2 real s
+    last, calls = _in_steps(fake, {"sfc": False, "timeout": 1, "poll_interval": 0.05, "yield_after": 0.2})
+    assert calls > 2 and last["failed"] and "keeps running" in last["msg"]
+
+
+def test_a_resume_that_is_no_earlier_result_is_refused_before_anything_runs():
+    fake = FakeHost()
+    result = fake.run({"resume": {"run_id": "x"}})
+    assert result["failed"] and "resume" in result["msg"] and fake.names() == []

@@ -9,6 +9,7 @@ from winsim.fake_host import FakeHost
 from winsim.model import HostModel
 
 from ansible_collections.winrepair.windows_update.plugins.action.win_wu_verify import ActionModule
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.fork_share import StillRunning
 
 INSTALLED = {"changed": True, "updates": {"a1": {"kb": ["5043080"], "installed": True}}, "reboot_required": True,
              "invocation": {"module_args": {}}}
@@ -19,25 +20,36 @@ HTTP_500 = {"failed": True, "changed": False,
             "msg": "winrm send_input failed; bad HTTP response returned from server. Code 500"}
 
 
-def _verify(answers, **args):
+TASK = {"poll_options": {"pipe_name": "p1"}, "cancel_options": {"cancel_id": "c1"}, "output": []}
+LOST = object()  # an answer: the update task taken up was gone
+
+
+def _verify(answers, task_vars=None, **args):
+    """Run win_wu_verify with win_updates' answers scripted in turn: a dict is an answer, a
+    StillRunning the wait ending early, LOST a failed answer for a task that was gone.
+    calls: (kb, the deadline was set, resume task given) of each."""
     calls, sleeps = [], []
 
     class Scripted(ActionModule):
-        def _install(self, kb, task_vars):
-            calls.append(kb)
-            return dict(answers[len(calls) - 1])
+        def _install(self, kb, task_vars, until=None, resume=None):
+            calls.append((kb, until is not None, resume))
+            answer = answers[len(calls) - 1]
+            self._resume_lost = answer is LOST
+            if isinstance(answer, StillRunning):
+                raise answer
+            return dict(FAILED_INSTALL if answer is LOST else answer)
 
         @staticmethod
         def _sleep(seconds):
             sleeps.append(seconds)
 
     fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
-    return fake.run(Scripted, dict({"kb": "kb5043080"}, **args)), calls, sleeps
+    return fake.run(Scripted, dict({"kb": "kb5043080"}, **args), task_vars=task_vars), calls, sleeps
 
 
 def test_an_answer_is_returned_at_once_without_its_invocation():
     res, calls, sleeps = _verify([INSTALLED])
-    assert calls == ["KB5043080"] and sleeps == []
+    assert calls == [("KB5043080", False, None)] and sleeps == []
     assert res["updates"] == INSTALLED["updates"] and res["reboot_required"] and res["changed"]
     assert res["attempts"] == 1 and not res["transient"] and "invocation" not in res
 
@@ -65,3 +77,43 @@ def test_when_the_retries_run_out_the_last_no_answer_is_returned_as_such():
 def test_bad_input_fails_naming_it_before_asking(args, word):
     res, calls, _sleeps = _verify([INSTALLED], **args)
     assert res["failed"] and word in res["msg"] and calls == []
+
+
+# ------------------------------------------------------------------ giving the fork back
+CROWDED = {"ansible_play_batch": ["win%02d" % n for n in range(10)]}  # more hosts than the default 5 forks
+
+
+def test_a_wait_that_ends_early_answers_pending_with_what_the_next_call_needs():
+    res, calls, _sleeps = _verify([StillRunning("the install", TASK)], task_vars=CROWDED, yield_after=30)
+    assert calls == [("KB5043080", True, None)]
+    assert res["pending"] and not res["changed"] and not res.get("failed") and "updates" not in res
+    assert res["resume"] == {"task": TASK, "attempts": 0} and "resume" in res["msg"]
+    # The next call takes up that task and returns its answer.
+    res, calls, _sleeps = _verify([INSTALLED], task_vars=CROWDED, yield_after=30, resume=res["resume"])
+    assert calls == [("KB5043080", True, TASK)]
+    assert not res.get("pending") and res["updates"] == INSTALLED["updates"] and res["attempts"] == 1
+
+
+def test_with_no_more_hosts_than_forks_the_task_waits_to_the_end():
+    _res, calls, _sleeps = _verify([INSTALLED], task_vars={"ansible_play_batch": ["win01", "win02"]}, yield_after=30)
+    assert calls == [("KB5043080", False, None)]
+    _res, calls, _sleeps = _verify([INSTALLED], task_vars=CROWDED, yield_after=0)
+    assert calls == [("KB5043080", False, None)]
+
+
+def test_a_task_taken_up_that_was_gone_is_asked_anew_once_without_counting_an_attempt():
+    res, calls, sleeps = _verify([LOST, INSTALLED], task_vars=CROWDED, yield_after=30,
+                                 resume={"task": TASK, "attempts": 0})
+    assert [c[2] for c in calls] == [TASK, None] and sleeps == []
+    assert res["updates"] == INSTALLED["updates"] and res["attempts"] == 1 and not res.get("failed")
+
+
+def test_attempts_asked_before_a_wait_ended_early_count_against_the_retries():
+    res, calls, _sleeps = _verify([DROPPED], task_vars=CROWDED, yield_after=30, retries=2,
+                                  resume={"task": TASK, "attempts": 2})
+    assert len(calls) == 1 and res["unreachable"] and res["transient"] and res["attempts"] == 3
+
+
+def test_a_resume_that_is_no_earlier_result_is_refused_before_asking():
+    res, calls, _sleeps = _verify([INSTALLED], resume={"pipe_name": "p1"})
+    assert res["failed"] and "resume" in res["msg"] and calls == []
