@@ -37,6 +37,7 @@ import catalog_traffic  # noqa: E402
 import common  # noqa: E402
 import controller_scale  # noqa: E402
 import diagnose_cost  # noqa: E402
+import makespan  # noqa: E402
 import time_to_green  # noqa: E402
 
 # number -> (module, full-size arguments, quick arguments). Quick benchmark 1 leaves out the
@@ -49,6 +50,8 @@ BENCHMARKS = {
           {"hosts": 2, "forks": 2, "file_size": 16 * 1024}),
     "3": (diagnose_cost, {"hosts": 200, "forks": 50}, {"hosts": 4, "forks": 4}),
     "4": (controller_scale, {"sizes": "50,100,200,500", "forks": 50}, {"sizes": "2", "forks": 2}),
+    "5": (makespan, {"hosts": 40, "small_forks": 5, "time_scale": 60.0},
+          {"hosts": 3, "small_forks": 2, "time_scale": 6000.0}),
 }
 
 
@@ -234,7 +237,7 @@ def fault_matrix() -> str:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--only", default="1,2,3,4", help="benchmark numbers, comma separated")
+    p.add_argument("--only", default="1,2,3,4,5", help="benchmark numbers, comma separated")
     p.add_argument("--quick", action="store_true", help="tiny sizes (harness check only)")
     p.add_argument("--out", default=os.path.join(common.BENCH, "RESULTS.md"))
     p.add_argument("--json", help="also write every result as JSON here")

@@ -12,7 +12,7 @@ export ANSIBLE_COLLECTIONS_PATH="$top/build/collections"
 export ANSIBLE_CONFIG="$top/tests/ansible.cfg"
 export PYTHONPATH="$top/tests"
 export PATH="$top/.venv/bin:$PATH"
-args=(--only "${BENCH_ONLY:-1,2,3,4}")
+args=(--only "${BENCH_ONLY:-1,2,3,4,5}")
 [ "${BENCH_QUICK:-0}" = 1 ] && args+=(--quick --out "${BENCH_OUT:-/tmp/winrepair-bench-quick.md}")
 start=$EPOCHREALTIME
 .venv/bin/python bench/run_all.py "${args[@]}"

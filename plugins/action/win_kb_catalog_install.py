@@ -18,11 +18,16 @@
    (ansible/ansible#26385) and win_hotfix cannot read the WIM/PSF .msu format of
    24H2 (ansible-collections/ansible.windows#942), hence DISM.
 Decisions live in plugin_utils/_rungs/kb_install.py; this file is the plumbing.
+With `yield_after` the wait for DISM ends early while it runs on
+(plugin_utils/_action/fork_share.py): the result is `pending` with a `resume`
+value (the result and plan so far), and a call with it takes up that DISM run.
 """
 from __future__ import annotations
 
 import os
+import time
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
@@ -69,6 +74,8 @@ ARGUMENT_SPEC = {
     "keep_files": {"type": "bool", "default": False},
     "timeout": {"type": "int", "default": 7200},
     "poll_interval": {"type": "float", "default": 15.0},
+    "yield_after": fork_share.YIELD_AFTER_SPEC,
+    "resume": fork_share.RESUME_SPEC,
 }
 REQUIRED_IF = [("download_mode", "mirror", ("mirror_dir", "mirror_url"))]
 RANGES = {
@@ -77,6 +84,7 @@ RANGES = {
     "catalog_cache_ttl": at_least(0),
     "catalog_timeout": above(0),
     "catalog_retries": at_least(0),
+    "yield_after": at_least(0),
 }
 
 
@@ -121,8 +129,23 @@ class ActionModule(WinRepairAction):
                       target_path=None,
                       exit_code=None, hresult=None, dism=None, catalog={"from_cache": None, "requests": 0})
         result["kb"] = kb_install.validate_kb(options["kb"])
+        resume = options.get("resume") or None
+        if resume is not None and not all(isinstance(resume.get(k), dict) for k in ("result", "plan")):
+            raise ActionFailure("resume must be the resume value of an earlier win_kb_catalog_install result "
+                                "(pending: true)")
+        rounds = fork_share.rounds_of(resume)
+        until = None if self._task.check_mode else fork_share.deadline(options["yield_after"], task_vars,
+                                                                       rounds=rounds)
         try:
-            self._install(result, options, task_vars)
+            if resume:
+                # Taking up the wait for DISM: everything before it was done by an earlier call.
+                result.update(resume["result"])
+                self._run_dism(result, resume["plan"], options, resume["target_kb"], task_vars, until,
+                               resume["timeout_at"])
+            else:
+                self._install(result, options, task_vars, until)
+        except fork_share.StillRunning as exc:
+            fork_share.pending_result(result, exc, rounds)
         except CacheError as exc:
             raise ActionFailure(str(exc)) from exc
         except CatalogNoResultsError as exc:
@@ -134,7 +157,7 @@ class ActionModule(WinRepairAction):
         except (CatalogError, ValueError) as exc:
             raise ActionFailure("catalog lookup of %s failed: %s" % (result["kb"], exc)) from exc
 
-    def _install(self, result, options, task_vars):
+    def _install(self, result, options, task_vars, until=None):
         kb = result["kb"]
         check_mode = bool(self._task.check_mode)
         host = run_script(self, "kb_installed", {}, task_vars)
@@ -212,7 +235,7 @@ class ActionModule(WinRepairAction):
                 result["catalog"]["requests"] = clients[0].requests if clients else 0
 
         self._stage(result, plan, options, local, mirror_base, task_vars)
-        self._run_dism(result, plan, options, target_kb, task_vars)
+        self._run_dism(result, plan, options, target_kb, task_vars, until)
 
     # -- host: stage and verify --------------------------------------------------------------------
     def _stat(self, path, algorithm, task_vars):
@@ -291,7 +314,8 @@ class ActionModule(WinRepairAction):
         result["changed"] = not undone
 
     # -- host: DISM ------------------------------------------------------------------------------
-    def _run_dism(self, result, plan, options, target_kb, task_vars):
+    def _run_dism(self, result, plan, options, target_kb, task_vars, until=None, timeout_at=None):
+        """DISM /Add-Package of the staged target; TIMEOUT_AT: when the timeout of a run taken up ends."""
         target = plan["target"]
         host_name = task_vars.get("inventory_hostname", "host")
         # /English: the console text is read, so it must not depend on the display language (DISM global options).
@@ -299,11 +323,17 @@ class ActionModule(WinRepairAction):
         runner = host_session.detached_runner(self, script_caller(self, task_vars), host_name)
         run_id = detached.make_key("kb-install-" + target_kb, target["host_path"], target.get("sha256") or target["sha1"])
         label = "DISM /Add-Package %s" % target_kb
+        # The timeout counts from DISM's start, over every call that waits for it.
+        timeout_at = timeout_at if timeout_at is not None else time.time() + options["timeout"]
         # A restart of the host in the middle ends the run; it is started once more (detached.py).
+        # Taken up, the same key attaches to the run still there.
         try:
-            run = runner.run_restarting(run_id, "dism.exe", arguments, timeout=options["timeout"],
+            run = runner.run_restarting(run_id, "dism.exe", arguments, timeout=max(0.0, timeout_at - time.time()),
                                         interval=options["poll_interval"], label=label,
-                                        reuse_seconds=options["timeout"])
+                                        reuse_seconds=options["timeout"], until=until)
+        except fork_share.StillRunning as exc:
+            raise fork_share.StillRunning(exc.what, {"result": dict(result), "plan": plan, "target_kb": target_kb,
+                                                     "timeout_at": timeout_at})
         except detached.HostRestartedError:
             result["outcome"] = "lost"  # twice; the message says so (run() reports it)
             raise

@@ -169,7 +169,8 @@ class ActionModule(WinRepairAction):
         if resume is not None and not (isinstance(resume.get("result"), dict) and isinstance(resume.get("tool"), int)):
             raise ActionFailure("resume must be the resume value of an earlier win_sfc_dism result (pending: true)")
         began = resume["began"] if resume else time.time()
-        until = None if check_mode else fork_share.deadline(options["yield_after"], task_vars)
+        rounds = fork_share.rounds_of(resume)
+        until = None if check_mode else fork_share.deadline(options["yield_after"], task_vars, rounds=rounds)
         result.update(changed=False, repaired=False, reboot_required=False, dism=None, sfc=None,
                       check_health=None, source=None, cbs_sr=None, commands=[], check_mode_ran=[],
                       durations={"dism": None, "sfc": None, "total": None})
@@ -179,7 +180,7 @@ class ActionModule(WinRepairAction):
         except fork_share.StillRunning as exc:
             # The tool runs on, and so may its source: the ISO stays mounted for the call that takes up the wait.
             pending = True
-            fork_share.pending_result(result, exc)
+            fork_share.pending_result(result, exc, rounds)
         except WimInfoError as exc:
             raise ActionFailure(str(exc)) from exc
         finally:

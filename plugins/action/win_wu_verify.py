@@ -79,15 +79,16 @@ class ActionModule(WinRepairAction):
         resume = options.get("resume") or {}
         if resume and not isinstance(resume.get("task"), dict):
             raise ActionFailure("resume must be the resume value of an earlier win_wu_verify result (pending: true)")
-        until = fork_share.deadline(options["yield_after"], task_vars, self._clock)
+        rounds = fork_share.rounds_of(resume)
+        until = fork_share.deadline(options["yield_after"], task_vars, self._clock, rounds=rounds)
         attempts = int(resume.get("attempts") or 0)
         task = resume.get("task")
         while True:
             try:
                 answer = self._install(kb, task_vars, until, task)
             except fork_share.StillRunning as exc:
-                fork_share.pending_result(result, exc)
-                result["resume"] = {"task": exc.state, "attempts": attempts}
+                fork_share.pending_result(result, fork_share.StillRunning(exc.what, {"task": exc.state,
+                                                                                     "attempts": attempts}), rounds)
                 result.update(kb=kb, attempts=attempts + 1, transient=False)
                 return
             if task and self._resume_lost and not remediation.verify_transient(answer):

@@ -137,6 +137,19 @@ options:
     description: Seconds between two polls of the DISM run.
     type: float
     default: 15
+  yield_after:
+    description:
+      - Seconds the task waits for DISM before it gives its fork back while DISM runs on; the result then has
+        RV(pending) and RV(resume). C(0) waits to the end.
+      - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - O(timeout) counts from DISM's start, over every call that waits for it.
+    type: float
+    default: 0
+  resume:
+    description:
+      - RV(resume) of an earlier result of this module with RV(pending), given with the same other options; the task
+        waits for that DISM run instead of looking up, downloading or starting anything.
+    type: dict
 notes:
   - DISM is used because C(wusa.exe) is denied over WinRM and M(ansible.windows.win_hotfix) cannot read the
     C(.msu) format of Windows 11 24H2 and Windows Server 2025.
@@ -197,6 +210,15 @@ EXAMPLES = r"""
 """
 
 RETURN = r"""
+pending:
+  description: DISM still runs after O(yield_after) seconds; call the module again with RV(resume).
+  returned: when the task gave its fork back
+  type: bool
+  sample: true
+resume:
+  description: What O(resume) of the next call needs (the result so far and the staged files).
+  returned: when RV(pending)
+  type: dict
 kb:
   description: The requested KB, normalised.
   returned: always

@@ -8,17 +8,22 @@ spread them; together about a minute of CPU.
 """
 from __future__ import annotations
 
+import datetime
 import numbers
 import os
 import sys
+import types
 
 import pytest
+
+from winsim.model import HostModel
 
 BENCH = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "bench"))
 if BENCH not in sys.path:
     sys.path.insert(0, BENCH)
 
 import common  # noqa: E402
+import makespan  # noqa: E402
 import run_all  # noqa: E402
 import time_to_green  # noqa: E402
 
@@ -213,6 +218,41 @@ def test_controller_scale_harness():
         assert s["ours"]["report_written"]
         assert s["ours"]["cpu"] > 0 and s["ours"]["maxrss_kb"] > 0 and s["fleet_maxrss_kb"] > 0
     _check_rows(result, ["2 hosts: controller CPU per host"])
+
+
+def test_makespan_harness():
+    result = _run("5")
+    _check_rows(result, ["makespan (modelled): forks 2 vs forks 3", "makespan (modelled): forks 3 vs the slowest "
+                         "host's own path"])
+    d = result["details"]
+    for side in ("small", "wide"):
+        assert d[side]["rc"] == 0 and d[side]["hosts"] == 3, d[side]["tail"]
+        assert d[side]["makespan"] >= d[side]["last_host_span"] > 0 and d[side]["physical_limit"] > 0
+    assert (d["small"]["forks"], d["wide"]["forks"]) == (2, 3)
+
+
+class _Clock(object):
+    scale = 60.0
+
+    def now(self):
+        return datetime.datetime(2026, 11, 2, 10, 0, tzinfo=datetime.timezone.utc)
+
+
+def test_makespan_measures_from_the_first_request_to_the_end_of_the_last():
+    """Two hosts' request logs (real times, modelled seconds): the makespan runs from the first
+    request's arrival to the end of the last one, a boot record counting when the host was back;
+    the physical limit is the larger host's own modelled seconds."""
+    a, b = HostModel(name="a", address="127.0.0.2"), HostModel(name="b", address="127.0.0.3")
+    a.record("script", "wu_diagnose", {}, False, 60.0, "ok", real_time=100.0)     # 100 .. 101 real
+    a.record("module", "win_updates", {}, False, 600.0, "ok", real_time=110.0)    # .. 120 real
+    b.record("script", "wu_diagnose", {}, False, 60.0, "ok", real_time=102.0)
+    b.record("raw", "boot", {}, False, 300.0, "ok", real_time=130.0)              # down 125 .. 130
+    fleet = types.SimpleNamespace(clock=_Clock(), hosts={"a": a, "b": b}, records=lambda n: {"a": a, "b": b}[n].records)
+    m = makespan.measure(fleet)
+    assert m["makespan"] == pytest.approx((130.0 - 100.0) * 60.0)
+    assert m["last_host"] == "b" and m["last_host_span"] == pytest.approx((130.0 - 102.0) * 60.0)
+    assert m["physical_limit"] == pytest.approx(660.0) and m["slowest_host"] == "a"
+    assert m["controller_share"] == pytest.approx(1 - 360.0 / ((130.0 - 102.0) * 60.0))
 
 
 def test_merge_replaces_one_benchmark_only():

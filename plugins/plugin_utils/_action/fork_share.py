@@ -15,6 +15,13 @@ wait where it stopped (the role calls it again in an include of itself, which
 the free strategy queues behind the hosts waiting for a fork). Only worth it
 when some host waits for a fork: with at least as many forks as hosts in the
 play's batch, the task waits to the end as it would without O(yield_after).
+
+Each round nests the role's task file one include deeper in ansible-core's
+host state, whose walk is recursive and costs more with every level (it fails
+with RecursionError at a few hundred levels). So the rounds are few: the first
+FLAT_ROUNDS wait O(yield_after) each, each one after twice as long as the one
+before, and round MAX_ROUNDS waits to the end (O(yield_after) 30 s: 5 minutes
+in rounds of 30 s, a 24-hour wait in 21 rounds).
 """
 from __future__ import annotations
 
@@ -23,6 +30,8 @@ import time
 from ansible import context
 
 YIELD_AFTER_SPEC = {"type": "float", "default": 0}
+FLAT_ROUNDS = 10
+MAX_ROUNDS = 30
 RESUME_SPEC = {"type": "dict"}
 
 
@@ -47,22 +56,31 @@ def forks():
         return 5
 
 
-def deadline(yield_after, task_vars, clock=time.monotonic, fork_count=None):
+def rounds_of(resume):
+    """How many calls waited before this one (0 without RESUME)."""
+    try:
+        return max(0, int((resume or {}).get("rounds") or 0))
+    except (TypeError, ValueError):
+        return 0
+
+
+def deadline(yield_after, task_vars, clock=time.monotonic, fork_count=None, rounds=0):
     """The clock time after which a wait ends early, or None when it waits to the end.
 
-    None when YIELD_AFTER is 0 or when no host waits for a fork: the play's
-    batch (ansible_play_batch) has no more hosts than forks.
+    None when YIELD_AFTER is 0, when no host waits for a fork (the play's
+    batch, ansible_play_batch, has no more hosts than forks), or in round
+    MAX_ROUNDS (ROUNDS: the calls that waited before this one).
     """
-    if not yield_after or yield_after <= 0:
+    if not yield_after or yield_after <= 0 or rounds >= MAX_ROUNDS:
         return None
     batch = task_vars.get("ansible_play_batch") or []
     if len(batch) <= (fork_count if fork_count is not None else forks()):
         return None
-    return clock() + float(yield_after)
+    return clock() + float(yield_after) * 2 ** max(0, rounds - FLAT_ROUNDS + 1)
 
 
-def pending_result(result, exc):
-    """Fill RESULT for a wait that ended early (StillRunning EXC)."""
-    result.update(changed=False, pending=True, resume=exc.state,
+def pending_result(result, exc, rounds=0):
+    """Fill RESULT for a wait that ended early (StillRunning EXC) in the call after ROUNDS others."""
+    result.update(changed=False, pending=True, resume=dict(exc.state, rounds=rounds + 1),
                   msg="%s still runs on the host; call the task again with resume to go on waiting" % exc.what)
     return result

@@ -87,10 +87,10 @@ class Harness(object):
             "_copy_mode": "single", "src": tmp, "dest": dest, "_original_basename": os.path.basename(src),
             "force": True})
 
-    def run(self, check_mode=False, **kw):
+    def run(self, check_mode=False, task_vars=None, **kw):
         action = self.fake.action(ActionModule, self.args(**kw), check_mode=check_mode)
         action._copy_to_host = self.copy_stub
-        return action.run(task_vars={"inventory_hostname": "win01"})
+        return action.run(task_vars=dict({"inventory_hostname": "win01"}, **(task_vars or {})))
 
     def names(self):
         return [r.name for r in self.fake.records()]
@@ -494,3 +494,33 @@ def test_a_download_that_keeps_failing_on_winrm_errors_gives_up_with_nothing_ins
         harness.run()
     assert "KB5048667" not in harness.host.installed_kbs
     assert [c[0] for c in harness.fake.calls].count("ansible.windows.win_get_url") == len(host_session.RETRY_DELAYS) + 1
+
+
+# -------------------------------------------------------------------- giving the fork back
+CROWDED = {"ansible_play_batch": ["win%02d" % n for n in range(10)]}  # more hosts than the default 5 forks
+
+
+def test_an_install_waited_for_in_steps_ends_as_one_task_does_and_downloads_once(harness, catalog, tmp_path):
+    whole = Harness(catalog, tmp_path / "whole")
+    slow_clock(whole)
+    one = whole.run(yield_after=0.02)  # no crowd: one task
+    slow_clock(harness)
+    results = [harness.run(task_vars=CROWDED, yield_after=0.02)]
+    while results[-1].get("pending") and len(results) < 200:
+        assert not results[-1]["changed"] and "resume" in results[-1]["msg"]
+        results.append(harness.run(task_vars=CROWDED, yield_after=0.02, resume=results[-1]["resume"]))
+    last = results[-1]
+    assert len(results) > 2 and not last.get("pending") and not last.get("failed"), last.get("msg")
+    for key in ("changed", "installed", "reboot_required", "outcome", "exit_code", "files_removed", "update"):
+        assert last[key] == one[key], key
+    assert [f["source"] for f in last["files"]] == [f["source"] for f in one["files"]] == ["downloaded"] * 2
+    # Later calls neither looked the update up nor downloaded again; one DISM run, taken up.
+    assert [c[0] for c in harness.fake.calls].count("ansible.windows.win_get_url") == 2
+    assert harness.names().count("kb_installed") == 1
+    assert len({c[1]["RunId"] for c in harness.fake.scripts if c[0] == "detached_start"}) == 1
+    assert sorted(harness.host.installed_kbs) == ["KB5043080", "KB5048667"]
+
+
+def test_a_resume_that_is_no_earlier_result_is_refused_before_anything_runs(harness):
+    r = harness.run(resume={"plan": {}})
+    assert r["failed"] and "resume" in r["msg"] and harness.fake.calls == []
