@@ -3,7 +3,7 @@
 """Benchmark 5 (not a test): makespan, the modelled time from the first request
 to the last host's final state, at Ansible's default forks and at one fork a host.
 
-    .venv/bin/python bench/makespan.py [--hosts 40] [--small-forks 5] [--time-scale 60]
+    .venv/bin/python bench/makespan.py [--hosts 40] [--small-forks 5] [--time-scale 30]
 
 Two identical fleets of the benchmark 1 mix (bench/scenarios/green_mix.yml)
 each get playbooks/fix_wu.yml, one after the other: once with -f SMALL_FORKS
@@ -91,7 +91,7 @@ def _one(label: str, hosts: int, forks: int, time_scale: float, yield_after: flo
     return out
 
 
-def run(hosts: int = 40, small_forks: int = 5, time_scale: float = 60.0, yield_after: float = YIELD_AFTER,
+def run(hosts: int = 40, small_forks: int = 5, time_scale: float = 30.0, yield_after: float = YIELD_AFTER,
         keep: str = None) -> dict:
     started = time.monotonic()
     dism_packages.install()  # DISM /Add-Package of catalog .msu files (the catalog rung)
@@ -136,7 +136,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--hosts", type=int, default=40)
     parser.add_argument("--small-forks", type=int, default=5)
-    parser.add_argument("--time-scale", type=float, default=60.0)
+    parser.add_argument("--time-scale", type=float, default=30.0)
     parser.add_argument("--yield-after", type=float, default=YIELD_AFTER,
                         help="wu_remediate_yield_after in modelled seconds (0: every wait holds its fork)")
     parser.add_argument("--keep", help="keep the work folder here")

@@ -50,7 +50,7 @@ BENCHMARKS = {
           {"hosts": 2, "forks": 2, "file_size": 16 * 1024}),
     "3": (diagnose_cost, {"hosts": 200, "forks": 50}, {"hosts": 4, "forks": 4}),
     "4": (controller_scale, {"sizes": "50,100,200,500", "forks": 50}, {"sizes": "2", "forks": 2}),
-    "5": (makespan, {"hosts": 40, "small_forks": 5, "time_scale": 60.0},
+    "5": (makespan, {"hosts": 40, "small_forks": 5, "time_scale": 30.0},
           {"hosts": 3, "small_forks": 2, "time_scale": 6000.0}),
 }
 
