@@ -10,7 +10,8 @@ from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action i
 CROWD = {"ansible_play_batch": ["h%d" % n for n in range(6)]}
 
 
-def _wait(yield_after, task_vars=CROWD, fork_count=5, rounds=0):
+def _wait(yield_after, task_vars=None, fork_count=5, rounds=0):
+    task_vars = CROWD if task_vars is None else task_vars
     until = fork_share.deadline(yield_after, task_vars, clock=lambda: 100.0, fork_count=fork_count, rounds=rounds)
     return None if until is None else until - 100.0
 

@@ -14,6 +14,8 @@ import datetime
 import json
 from unittest.mock import MagicMock
 
+import pytest
+
 from ansible_collections.ansible.windows.plugins.action.win_updates import ActionModule
 
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.fork_share import StillRunning
@@ -123,30 +125,27 @@ def test_a_failed_install_waited_for_in_steps_fails_as_one_run_does():
 def test_a_wait_that_ends_before_its_first_poll_leaves_the_task_running_and_not_cancelled():
     host = Host()
     action = win_updates_steps.take_over(host.action(), until=1.0, clock=_after_polls(0))
-    try:
+    with pytest.raises(StillRunning) as ended:
         action.run(task_vars={})
-        raise AssertionError("the wait did not end early")
-    except StillRunning as exc:
-        assert exc.state["output"] == [] and exc.state["poll_options"]["pipe_name"]
+    assert ended.value.state["output"] == [] and ended.value.state["poll_options"]["pipe_name"]
     assert host.operations == ["start"] and model.jobs_running(host.host) == 1
+
+
+def _state_after_one_poll(host):
+    """What a call that waited for one poll left for the next call."""
+    with pytest.raises(StillRunning) as ended:
+        win_updates_steps.take_over(host.action(), until=1.0, clock=_after_polls(1)).run(task_vars={})
+    return ended.value.state
 
 
 def test_taking_up_a_task_the_host_lost_in_a_restart_says_it_was_lost():
     host = Host()
-    try:
-        win_updates_steps.take_over(host.action(), until=1.0, clock=_after_polls(1)).run(task_vars={})
-        raise AssertionError("the wait did not end early")
-    except StillRunning as exc:
-        state = exc.state
+    state = _state_after_one_poll(host)
     power.restart(host.host, host.clock)
     action = win_updates_steps.take_over(host.action(), resume=state)
     result = action.run(task_vars={})
     assert result["failed"] and action.winrepair_resume_lost
     # Not lost: a resumed wait that went well.
     fresh = Host()
-    try:
-        win_updates_steps.take_over(fresh.action(), until=1.0, clock=_after_polls(1)).run(task_vars={})
-    except StillRunning as exc:
-        state = exc.state
-    action = win_updates_steps.take_over(fresh.action(), resume=state)
+    action = win_updates_steps.take_over(fresh.action(), resume=_state_after_one_poll(fresh))
     assert not action.run(task_vars={}).get("failed") and not action.winrepair_resume_lost
