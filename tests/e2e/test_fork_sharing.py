@@ -43,16 +43,13 @@ FORKS = 2
 
 
 def _long_steps_running(fleet):
-    """Hosts with an update task started and not ended, or a DISM/sfc run not done, now."""
+    """Hosts with an update task started and not yet ended by its cancel, or a DISM/sfc run not done, now.
+    (A task that holds its fork starts and cancels its update task within itself.)"""
     busy = set()
-    with win_updates_model._lock:
-        jobs = list(win_updates_model._JOBS.values())
-    for job in jobs:
-        if job.exit_line is None:
-            busy.update(name for name, host in fleet.hosts.items() if host is job.host)
     for name, host in fleet.hosts.items():
         with host.lock:
-            if any(not plan.get("done") for plan in host.detached_runs.values()):
+            dism_or_sfc = any(not plan.get("done") for plan in host.detached_runs.values())
+            if dism_or_sfc or win_updates_model.jobs_running(host):
                 busy.add(name)
     return busy
 
@@ -76,8 +73,7 @@ def shared_run(tmp_path_factory):
             stop.set()
             sampler.join()
         run["most_at_once"] = most[0]
-        run["detached"] = {n: [p["command"] if "command" in p else k for k, p in fleet.host(n).detached_runs.items()]
-                           for n in fleet.hosts}
+        run["detached"] = {n: list(fleet.host(n).detached_runs) for n in fleet.hosts}
         yield run
 
 
