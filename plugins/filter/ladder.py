@@ -46,6 +46,10 @@ def wu_should_run(record, rung, check_mode=False):
     return remediation.should_run(record, rung, check_mode)
 
 
+def wu_next_rung(record, planned, after=None, check_mode=False):
+    return remediation.next_rung(record, planned, after or None, check_mode)
+
+
 def wu_pending_verify(record):
     return remediation.pending_verify_rung(record)
 
@@ -86,7 +90,7 @@ class FilterModule:
     """winrepair.windows_update ladder filters."""
 
     def filters(self):
-        funcs = (wu_plan, wu_catalog_product, wu_record, wu_resume, wu_should_run, wu_pending_verify, wu_step_start,
-                 wu_step_finish, wu_step_verify, wu_step_restart, wu_replan, wu_verify_transient, wu_verdict,
+        funcs = (wu_plan, wu_catalog_product, wu_record, wu_resume, wu_should_run, wu_next_rung, wu_pending_verify,
+                 wu_step_start, wu_step_finish, wu_step_verify, wu_step_restart, wu_replan, wu_verify_transient, wu_verdict,
                  wu_journal_entry)
         return {f.__name__: _wrap(f.__name__, f) for f in funcs}

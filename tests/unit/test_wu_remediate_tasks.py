@@ -37,16 +37,34 @@ def _walk(tasks):
             yield from _walk(task.get(key) or [])
 
 
-def test_the_rungs_are_included_in_the_ladders_order_each_under_its_own_condition():
-    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import remediation
+def _load(file_name):
+    with open(os.path.join(ROLE, "tasks", file_name), encoding="utf-8") as handle:
+        return list(_walk(yaml.safe_load(handle)))
 
-    with open(os.path.join(ROLE, "tasks", "main.yml"), encoding="utf-8") as handle:
-        tasks = list(_walk(yaml.safe_load(handle)))
-    rungs = [t for t in tasks if t.get("ansible.builtin.include_tasks") == "rung_run.yml"]
-    assert [t["vars"]["wu_remediate_rung"] for t in rungs] == list(remediation.AUTOMATED_RUNGS)
-    for task in rungs:
-        rung = task["vars"]["wu_remediate_rung"]
-        # Read when the host reaches the include, after the rungs before it ran.
-        assert task["when"] == ["'%s' in wu_remediate_plan.rungs" % rung,
-                                "wu_remediation | winrepair.windows_update.wu_should_run('%s', ansible_check_mode)" % rung]
-        assert task["name"] == "Rung " + rung
+
+NEXT_RUNG = ("(wu_remediation | winrepair.windows_update.wu_next_rung(wu_remediate_plan.rungs, wu_remediate_rung,\n"
+             "ansible_check_mode)) is not none")
+
+
+def _squeeze(text):
+    return " ".join(text.split())
+
+
+def test_the_climb_includes_the_first_rung_and_each_rung_the_next_under_the_same_condition():
+    first = [t for t in _load("main.yml") if t.get("ansible.builtin.include_tasks") == "rung_run.yml"]
+    chained = [t for t in _load("rung_run.yml") if t.get("ansible.builtin.include_tasks") == "rung_run.yml"]
+    assert len(first) == 1 and len(chained) == 1
+    for task in first + chained:
+        # Read when the host reaches the include, after the rungs before it ran; no include vars
+        # (they would be read again after the rung changed the record).
+        assert _squeeze(task["when"]) == _squeeze(NEXT_RUNG)
+        assert "vars" not in task
+    # The rung is named once, as a fact, from the same filter; a new climb starts from the bottom.
+    start = _task("rung_run.yml", "Record the start")
+    assert start["ansible.builtin.set_fact"]["wu_remediate_rung"] == "{{ wu_remediate_rung_next }}"
+    assert "wu_next_rung(wu_remediate_plan.rungs, wu_remediate_rung," in start["vars"]["wu_remediate_rung_next"]
+    plan = [t for t in _load("main.yml") if str(t.get("name", "")).startswith("Plan the climb")][0]
+    assert plan["ansible.builtin.set_fact"]["wu_remediate_rung"] == ""
+    # The chained include is the file's last task: nothing of this rung runs after the next one.
+    with open(os.path.join(ROLE, "tasks", "rung_run.yml"), encoding="utf-8") as handle:
+        assert yaml.safe_load(handle)[-1] == chained[0]

@@ -771,6 +771,18 @@ def should_run(record, rung, check_mode=False):
     return True
 
 
+def next_rung(record, planned, after=None, check_mode=False):
+    """The rung the driver runs next, or None: the first of PLANNED (the plan's rungs) that comes
+    after AFTER in the ladder's order (None: from the bottom) and that should_run says runs now.
+    Never a rung at or below AFTER, so a rung that failed is not run again in the same climb."""
+    order = list(AUTOMATED_RUNGS)
+    start = order.index(after) + 1 if after else 0
+    for rung in order[start:]:
+        if rung in (planned or []) and should_run(record, rung, check_mode):
+            return rung
+    return None
+
+
 def unverified_rung(record):
     """The rung whose verification got no answer (transient errors through every retry), or None.
     Nothing climbs past it: a rung that may have worked is not a reason to run the next one."""

@@ -322,3 +322,36 @@ def test_needs_person_after_a_repair_that_ran_and_failed_stays_settled():
     d, p, ended = _ended_with(dict(failed, rung="catalog_install"))
     again = remediation.resume(remediation.new_record("h", KB, d, p), ended, d)
     assert again.get("settled") and not remediation.should_run(again, "catalog_install")
+
+
+def test_next_rung_climbs_the_plan_in_the_ladders_order_and_stops_once_fixed():
+    planned = ["reset", "preflight", "catalog_install"]  # any order: the ladder's order decides
+    rec = remediation.new_record("h", KB)
+    assert remediation.next_rung(rec, planned) == "preflight"
+    rec = _climb(rec, "preflight", {"changed": True, "remedied": False})
+    assert remediation.next_rung(rec, planned, "preflight") == "reset"
+    fixed = _climb(rec, "reset", {"changed": True}, {"outcome": "installed", "kb": KB})
+    assert remediation.next_rung(fixed, planned, "reset") is None
+    still_broken = _climb(rec, "reset", {"changed": True}, {"outcome": "failed", "kb": KB, "hresult": "0x80070306"})
+    assert remediation.next_rung(still_broken, planned, "reset") == "catalog_install"
+    assert remediation.next_rung(still_broken, planned, "inplace_upgrade") is None
+    assert remediation.next_rung(rec, []) is None
+
+
+def test_next_rung_never_names_a_rung_at_or_below_the_last_one():
+    # A rung that failed would run again by should_run alone: only the ones above it are named.
+    planned = ["preflight", "sfc_dism", "reset"]
+    failed = _climb(remediation.new_record("h", KB), "sfc_dism", {"failed": True, "msg": "DISM failed: 0x800f081f"})
+    assert remediation.should_run(failed, "sfc_dism")
+    assert remediation.next_rung(failed, planned, "sfc_dism") == "reset"
+    assert remediation.next_rung(failed, ["preflight", "sfc_dism"], "sfc_dism") is None
+
+
+def test_next_rung_in_check_mode_plans_the_first_repair_rung_only():
+    rec = remediation.new_record("h", KB, check_mode=True)
+    planned = ["preflight", "reset", "catalog_install"]
+    assert remediation.next_rung(rec, planned, None, True) == "preflight"
+    for rung in ("preflight", "reset"):
+        rec = remediation.record_start(rec, rung)
+        rec = remediation.record_finish(rec, rung, remediation.rung_outcome(rung, {"changed": True}, True))
+    assert remediation.next_rung(rec, planned, "reset", True) is None
