@@ -141,7 +141,7 @@ class ActionModule(WinRepairAction):
                 # Taking up the wait for DISM: everything before it was done by an earlier call.
                 result.update(resume["result"])
                 self._run_dism(result, resume["plan"], options, resume["target_kb"], task_vars, until,
-                               resume["timeout_at"])
+                               resume["timeout_at"], resume.get("restarts", 0))
             else:
                 self._install(result, options, task_vars, until)
         except fork_share.StillRunning as exc:
@@ -314,8 +314,9 @@ class ActionModule(WinRepairAction):
         result["changed"] = not undone
 
     # -- host: DISM ------------------------------------------------------------------------------
-    def _run_dism(self, result, plan, options, target_kb, task_vars, until=None, timeout_at=None):
-        """DISM /Add-Package of the staged target; TIMEOUT_AT: when the timeout of a run taken up ends."""
+    def _run_dism(self, result, plan, options, target_kb, task_vars, until=None, timeout_at=None, restarts=0):
+        """DISM /Add-Package of the staged target; TIMEOUT_AT: when the timeout of a run taken up ends
+        (given only then), RESTARTS: the starts after a restart the earlier calls made."""
         target = plan["target"]
         host_name = task_vars.get("inventory_hostname", "host")
         # /English: the console text is read, so it must not depend on the display language (DISM global options).
@@ -324,16 +325,19 @@ class ActionModule(WinRepairAction):
         run_id = detached.make_key("kb-install-" + target_kb, target["host_path"], target.get("sha256") or target["sha1"])
         label = "DISM /Add-Package %s" % target_kb
         # The timeout counts from DISM's start, over every call that waits for it.
-        timeout_at = timeout_at if timeout_at is not None else time.time() + options["timeout"]
+        taken_up = timeout_at is not None
+        timeout_at = timeout_at if taken_up else time.time() + options["timeout"]
         # A restart of the host in the middle ends the run; it is started once more (detached.py).
         # Taken up, the same key attaches to the run still there.
         try:
             run = runner.run_restarting(run_id, "dism.exe", arguments, timeout=max(0.0, timeout_at - time.time()),
                                         interval=options["poll_interval"], label=label,
-                                        reuse_seconds=options["timeout"], until=until)
+                                        reuse_seconds=options["timeout"], until=until,
+                                        taken_up=taken_up, restarts=restarts)
         except fork_share.StillRunning as exc:
             raise fork_share.StillRunning(exc.what, {"result": dict(result), "plan": plan, "target_kb": target_kb,
-                                                     "timeout_at": timeout_at})
+                                                     "timeout_at": timeout_at,
+                                                     "restarts": exc.state.get("restarts", 0)})
         except detached.HostRestartedError:
             result["outcome"] = "lost"  # twice; the message says so (run() reports it)
             raise

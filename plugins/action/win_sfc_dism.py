@@ -267,10 +267,12 @@ class ActionModule(WinRepairAction):
             try:
                 run = runner.run_restarting(run_id, file_path, arguments, timeout=max(0.0, timeout_at - time.time()),
                                             interval=options["poll_interval"], label=label,
-                                            reuse_seconds=options["timeout"], until=until)
+                                            reuse_seconds=options["timeout"], until=until, taken_up=taken_up,
+                                            restarts=resume.get("restarts", 0) if taken_up else 0)
             except fork_share.StillRunning as exc:
                 raise fork_share.StillRunning(exc.what, {
-                    "tool": index, "began": began, "timeout_at": timeout_at, "preflight": preflight,
+                    "tool": index, "restarts": exc.state.get("restarts", 0),
+                    "began": began, "timeout_at": timeout_at, "preflight": preflight,
                     "sr_before": sr_before, "store_sound": store_sound, "mount": result.get("_mount"),
                     "result": {k: result[k] for k in KEPT_FIELDS if k in result}})
             if run.state == detached.LOST:

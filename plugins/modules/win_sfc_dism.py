@@ -140,8 +140,8 @@ pending:
   type: bool
   sample: true
 resume:
-  description: What O(resume) of the next call needs (the running tool, the answers read before it started and what
-    the tools before it gave).
+  description: What O(resume) of the next call needs (the running tool and how often a restart of the host made it
+    start again, the answers read before it started and what the tools before it gave).
   returned: when RV(pending)
   type: dict
 error:

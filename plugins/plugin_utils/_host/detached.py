@@ -423,7 +423,7 @@ class DetachedRunner:
                          until=until)
 
     def run_restarting(self, run_id, file_path, arguments, timeout, interval, label=None, reuse_seconds=0,
-                       max_run_seconds=None, until=None):
+                       max_run_seconds=None, until=None, taken_up=False, restarts=0):
         """run(), and once more when a restart of the host ended the run.
 
         A restart ends every process on the host; the run comes back lost with
@@ -434,23 +434,57 @@ class DetachedRunner:
         the host is not stable enough to finish the command. A run lost
         without a restart (the execution time limit, someone ended the task)
         is returned as it is, for the caller to report.
+
+        TAKEN_UP: an earlier call started the run and gave its wait back
+        (StillRunning); this call attaches to the run by its key without
+        starting anything, so a restart of the host in between is seen (a
+        start would archive the lost run and begin afresh). RESTARTS: the
+        starts after a restart that earlier calls made (StillRunning's state
+        carries it), so the once-only limit holds over every call.
         """
         label = label or run_id
-        first = self.run(run_id, file_path, arguments, timeout, interval, label=label,
-                         reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
-        if not first.ended_by_restart:
-            return first
+        try:
+            current = self._attach(run_id, timeout, interval, label, until) if taken_up else None
+            if current is None:
+                current = self.run(run_id, file_path, arguments, timeout, interval, label=label,
+                                   reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
+        except StillRunning as exc:
+            raise StillRunning(exc.what, dict(exc.state, restarts=restarts))
+        current.restarts = restarts
+        if not current.ended_by_restart:
+            return current
+        if restarts:
+            raise self._restarted_twice(label, current)
         self.progress("%s: the host restarted during the run (run started %s, host booted %s) and ended it; "
-                      "starting it again" % (label, first.start_time, first.boot_time))
-        second = self.run(run_id, file_path, arguments, timeout, interval, label=label,
-                          reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
+                      "starting it again" % (label, current.start_time, current.boot_time))
+        try:
+            second = self.run(run_id, file_path, arguments, timeout, interval, label=label,
+                              reuse_seconds=reuse_seconds, max_run_seconds=max_run_seconds, until=until)
+        except StillRunning as exc:
+            raise StillRunning(exc.what, dict(exc.state, restarts=1))
         second.restarts = 1
         if second.ended_by_restart:
-            raise HostRestartedError(
-                "the host restarted during %s twice (the runs started %s and %s were both ended by a restart, the "
-                "last boot at %s); nothing was completed: run the task again once the host is stable"
-                % (label, first.start_time, second.start_time, second.boot_time), run_id, second.status)
+            raise self._restarted_twice(label, second, current)
         return second
+
+    def _attach(self, run_id, timeout, interval, label, until):
+        """wait() for a run an earlier call started; None when the host has no such run (its folder
+        is gone), for the caller to start it."""
+        try:
+            return self.wait(run_id, timeout, interval, label=label, attached=True, until=until)
+        except DetachedError as exc:
+            if (exc.status or {}).get("state") != UNKNOWN:
+                raise
+            self.progress("%s: run %s is no longer on the host; starting it again" % (label, run_id))
+            return None
+
+    @staticmethod
+    def _restarted_twice(label, last, first=None):
+        return HostRestartedError(
+            "the host restarted during %s twice (the runs started %s and %s were both ended by a restart, the "
+            "last boot at %s); nothing was completed: run the task again once the host is stable"
+            % (label, first.start_time if first else "in an earlier call", last.start_time, last.boot_time),
+            last.run_id, last.status)
 
     @staticmethod
     def _progress_message(label, percent, status, elapsed):

@@ -336,6 +336,64 @@ def test_run_restarting_returns_a_run_lost_without_a_restart():
     assert result.state == detached.LOST and result.restarts == 0 and host.starts == 1
 
 
+def _yielding(clock, host, **kw):
+    """A runner whose waits give back at UNTIL (fake clock), as a task that shares its fork."""
+    runner, messages, _resets = make_runner(clock, host)
+
+    def call(**more):
+        args = dict(timeout=3600, interval=10, label="DISM", until=clock() + 5, **kw)
+        args.update(more)
+        return runner.run_restarting("dism-9", "dism.exe", ["/x"], **args)
+    return call, messages
+
+
+def test_a_wait_taken_up_attaches_without_starting_and_sees_a_restart_in_between():
+    # Call 1 gives its wait back; the host restarts before call 2. Call 2 attaches by the key (no
+    # start: detached_start would archive the lost run and begin afresh, hiding the restart), sees
+    # the restart, starts the command once more and gives back with restarts=1 in its state.
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("running", "2026-11-02T08:00:00Z"), ("running", "2026-11-02T08:00:00Z"),
+                                ("lost", "2026-11-02T09:01:30Z"),
+                                ("running", "2026-11-02T09:01:30Z"), ("running", "2026-11-02T09:01:30Z")])
+    call, messages = _yielding(clock, host)
+    with pytest.raises(detached.StillRunning) as first:
+        call()
+    assert host.starts == 1 and first.value.state == {"run_id": "dism-9", "restarts": 0}
+    with pytest.raises(detached.StillRunning) as second:
+        call(taken_up=True, restarts=first.value.state["restarts"])
+    assert host.starts == 2 and second.value.state["restarts"] == 1
+    assert any("the host restarted during the run" in m for m in messages)
+
+
+def test_the_once_only_restart_limit_holds_over_calls():
+    # The run started again after a restart (restarts=1 from an earlier call) is ended by a
+    # restart too: HostRestartedError, and no third start.
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("lost", "2026-11-02T09:05:00Z")])
+    call, _messages = _yielding(clock, host)
+    with pytest.raises(detached.HostRestartedError) as caught:
+        call(taken_up=True, restarts=1)
+    assert host.starts == 0
+    assert detached.HOST_RESTARTED_TWICE.search(caught.value.message) and "in an earlier call" in caught.value.message
+
+
+def test_a_wait_taken_up_finishes_with_the_restarts_of_earlier_calls():
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("exited", "2026-11-02T09:01:30Z")])
+    call, _messages = _yielding(clock, host)
+    result = call(taken_up=True, restarts=1)
+    assert result.state == detached.EXITED and result.restarts == 1 and host.starts == 0
+
+
+def test_a_wait_taken_up_for_a_run_no_longer_on_the_host_starts_it():
+    clock = FakeClock()
+    host = ScriptedHost(clock, [("unknown", None), ("exited", "2026-11-02T08:00:00Z")])
+    call, messages = _yielding(clock, host)
+    result = call(taken_up=True)
+    assert result.state == detached.EXITED and host.starts == 1
+    assert any("no longer on the host" in m for m in messages)
+
+
 def test_a_run_the_host_ended_at_max_run_seconds_carries_timed_out_and_the_reason():
     # detached_start.ps1's wrapper ends the process tree itself at MaxRunSeconds (Task Scheduler
     # does not for a task started on demand) and writes exit.json with timed_out and an error.
