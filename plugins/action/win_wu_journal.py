@@ -10,8 +10,10 @@ entries), a write skips the read: the script writes only while the journal is
 still at that revision, and the write falls back to read-merge-write when it is not.
 Lock (lock=acquire|release): the run lock next to the journal
 (plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
-journal, so the caller sees the entry as it is under the lock. Check mode
-takes no lock (it changes nothing). Every script call here does the same when sent
+journal, so the caller sees the entry as it is under the lock, and given `seen` it gives
+the lock back and fails when KB's entry changed since (another run worked on the host).
+A release with `entry` writes the entry first and releases whatever the write did: the
+last write and the release in one task. Check mode takes no lock (it changes nothing). Every script call here does the same when sent
 twice, so a dropped connection or a WinRM error is retried (script_runner.SAFE_TO_SEND_AGAIN):
 a release lost that way would leave the lock on the host.
 """
@@ -38,7 +40,6 @@ ARGUMENT_SPEC = {
 VALIDATION = {
     "required_by": {"entry": ["kb"]},
     "required_if": [("lock", "acquire", ["run_id"]), ("lock", "release", ["run_id"])],
-    "mutually_exclusive": [("lock", "entry")],
 }
 RANGES = {"stale_after": at_least(0, "seconds after which a lock counts as stale")}
 
@@ -55,6 +56,10 @@ class ActionModule(WinRepairAction):
                 kb = remediation.norm_kb(options["kb"])
             except ValueError as err:
                 raise ActionFailure(str(err)) from err
+        if options["lock"] == "acquire" and options["entry"] is not None:
+            raise ActionFailure("entry cannot be written with lock=acquire: take the lock, then write.")
+        if options["lock"] == "acquire" and options["seen"] and kb is None:
+            raise ActionFailure("kb is required with lock=acquire and seen: it names the entry compared.")
         if options["lock"] is not None:
             if not options["run_id"].strip():
                 raise ActionFailure("run_id must not be empty: it names the run that holds the lock.")
@@ -63,13 +68,18 @@ class ActionModule(WinRepairAction):
             if self._task.check_mode:
                 # Check mode reads only: it neither takes nor needs the lock.
                 result["lock"]["state"] = "check_mode"
-                if options["lock"] == "release":
+                if options["lock"] == "release" and options["entry"] is None:
                     return
             elif options["lock"] == "release":
-                self._release(result, options, task_vars)
+                self._write_then_release(result, options, kb, task_vars)
                 return
             else:
                 self._acquire(result, options, task_vars)
+        self._read_or_write(result, options, kb, task_vars)
+        if options["lock"] == "acquire" and options["seen"] and not self._task.check_mode:
+            self._refuse_if_changed_since_seen(result, options, kb, task_vars)
+
+    def _read_or_write(self, result, options, kb, task_vars):
         seen = self._seen(options)
         if seen is not None and options["entry"] is not None and not self._task.check_mode:
             if self._write(result, options, kb, seen, task_vars, expected=seen["revision"]):
@@ -85,6 +95,29 @@ class ActionModule(WinRepairAction):
         result["entry"] = (current.get("entries") or {}).get(kb) if kb else None
         if options["entry"] is not None:
             self._write(result, options, kb, current, task_vars)
+
+    def _write_then_release(self, result, options, kb, task_vars):
+        """lock=release, after writing O(entry) when given: the lock is released whether the write worked or not
+        (a failed write fails the task after the release)."""
+        try:
+            if options["entry"] is not None:
+                self._read_or_write(result, options, kb, task_vars)
+        finally:
+            written = result.get("changed", False)
+            self._release(result, options, task_vars)
+            result["changed"] = written or result["changed"]
+
+    def _refuse_if_changed_since_seen(self, result, options, kb, task_vars):
+        """KB's entry under the lock differs from the one in O(seen): another run of the ladder worked on the
+        host since the caller read it (while it diagnosed the host). Give the lock back; fail."""
+        seen_entry = (options["seen"].get("entries") or {}).get(kb)
+        if result.get("entry") == seen_entry:
+            return
+        self._release(result, options, task_vars)
+        raise ActionFailure(
+            "Another run of the repair ladder (%s) worked on this host for %s while this run was diagnosing it "
+            "(the journal changed before this run took the lock). Nothing was changed by this run; run it again "
+            "to continue from what that run did." % ((result.get("entry") or {}).get("run_id") or "?", kb))
 
     @staticmethod
     def _seen(options):

@@ -31,7 +31,8 @@ options:
   entry:
     description:
       - The entry to store under O(kb) (a dict; the ladder stores its C(wu_remediation) record).
-      - Mutually exclusive with O(lock).
+      - Not with O(lock=acquire). With O(lock=release) the entry is written first, and the lock is given back
+        whether the write worked or not.
     type: dict
   lock:
     description:
@@ -56,6 +57,9 @@ options:
       - An earlier result of this module for the same O(path) on this host (a registered variable). With
         O(entry), the journal is then written without being read first, if it is still at the result's
         RV(revision); when it changed since, it is read, merged and written as without O(seen).
+      - With O(lock=acquire) (and O(kb)), the task gives the lock back and fails when the entry of O(kb) under
+        the lock differs from the one in O(seen) - another run of the ladder worked on the host since O(seen)
+        was read.
       - A result without RV(revision), such as a skipped task's, is as good as none.
     type: dict
 notes:
@@ -93,37 +97,44 @@ EXAMPLES = r"""
   winrepair.windows_update.win_wu_journal:
     kb: KB5043080
     entry: "{{ wu_remediation }}"
+
+- name: Store the verdict and give the lock back, in one task
+  winrepair.windows_update.win_wu_journal:
+    kb: KB5043080
+    entry: "{{ wu_remediation }}"
+    lock: release
+    run_id: "{{ my_run_id }}"
 """
 
 RETURN = r"""
 path:
   description: The journal's path.
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: str
   sample: C:\ProgramData\winrepair\journal.json
 exists:
   description: Whether the journal existed when it was read.
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: bool
 kb:
   description: O(kb), normalised (null without O(kb)).
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: str
   sample: KB5043080
 entry:
   description: The entry of O(kb) (after the write when O(entry) was given); null when there is none.
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: dict
 entries:
   description: Every entry of the journal, by KB.
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: dict
 revision:
   description:
     - The journal's revision after this task - the SHA-256 of its text in hex, or C(none) when the host has no
       journal; what O(seen) compares.
     - Null in check mode after a write that would change the journal.
-  returned: success, except with O(lock=release)
+  returned: success, except with O(lock=release) without O(entry)
   type: str
   sample: 3f0a9c6e1d2b4a5f8e7d6c5b4a3928170f1e2d3c4b5a69788796a5b4c3d2e1f0
 lock:

@@ -149,7 +149,9 @@ def test_disk_full_leaves_no_lock_and_says_so(fake):
     ({"lock": "acquire"}, "run_id"),
     ({"lock": "acquire", "run_id": "  "}, "run_id must not be empty"),
     ({"lock": "acquire", "run_id": "a", "stale_after": -1}, "stale_after"),
-    ({"lock": "acquire", "run_id": "a", "kb": "KB1", "entry": {}}, "mutually exclusive"),
+    ({"lock": "acquire", "run_id": "a", "kb": "KB5043080", "entry": {}}, "entry cannot be written with lock=acquire"),
+    ({"lock": "acquire", "run_id": "a", "kb": None, "seen": {"revision": "none", "entries": {}}},
+     "kb is required with lock=acquire and seen"),
 ])
 def test_bad_arguments(fake, args, words):
     from ansible.errors import AnsibleActionFail
@@ -159,6 +161,61 @@ def test_bad_arguments(fake, args, words):
         res = {"failed": True, "msg": str(exc)}
     assert res.get("failed") and words in res["msg"], res
     assert fake.host.files.get(LOCK) is None
+
+
+# ------------------------------------------------------------------ the lock riding on a read and a write
+# The ladder takes the lock comparing the entry it planned from (seen), and writes its verdict and
+# gives the lock back in one task.
+
+def _entry(run_id):
+    return {"run_id": run_id, "target_kb": "KB5043080", "rungs_run": []}
+
+
+def test_acquire_with_seen_holds_the_lock_when_the_entry_is_as_seen(fake):
+    seen = fake.run(ActionModule, {"kb": "KB5043080", "entry": _entry("old")})
+    fake.run(ActionModule, {"kb": "KB5044284", "entry": _entry("other-kb")})  # another KB's entry: no matter
+    res = _lock(fake, "acquire", "run-a", seen=seen)
+    assert not res.get("failed"), res
+    assert res["lock"]["state"] == "acquired" and _holder(fake)["run_id"] == "run-a"
+    assert res["entry"] == _entry("old")
+
+
+def test_acquire_with_seen_gives_the_lock_back_and_fails_when_another_run_wrote_meanwhile(fake):
+    seen = fake.run(ActionModule, {"kb": "KB5043080"})  # no entry when this run read the journal
+    fake.run(ActionModule, {"kb": "KB5043080", "entry": _entry("run-b")})  # another run, while this one diagnosed
+    before = fake.host.files[JOURNAL.lower()]
+    res = _lock(fake, "acquire", "run-a", seen=seen)
+    assert res["failed"] and "Another run of the repair ladder (run-b)" in res["msg"], res
+    assert "Nothing was changed by this run" in res["msg"]
+    assert res["lock"]["state"] == "released" and _holder(fake) is None
+    assert fake.host.files[JOURNAL.lower()] == before
+    assert fake.script_names()[-3:] == ["wu_journal_lock", "wu_journal_read", "wu_journal_lock"]
+
+
+def test_release_with_entry_writes_then_gives_the_lock_back(fake):
+    taken = _lock(fake, "acquire", "run-a")
+    res = _lock(fake, "release", "run-a", entry=_entry("run-a"), seen=taken)
+    assert not res.get("failed"), res
+    assert res["changed"] and res["lock"]["state"] == "released" and _holder(fake) is None
+    assert json.loads(fake.host.files[JOURNAL.lower()])["entries"]["KB5043080"] == _entry("run-a")
+    assert res["entry"] == _entry("run-a") and res["revision"] not in (None, "none")
+    # the write went straight on the revision seen under the lock, then the release: two calls
+    assert fake.script_names()[-2:] == ["wu_journal_write", "wu_journal_lock"]
+
+
+def test_release_with_entry_gives_the_lock_back_when_the_write_fails(fake):
+    _lock(fake, "acquire", "run-a")
+    fake.host.faults.disk_full_on.append("wu_journal_write")
+    res = _lock(fake, "release", "run-a", entry=_entry("run-a"))
+    assert res["failed"] and "Could not write the journal" in res["msg"], res
+    assert res["lock"]["state"] == "released" and _holder(fake) is None
+
+
+def test_release_with_entry_in_check_mode_writes_and_releases_nothing(fake):
+    _lock(fake, "acquire", "run-a")
+    res = _lock(fake, "release", "run-a", check_mode=True, entry=_entry("run-a"))
+    assert not res.get("failed") and res["changed"] and res["lock"]["state"] == "check_mode"
+    assert _holder(fake)["run_id"] == "run-a" and JOURNAL.lower() not in fake.host.files
 
 
 # ------------------------------------------------------------------ a connection that fails once
