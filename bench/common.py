@@ -106,11 +106,14 @@ def mirror_server(directory: str):
 # ------------------------------------------------------------------ measured runs
 class Run:
     """One ansible(-playbook) process: wall seconds, exit code, CPU seconds and
-    peak RSS of the process and all its forks (wait4 rusage), its output."""
+    peak RSS of the process and all its forks (wait4 rusage), its output.
+    own_cpu: the CPU seconds of the process itself, without its forks (None where
+    /proc cannot tell); for ansible-playbook the strategy's work, the rest its task processes."""
 
-    def __init__(self, rc, wall, cpu, maxrss_kb, stdout, stderr):
+    def __init__(self, rc, wall, cpu, maxrss_kb, stdout, stderr, own_cpu=None):
         self.rc, self.wall, self.cpu, self.maxrss_kb = rc, wall, cpu, maxrss_kb
         self.stdout, self.stderr = stdout, stderr
+        self.own_cpu = own_cpu
 
     def tail(self, n: int = 3000) -> str:
         return self.stdout[-n:] + "\n" + self.stderr[-n:]
@@ -128,6 +131,7 @@ def measured(cmd: list, timeout: float = 1800, extra_env: Optional[dict] = None,
         timer.daemon = True
         timer.start()
         try:
+            own = _own_cpu_at_exit(proc.pid)
             _pid, status, usage = os.wait4(proc.pid, 0)
         finally:
             timer.cancel()
@@ -136,7 +140,20 @@ def measured(cmd: list, timeout: float = 1800, extra_env: Optional[dict] = None,
         out.seek(0)
         err.seek(0)
         return Run(proc.returncode, wall, usage.ru_utime + usage.ru_stime, usage.ru_maxrss,
-                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"))
+                   out.read().decode("utf-8", "replace"), err.read().decode("utf-8", "replace"), own)
+
+
+def _own_cpu_at_exit(pid: int) -> Optional[float]:
+    """Wait until PID has exited, without reaping it, and read its own user+system CPU seconds
+    (fields 14 and 15 of /proc/PID/stat, proc(5)); None where there is no /proc."""
+    os.waitid(os.P_PID, pid, os.WEXITED | os.WNOWAIT)
+    try:
+        with open("/proc/%d/stat" % pid, "r", encoding="ascii", errors="replace") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+    except (OSError, IndexError):
+        return None
+    # fields[0] is field 3 (state): utime and stime are fields 14 and 15.
+    return (int(fields[11]) + int(fields[12])) / float(os.sysconf("SC_CLK_TCK"))
 
 
 def playbook(inventory: str, path: str, extra_vars: Optional[dict] = None, forks: int = 50,

@@ -181,7 +181,7 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     return {"playbook": os.path.relpath(path, common.REPO), "host_hours": sum(seconds.values()) / 3600.0,
             "fixed": sum(fixed.values()), "hosts": len(fixed),
             "fix_rate": sum(fixed.values()) / float(len(fixed)), "wall": run.wall, "rc": run.rc,
-            "controller_cpu": run.cpu, "per_cause": dict(per_cause), "refused_requests": refused,
+            "controller_cpu": run.cpu, "controller_own_cpu": run.own_cpu, "per_cause": dict(per_cause), "refused_requests": refused,
             "heavy_runs_on_failing_disk": heavy_on_failing_disk, "tail": run.tail(1500) if run.rc else ""}
 
 
@@ -218,6 +218,19 @@ def _comparison_rows(ours: dict, base: dict, label: str, time_scale: float, fork
         common.row("controller CPU" + suffix, ours["controller_cpu"], base["controller_cpu"],
                    *((("<= %.1f x baseline" % CPU_TARGET), ours["controller_cpu"] <= CPU_TARGET * base["controller_cpu"])
                      if target else ("", None)), unit="s"),
+    ] + (_cpu_split_rows(ours, base) if target else [])
+
+
+def _cpu_split_rows(ours: dict, base: dict) -> list:
+    """The controller CPU split: ansible-playbook's own process (the strategy: variables, includes,
+    results, callbacks) and its task processes (templating, building and sending modules)."""
+    if ours.get("controller_own_cpu") is None or base.get("controller_own_cpu") is None:
+        return []
+    return [
+        common.row("controller CPU: ansible-playbook's own process", ours["controller_own_cpu"],
+                   base["controller_own_cpu"], unit="s"),
+        common.row("controller CPU: its task processes", ours["controller_cpu"] - ours["controller_own_cpu"],
+                   base["controller_cpu"] - base["controller_own_cpu"], unit="s"),
     ]
 
 
