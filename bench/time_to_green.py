@@ -33,6 +33,7 @@ from __future__ import annotations
 import argparse
 import collections
 import os
+import statistics
 import sys
 import time
 
@@ -308,10 +309,23 @@ def _oracle_notes(every: dict, oracle: dict) -> list:
     return notes
 
 
+def _cpu_of(fleet: dict) -> dict:
+    return {"cpu": fleet["controller_cpu"], "own": fleet["controller_own_cpu"], "rc": fleet["rc"]}
+
+
+def _median_cpu(fleet: dict, runs: list) -> dict:
+    """FLEET with its controller CPU (and its own process's) replaced by the median of RUNS."""
+    own = [r["own"] for r in runs]
+    return dict(fleet, controller_cpu=statistics.median(r["cpu"] for r in runs),
+                controller_own_cpu=None if None in own else statistics.median(own))
+
+
 def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str = None,
-        stop_early: bool = True, oracle: bool = True) -> dict:
+        stop_early: bool = True, oracle: bool = True, cpu_pairs: int = 1) -> dict:
     """STOP_EARLY=False leaves out the third fleet (baseline_ladder.yml), ORACLE=False the fourth
-    (baseline_oracle.yml): the target needs neither."""
+    (baseline_oracle.yml): the target needs neither. CPU_PAIRS: runs of fix_wu and every step, in
+    turn, whose medians the controller-CPU rows give (one run's CPU on a loaded machine varies too
+    much to judge a target by)."""
     started = time.monotonic()
     dism_packages.install()  # DISM /Add-Package of catalog .msu files (the catalog rung)
     kinds = ["ours", "every_step"] + (["stop_early"] if stop_early else []) + (["oracle"] if oracle else [])
@@ -319,8 +333,14 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
     with common.workdir("green", keep) as tmp, common.fake_catalog() as catalog:
         for kind in kinds:
             fleets[kind] = _one(kind, hosts, forks, time_scale, tmp, catalog)
+        cpu = {"ours": [_cpu_of(fleets["ours"])], "every_step": [_cpu_of(fleets["every_step"])]}
+        for pair in range(1, cpu_pairs):
+            for kind in ("ours", "every_step"):  # a fresh folder: no catalog cache from the run before
+                cpu[kind].append(_cpu_of(_one(kind, hosts, forks, time_scale, os.path.join(tmp, "cpu%d" % pair),
+                                              catalog)))
     ours, every = fleets["ours"], fleets["every_step"]
-    rows = _comparison_rows(ours, every, FLEETS["every_step"][2], time_scale, forks, target=True)
+    rows = _comparison_rows(_median_cpu(ours, cpu["ours"]), _median_cpu(every, cpu["every_step"]),
+                            FLEETS["every_step"][2], time_scale, forks, target=True)
     if "stop_early" in fleets:
         rows += _comparison_rows(ours, fleets["stop_early"], FLEETS["stop_early"][2], time_scale, forks,
                                  target=False)
@@ -333,6 +353,11 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
              + ("; baseline_ladder.yml stops once an install succeeds: a stricter baseline, reported beside it "
                 "with no target" if "stop_early" in fleets else "; stop-early baseline_ladder.yml not run")
              + ("" if "oracle" in fleets else "; oracle baseline_oracle.yml not run")]
+    if cpu_pairs > 1:
+        notes.append("controller CPU, fix_wu / every step, in %d pairs of runs one after the other: %s; the "
+                     "controller-CPU rows give the median of each side's runs"
+                     % (cpu_pairs, ", ".join("%.0f / %.0f s = %.2f" % (o["cpu"], e["cpu"], o["cpu"] / e["cpu"])
+                                             for o, e in zip(cpu["ours"], cpu["every_step"]))))
     if "oracle" in fleets:
         notes += _oracle_notes(every, fleets["oracle"])
     for kind, r in fleets.items():
@@ -353,7 +378,7 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
     notes.append("heavy rungs run on failing disks: " + ", ".join(
         "%s %d" % (FLEETS[k][2], r["heavy_runs_on_failing_disk"]) for k, r in fleets.items()))
     details = dict(fleets, hosts=hosts, forks=forks, time_scale=time_scale, target_baseline="every_step",
-                   seconds=time.monotonic() - started)
+                   controller_cpu_runs=cpu, seconds=time.monotonic() - started)
     if "oracle" in fleets:
         details["oracle_bound"] = oracle_bound(every, fleets["oracle"])
     return {"benchmark": "1 time to green", "rows": rows, "notes": notes, "details": details,
@@ -370,4 +395,6 @@ if __name__ == "__main__":
                    help="leave out the stricter stop-early baseline (baseline_ladder.yml)")
     p.add_argument("--no-oracle", dest="oracle", action="store_false",
                    help="leave out the oracle lower bound (baseline_oracle.yml)")
+    p.add_argument("--cpu-pairs", dest="cpu_pairs", type=int, default=1,
+                   help="runs of fix_wu and every step, in turn, for the controller-CPU medians")
     sys.exit(common.main_for(run, p))

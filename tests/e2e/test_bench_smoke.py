@@ -73,6 +73,12 @@ def test_time_to_green_harness():
         assert sum(c["hosts"] for c in r["per_cause"].values()) == r["hosts"]
         assert r["refused_requests"] == 0  # nothing the simulator does not model
     assert rows["host-hours to green (modelled)"]["baseline"] == d["every_step"]["host_hours"]
+    # The controller-CPU rows give the median of each side's runs (two pairs at the quick size).
+    runs = d["controller_cpu_runs"]
+    assert len(runs["ours"]) == len(runs["every_step"]) == 2 and all(r["cpu"] > 0 for r in runs["ours"])
+    assert rows["controller CPU"]["ours"] == pytest.approx(sum(r["cpu"] for r in runs["ours"]) / 2)
+    assert rows["controller CPU"]["baseline"] == pytest.approx(sum(r["cpu"] for r in runs["every_step"]) / 2)
+    assert any(n.startswith("controller CPU, fix_wu / every step, in 2 pairs") for n in result["notes"])
     # Every step of the ladder costs a host that needed a repair more than the plain install.
     assert d["every_step"]["host_hours"] > d["ours"]["per_cause"]["no_cause"]["host_hours"] * d["hosts"]
     table = run_all.per_cause_table(result)
