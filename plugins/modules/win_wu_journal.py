@@ -151,8 +151,9 @@ lock:
     state:
       description:
         - C(acquired) (taken, or already held by O(run_id)), C(taken_over) (a stale or abandoned lock was
-          replaced), C(held) (another run holds it - the task failed), C(released), C(not_held) (nothing to
-          release, or the lock is another run's), C(check_mode) (nothing done).
+          replaced), C(held) (another run holds it - the task failed), C(released) (also after an acquire that
+          found the entry changed since O(seen) - the task failed), C(not_held) (nothing to release, or the lock
+          is another run's), C(check_mode) (nothing done).
       type: str
     holder:
       description: The holder found in the lock before this task (run_id, controller, pid, user, acquired),
