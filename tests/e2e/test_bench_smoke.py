@@ -73,18 +73,43 @@ def test_time_to_green_harness():
         assert sum(c["hosts"] for c in r["per_cause"].values()) == r["hosts"]
         assert r["refused_requests"] == 0  # nothing the simulator does not model
     assert rows["host-hours to green (modelled)"]["baseline"] == d["every_step"]["host_hours"]
-    # The controller-CPU rows give the median of each side's runs (two pairs at the quick size).
+    # One run of each at the quick size: the controller-CPU rows are those runs' (the medians of
+    # several pairs: test_time_to_green_cpu_medians).
     runs = d["controller_cpu_runs"]
-    assert len(runs["ours"]) == len(runs["every_step"]) == 2 and all(r["cpu"] > 0 for r in runs["ours"])
-    assert rows["controller CPU"]["ours"] == pytest.approx(sum(r["cpu"] for r in runs["ours"]) / 2)
-    assert rows["controller CPU"]["baseline"] == pytest.approx(sum(r["cpu"] for r in runs["every_step"]) / 2)
-    assert any(n.startswith("controller CPU, fix_wu / every step, in 2 pairs") for n in result["notes"])
+    assert [r["cpu"] for r in runs["ours"]] == [d["ours"]["controller_cpu"]] and runs["ours"][0]["cpu"] > 0
+    assert rows["controller CPU"]["baseline"] == d["every_step"]["controller_cpu"]
     # Every step of the ladder costs a host that needed a repair more than the plain install.
     assert d["every_step"]["host_hours"] > d["ours"]["per_cause"]["no_cause"]["host_hours"] * d["hosts"]
     table = run_all.per_cause_table(result)
     assert table.startswith("| root cause |") and "(every step)" in table and "(stop early)" not in table
     assert "(oracle)" not in table
     assert table.count("\n") == 1 + len(d["ours"]["per_cause"])
+
+
+def test_time_to_green_cpu_medians(monkeypatch):
+    """With cpu_pairs, fix_wu and every step run in turn, each repeat in a fresh folder, and the
+    controller-CPU rows give each side's median (no fleet: _one is replaced)."""
+    cpu = {"ours": iter([300.0, 250.0, 280.0]), "every_step": iter([150.0, 200.0, 170.0])}
+    own = {"ours": 50.0, "every_step": 20.0}
+    calls = []
+
+    def one(kind, hosts, forks, time_scale, tmp, catalog):
+        calls.append((kind, os.path.basename(tmp)))
+        return {"host_hours": 1.0, "fixed": hosts, "hosts": hosts, "fix_rate": 1.0, "wall": 1.0, "rc": 0,
+                "controller_cpu": next(cpu[kind]), "controller_own_cpu": own[kind], "refused_requests": 0,
+                "heavy_runs_on_failing_disk": 0, "tail": "",
+                "per_cause": {"no_cause": {"hosts": hosts, "fixed": hosts, "host_hours": 1.0}}}
+
+    monkeypatch.setattr(time_to_green, "_one", one)
+    result = time_to_green.run(hosts=2, forks=2, stop_early=False, oracle=False, cpu_pairs=3)
+    assert [k for k, _ in calls] == ["ours", "every_step"] * 3
+    assert len({folder for _, folder in calls[2:]}) == 2  # each repeat pair in a folder of its own
+    rows = {r["metric"]: r for r in result["rows"]}
+    assert rows["controller CPU"]["ours"] == 280.0 and rows["controller CPU"]["baseline"] == 170.0
+    assert rows["controller CPU"]["met"] is False  # 280 > 1.5 x 170
+    assert rows["controller CPU: its task processes"]["ours"] == 230.0
+    note = [n for n in result["notes"] if n.startswith("controller CPU, fix_wu / every step, in 3 pairs")]
+    assert note and "300 / 150 s = 2.00" in note[0] and "250 / 200 s = 1.25" in note[0]
 
 
 def test_time_to_green_stop_early_rows():
