@@ -102,8 +102,8 @@ def test_time_to_green_cpu_medians(monkeypatch):
 
     monkeypatch.setattr(time_to_green, "_one", one)
     result = time_to_green.run(hosts=2, forks=2, stop_early=False, oracle=False, cpu_pairs=3)
-    assert [k for k, _ in calls] == ["ours", "every_step"] * 3
-    assert len({folder for _, folder in calls[2:]}) == 2  # each repeat pair in a folder of its own
+    assert [call[0] for call in calls] == ["ours", "every_step"] * 3
+    assert len({call[1] for call in calls[2:]}) == 2  # each repeat pair in a folder of its own
     rows = {r["metric"]: r for r in result["rows"]}
     assert rows["controller CPU"]["ours"] == 280.0 and rows["controller CPU"]["baseline"] == 170.0
     assert rows["controller CPU"]["met"] is False  # 280 > 1.5 x 170
