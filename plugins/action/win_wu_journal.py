@@ -13,7 +13,8 @@ Lock (lock=acquire|release): the run lock next to the journal
 journal, so the caller sees the entry as it is under the lock, and given `seen` it gives
 the lock back and fails when KB's entry changed since (another run worked on the host).
 A release with `entry` writes the entry first and releases whatever the write did: the
-last write and the release in one task. Check mode takes no lock (it changes nothing). Every script call here does the same when sent
+last write and the release in one task. Check mode takes no lock (it changes nothing).
+Every script call here does the same when sent
 twice, so a dropped connection or a WinRM error is retried (script_runner.SAFE_TO_SEND_AGAIN):
 a release lost that way would leave the lock on the host.
 """
@@ -110,8 +111,8 @@ class ActionModule(WinRepairAction):
     def _refuse_if_changed_since_seen(self, result, options, kb, task_vars):
         """KB's entry under the lock differs from the one in O(seen): another run of the ladder worked on the
         host since the caller read it (while it diagnosed the host). Give the lock back; fail."""
-        seen_entry = (options["seen"].get("entries") or {}).get(kb)
-        if result.get("entry") == seen_entry:
+        seen = self._seen(options)  # a result without a revision (a skipped task's) is as good as none
+        if seen is None or result.get("entry") == seen["entries"].get(kb):
             return
         self._release(result, options, task_vars)
         raise ActionFailure(

@@ -192,6 +192,12 @@ def test_acquire_with_seen_gives_the_lock_back_and_fails_when_another_run_wrote_
     assert fake.script_names()[-3:] == ["wu_journal_lock", "wu_journal_read", "wu_journal_lock"]
 
 
+def test_acquire_with_a_skipped_tasks_result_as_seen_compares_nothing(fake):
+    fake.run(ActionModule, {"kb": "KB5043080", "entry": _entry("earlier")})
+    res = _lock(fake, "acquire", "run-a", seen={"skipped": True, "changed": False})
+    assert not res.get("failed") and res["lock"]["state"] == "acquired", res
+
+
 def test_release_with_entry_writes_then_gives_the_lock_back(fake):
     taken = _lock(fake, "acquire", "run-a")
     res = _lock(fake, "release", "run-a", entry=_entry("run-a"), seen=taken)
