@@ -54,8 +54,9 @@ def wu_pending_verify(record):
     return remediation.pending_verify_rung(record)
 
 
-def wu_step_start(record, rung, diagnosis=None):
-    return remediation.record_start(record, rung, diagnosis=diagnosis)
+def wu_step_start(record, rung, diagnosis=None, journaled=None):
+    return remediation.record_start(record, rung, remediation.journaled_start(record, rung, journaled),
+                                    diagnosis=diagnosis)
 
 
 def wu_step_finish(record, rung, result, check_mode=False):

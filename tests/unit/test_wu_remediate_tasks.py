@@ -4,6 +4,7 @@
 from __future__ import annotations
 
 import os
+import re
 
 import jinja2
 import pytest
@@ -62,9 +63,28 @@ def test_the_climb_includes_the_first_rung_and_each_rung_the_next_under_the_same
     assert _squeeze(role_vars["wu_remediate_rung_next"]) == _squeeze(
         "{{ wu_remediation | winrepair.windows_update.wu_next_rung(wu_remediate_plan.rungs, wu_remediate_rung, "
         "ansible_check_mode) }}")
-    start = _task("rung_run.yml", "Record the start")["ansible.builtin.set_fact"]
-    assert start["wu_remediate_rung"] == "{{ wu_remediate_rung_next }}"
-    assert "wu_step_start(wu_remediate_rung_next," in start["wu_remediation"]
+    # The start is journaled from wu_remediate_rung_next; the outcome's task (and the rescue's) names
+    # the rung as a fact from it and records the outcome on the start the journal holds.
+    start = _task("rung_run.yml", "Journal the start before the rung changes the host")
+    assert "wu_step_start(wu_remediate_rung_next, wu_diagnosis)" in _squeeze(
+        start["winrepair.windows_update.win_wu_journal"]["entry"])
+    assert start["register"] == "wu_remediate_journal_written"
+    assert _squeeze(role_vars["wu_remediate_started"]) == _squeeze(
+        "{{ wu_remediation | winrepair.windows_update.wu_step_start(wu_remediate_rung_next, wu_diagnosis, "
+        "wu_remediate_journal_written | default({})) }}")
+    outcomes = [t for t in _load("rung_run.yml") if "ansible.builtin.set_fact" in t
+                and "wu_remediation" in t["ansible.builtin.set_fact"]]
+    assert len(outcomes) == 2  # the block's and the rescue's
+    for task in outcomes:
+        facts = task["ansible.builtin.set_fact"]
+        assert facts["wu_remediate_rung"] == "{{ wu_remediate_rung_next }}"
+        assert _squeeze(facts["wu_remediation"]).startswith(
+            "{{ wu_remediate_started | winrepair.windows_update.wu_step_finish(wu_remediate_rung_next,")
+    # Nothing before the outcome's task reads the fact, which still names the rung before.
+    names = [t.get("name") for t in _load("rung_run.yml")]
+    before = [t for t in _load("rung_run.yml")[:names.index("Keep the rung's result and record the outcome")]
+              if "block" not in t]  # the tasks themselves, not the block around them
+    assert before and not any(re.search(r"\bwu_remediate_rung\b(?!_)", yaml.safe_dump(t)) for t in before)
     plan = [t for t in _load("main.yml") if str(t.get("name", "")).startswith("Plan the climb")][0]
     assert plan["ansible.builtin.set_fact"]["wu_remediate_rung"] == ""
     # The chained include is the file's last task: nothing of this rung runs after the next one.

@@ -354,6 +354,20 @@ def record_start(record, rung, now=None, resumed=False, diagnosis=None):
     return rec
 
 
+def journaled_start(record, rung, journaled):
+    """When the step of RUNG was started in the journal: its start time in JOURNALED (the result of
+    the win_wu_journal write that journaled RECORD with RUNG started), else None (no such write:
+    check mode writes nothing). The driver journals the start first and records it after the rung,
+    from the same time, so the record and the journal hold the same step."""
+    steps = ((journaled or {}).get("entry") or {}).get("rungs_run") or []
+    if len(steps) != len(record.get("rungs_run") or []) + 1:
+        return None
+    last = steps[-1]
+    if last.get("rung") != rung or last.get("outcome") != "started":
+        return None
+    return last.get("started")
+
+
 def _attempt(steps, rung, started):
     """Which attempt at RUNG a step started at STARTED is: the attempt of the step of RUNG before
     it when that one was cut off (this step takes it up), else STARTED (a new attempt, e.g. a
