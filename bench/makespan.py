@@ -77,12 +77,15 @@ def measure(f) -> dict:
             "fixed": sum(1 for n in f.hosts if time_to_green.green(f, n)), "hosts": len(f.hosts)}
 
 
-def _one(label: str, hosts: int, forks: int, time_scale: float, yield_after: float, tmp: str, catalog) -> dict:
+def _one(label: str, hosts: int, forks: int, time_scale: float, yield_after: float, tmp: str, catalog,
+         strategy: str = None) -> dict:
     scenario, _causes, spec = time_to_green.build_scenario(hosts, time_scale, BASE_ADDRESSES[label])
     directory = os.path.join(tmp, label)
     os.makedirs(directory, exist_ok=True)
     variables = time_to_green.variables("ours", spec, catalog, os.path.join(directory, "catalog-cache"))
     variables["wu_remediate_yield_after"] = yield_after / time_scale
+    if strategy:
+        variables["wu_fix_strategy"] = strategy
     with common.fleet(scenario, directory) as f:
         run = common.playbook(f.inventory_path, time_to_green.FLEETS["ours"][0], variables, forks=forks,
                               timeout=7200)
@@ -92,12 +95,12 @@ def _one(label: str, hosts: int, forks: int, time_scale: float, yield_after: flo
 
 
 def run(hosts: int = 40, small_forks: int = 5, time_scale: float = 30.0, yield_after: float = YIELD_AFTER,
-        keep: str = None) -> dict:
+        keep: str = None, strategy: str = None) -> dict:
     started = time.monotonic()
     dism_packages.install()  # DISM /Add-Package of catalog .msu files (the catalog rung)
     with common.workdir("makespan", keep) as tmp, common.fake_catalog() as catalog:
-        small = _one("small", hosts, small_forks, time_scale, yield_after, tmp, catalog)
-        wide = _one("wide", hosts, hosts, time_scale, yield_after, tmp, catalog)
+        small = _one("small", hosts, small_forks, time_scale, yield_after, tmp, catalog, strategy)
+        wide = _one("wide", hosts, hosts, time_scale, yield_after, tmp, catalog, strategy)
     hours = 1 / 3600.0
     forks_ratio = common.ratio(small["makespan"], wide["makespan"])
     limit_ratio = common.ratio(wide["makespan"], wide["physical_limit"])
@@ -115,10 +118,11 @@ def run(hosts: int = 40, small_forks: int = 5, time_scale: float = 30.0, yield_a
         common.row("wall time: forks %d vs forks %d" % (small_forks, hosts), small["wall"], wide["wall"], unit="s"),
     ]
     notes = ["%d hosts of bench/scenarios/green_mix.yml, playbooks/fix_wu.yml at -f %d and -f %d, time_scale %g, "
-             "wu_remediate_yield_after %g modelled s; "
+             "wu_remediate_yield_after %g modelled s, strategy %s; "
              "slowest host %s (%.2f h of its own work), last to finish at -f %d: %s"
-             % (hosts, small_forks, hosts, time_scale, yield_after, wide["slowest_host"], wide["physical_limit"] * hours,
-                hosts, wide["last_host"])]
+             % (hosts, small_forks, hosts, time_scale, yield_after,
+                strategy or "fix_wu.yml's default (winrepair.windows_update.free)",
+                wide["slowest_host"], wide["physical_limit"] * hours, hosts, wide["last_host"])]
     ok = True
     for r in (small, wide):
         if r["rc"] not in (0, 2):
@@ -139,6 +143,8 @@ def main() -> int:
     parser.add_argument("--time-scale", type=float, default=30.0)
     parser.add_argument("--yield-after", type=float, default=YIELD_AFTER,
                         help="wu_remediate_yield_after in modelled seconds (0: every wait holds its fork)")
+    parser.add_argument("--strategy", help="wu_fix_strategy (default: fix_wu.yml's, winrepair.windows_update.free; "
+                        "free: Ansible's builtin, whose waiting hosts take their next round at once)")
     parser.add_argument("--keep", help="keep the work folder here")
     return common.main_for(run, parser)
 

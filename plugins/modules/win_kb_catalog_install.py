@@ -142,6 +142,7 @@ options:
       - Seconds the task waits for DISM before it gives its fork back while DISM runs on; the result then has
         RV(pending) and RV(resume). C(0) waits to the end.
       - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - The result then also asks for a rest of five times this without a fork (RV(resume_after)).
       - O(timeout) counts from DISM's start, over every call that waits for it.
     type: float
     default: 0
@@ -219,6 +220,13 @@ resume:
   description: What O(resume) of the next call needs (the result so far and the staged files).
   returned: when RV(pending)
   type: dict
+resume_after:
+  description:
+    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after). The
+      collection's strategy C(winrepair.windows_update.free) gives the host no task for that long.
+  returned: when RV(pending)
+  type: float
+  sample: 150.0
 kb:
   description: The requested KB, normalised.
   returned: always

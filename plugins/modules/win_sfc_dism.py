@@ -66,6 +66,7 @@ options:
       - Seconds the task waits for a running tool before it gives its fork back while the tool runs on; the result
         then has RV(pending) and RV(resume). C(0) waits to the end.
       - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - The result then also asks for a rest of five times this without a fork (RV(resume_after)).
       - O(timeout) counts from the tool's start, over every call that waits for it.
     type: float
     default: 0
@@ -144,6 +145,13 @@ resume:
     start again, the answers read before it started and what the tools before it gave).
   returned: when RV(pending)
   type: dict
+resume_after:
+  description:
+    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after). The
+      collection's strategy C(winrepair.windows_update.free) gives the host no task for that long.
+  returned: when RV(pending)
+  type: float
+  sample: 150.0
 error:
   description:
     - Why O(source) could not be used; neither DISM nor sfc ran and the host is as it was.

@@ -34,6 +34,7 @@ options:
       - Seconds the task waits for the install before it gives its fork back while the install runs on; the result
         then has RV(pending) and RV(resume). C(0) waits to the end.
       - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - The result then also asks for a rest of five times this without a fork (RV(resume_after)).
     type: float
     default: 0
   resume:
@@ -80,6 +81,13 @@ resume:
   description: What O(resume) of the next call needs (the update task on the host and what it reported so far).
   returned: when RV(pending)
   type: dict
+resume_after:
+  description:
+    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after). The
+      collection's strategy C(winrepair.windows_update.free) gives the host no task for that long.
+  returned: when RV(pending)
+  type: float
+  sample: 150.0
 updates:
   description: The answer of M(ansible.windows.win_updates) - see its C(updates).
   returned: when Windows Update answered

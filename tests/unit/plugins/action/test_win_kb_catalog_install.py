@@ -508,6 +508,7 @@ def test_an_install_waited_for_in_steps_ends_as_one_task_does_and_downloads_once
     results = [harness.run(task_vars=CROWDED, yield_after=0.02)]
     while results[-1].get("pending") and len(results) < 200:
         assert not results[-1]["changed"] and "resume" in results[-1]["msg"]
+        assert results[-1]["resume_after"] == pytest.approx(0.1)  # five rounds' rest without a fork
         results.append(harness.run(task_vars=CROWDED, yield_after=0.02, resume=results[-1]["resume"]))
     last = results[-1]
     assert len(results) > 2 and not last.get("pending") and not last.get("failed"), last.get("msg")

@@ -344,6 +344,7 @@ def _in_steps(fake, args, limit=200):
     results = [fake.run(args, task_vars=CROWDED)]
     while results[-1].get("pending") and len(results) < limit:
         assert not results[-1]["changed"] and "resume" in results[-1]["msg"]
+        assert results[-1]["resume_after"] == pytest.approx(5 * args["yield_after"])
         results.append(fake.run(dict(args, resume=results[-1]["resume"]), task_vars=CROWDED))
     return results[-1], len(results)
 

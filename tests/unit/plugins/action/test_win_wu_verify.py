@@ -88,6 +88,7 @@ def test_a_wait_that_ends_early_answers_pending_with_what_the_next_call_needs():
     assert calls == [("KB5043080", True, None)]
     assert res["pending"] and not res["changed"] and not res.get("failed") and "updates" not in res
     assert res["resume"] == {"task": TASK, "attempts": 0, "rounds": 1} and "resume" in res["msg"]
+    assert res["resume_after"] == 150.0  # the rest without a fork the collection's strategy gives the host
     # The next call takes up that task and returns its answer.
     res, calls, _sleeps = _verify([INSTALLED], task_vars=CROWDED, yield_after=30, resume=res["resume"])
     assert calls == [("KB5043080", True, TASK)]

@@ -47,6 +47,9 @@ def test_a_pending_result_carries_the_state_and_counts_the_round():
     assert result["pending"] is True and result["changed"] is False
     assert result["resume"] == {"run_id": "r1", "rounds": 3}
     assert result["msg"].startswith("DISM still runs on the host")
+    assert result["resume_after"] == 0.0  # no rest asked for unless the caller gives one
+    rested = fork_share.pending_result({}, fork_share.StillRunning("DISM", {}), rest=30)
+    assert rested["resume_after"] == 30.0
 
 
 def test_still_running_passes_an_except_exception():
@@ -55,3 +58,8 @@ def test_still_running_passes_an_except_exception():
             raise fork_share.StillRunning("x", {})
         except Exception:  # noqa: BLE001 - what ansible.windows.win_updates does around its wait
             pytest.fail("caught as an Exception")
+
+
+def test_the_rest_is_five_rounds_and_none_without_rounds():
+    assert fork_share.rest_after(30) == 150.0
+    assert fork_share.rest_after(0) == 0.0 and fork_share.rest_after(None) == 0.0 and fork_share.rest_after(-1) == 0.0
