@@ -145,7 +145,7 @@ class ActionModule(WinRepairAction):
             else:
                 self._install(result, options, task_vars, until)
         except fork_share.StillRunning as exc:
-            fork_share.pending_result(result, exc, rounds, fork_share.rest_after(options["yield_after"]))
+            fork_share.pending_result(result, exc, rounds, options["yield_after"])
         except CacheError as exc:
             raise ActionFailure(str(exc)) from exc
         except CatalogNoResultsError as exc:

@@ -180,7 +180,7 @@ class ActionModule(WinRepairAction):
         except fork_share.StillRunning as exc:
             # The tool runs on, and so may its source: the ISO stays mounted for the call that takes up the wait.
             pending = True
-            fork_share.pending_result(result, exc, rounds, fork_share.rest_after(options["yield_after"]))
+            fork_share.pending_result(result, exc, rounds, options["yield_after"])
         except WimInfoError as exc:
             raise ActionFailure(str(exc)) from exc
         finally:

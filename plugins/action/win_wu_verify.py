@@ -89,7 +89,7 @@ class ActionModule(WinRepairAction):
             except fork_share.StillRunning as exc:
                 fork_share.pending_result(result, fork_share.StillRunning(exc.what, {"task": exc.state,
                                                                                      "attempts": attempts}), rounds,
-                                          fork_share.rest_after(options["yield_after"]))
+                                          options["yield_after"])
                 result.update(kb=kb, attempts=attempts + 1, transient=False)
                 return
             if task and self._resume_lost and not remediation.verify_transient(answer):

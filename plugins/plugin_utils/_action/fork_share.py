@@ -37,9 +37,9 @@ YIELD_AFTER_SPEC = {"type": "float", "default": 0}
 FLAT_ROUNDS = 10
 MAX_ROUNDS = 30
 RESUME_SPEC = {"type": "dict"}
-# Measured on benchmark 5 (40 hosts, -f 5, rounds of 30 modelled seconds): resting as long as a round
-# (1x) left the makespan where it was (3.84 h against 3.94 h and 4.03 h without rests), resting
-# five rounds cut it to 3.46 h.
+# Measured with a prototype of the strategy on benchmark 5's fleet (40 hosts, -f 5, rounds of 30
+# modelled seconds): resting as long as a round (1x) left the makespan where it was (3.84 h against
+# 3.94 h and 4.03 h without rests), resting five rounds cut it to 3.46 h.
 REST_FACTOR = 5.0
 
 
@@ -93,12 +93,13 @@ def rest_after(yield_after):
     return REST_FACTOR * max(0.0, float(yield_after or 0))
 
 
-def pending_result(result, exc, rounds=0, rest=0.0):
+def pending_result(result, exc, rounds=0, yield_after=0):
     """Fill RESULT for a wait that ended early (StillRunning EXC) in the call after ROUNDS others.
 
-    REST (rest_after): the seconds the host can wait without a fork before the next call, returned
-    as resume_after; the collection's strategy (plugins/strategy/free.py) gives the host no task
-    for that long."""
-    result.update(changed=False, pending=True, resume=dict(exc.state, rounds=rounds + 1), resume_after=float(rest),
+    resume_after (rest_after of the task's YIELD_AFTER): the seconds the host can wait without a
+    fork before the next call; the collection's strategy (plugins/strategy/free.py) gives the host
+    no task for that long."""
+    result.update(changed=False, pending=True, resume=dict(exc.state, rounds=rounds + 1),
+                  resume_after=rest_after(yield_after),
                   msg="%s still runs on the host; call the task again with resume to go on waiting" % exc.what)
     return result

@@ -47,9 +47,9 @@ def test_a_pending_result_carries_the_state_and_counts_the_round():
     assert result["pending"] is True and result["changed"] is False
     assert result["resume"] == {"run_id": "r1", "rounds": 3}
     assert result["msg"].startswith("DISM still runs on the host")
-    assert result["resume_after"] == 0.0  # no rest asked for unless the caller gives one
-    rested = fork_share.pending_result({}, fork_share.StillRunning("DISM", {}), rest=30)
-    assert rested["resume_after"] == 30.0
+    assert result["resume_after"] == 0.0  # no rounds of yield_after: no rest asked for
+    rested = fork_share.pending_result({}, fork_share.StillRunning("DISM", {}), yield_after=30)
+    assert rested["resume_after"] == 150.0  # five rounds of 30 s
 
 
 def test_still_running_passes_an_except_exception():
