@@ -15,6 +15,7 @@ import pytest
 
 from winsim import causes
 from winsim.modules import win_updates as wu_model
+from winsim.pytest_plugin import DUMP, dump_tasks
 
 KB = "KB5043080"
 OTHER = "KB5050300"
@@ -49,16 +50,11 @@ def outcome(tmp_path_factory):
                 "accept_list": [KB], "category_names": ["*"],
                 "reboot": "{{ inventory_hostname == 'pending' }}"},
              "register": "r", "ignore_errors": True},
-            {"ansible.builtin.copy": {"content": "{{ r | to_json }}",
-                                      "dest": str(tmp) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost"},
-        ]}]
+        ] + dump_tasks("r", tmp / DUMP)}]
         (tmp / "play.yml").write_text(json.dumps(play))
         proc = fleet.playbook(str(tmp / "play.yml"), timeout=240)
-        results = {}
-        for name in CAUSES:
-            path = tmp / ("%s.json" % name)
-            results[name] = json.loads(path.read_text()) if path.exists() else None
+        dumped = json.loads((tmp / DUMP).read_text()) if (tmp / DUMP).exists() else {}
+        results = {name: dumped.get(name) for name in CAUSES}
         yield fleet, proc, results
     finally:
         fleet.stop()

@@ -21,6 +21,7 @@ import pytest
 
 from reliability import chaos as chaos_mod
 from reliability import chaos_run
+from winsim import fix_wu_run
 
 C110 = chaos_mod.HostPlan(
     name="c110-ic-cdc-ibc", twin="t110-ic-cdc-ibc",
@@ -35,7 +36,7 @@ def denied(tmp_path_factory):
     plan = chaos_mod.Chaos(seed=3, hosts=[C110], catalog_faults={}, target_kb=fleet.target_kb, iso=fleet.iso)
     work = tmp_path_factory.mktemp("denied")
     result = chaos_run.run(plan, work, forks=2, reboot_timeout=10, slow_restart_seconds=15)
-    first = json.loads((work / "run1" / ("%s.json" % C110.name)).read_text(encoding="utf-8"))
+    first = json.loads((work / "run1" / fix_wu_run.DUMP).read_text(encoding="utf-8"))[C110.name]
     return result, result["per_host"][C110.name], first
 
 

@@ -9,7 +9,7 @@ tests/reliability/fixwu.py share.
 
 start() does not wait, so two runs can go at once (test_concurrent_runs.py).
 With dump=True a wrapper playbook imports the playbook and adds a play that
-copies each host's fact wu_remediation to <run dir>/<host>.json on the
+copies each host's fact wu_remediation to <run dir>/facts.json on the
 controller (in check mode too), so a test reads what the report role would.
 """
 from __future__ import annotations
@@ -21,7 +21,7 @@ import subprocess
 
 from .fake_catalog import FakeCatalog
 from .fleet import Fleet
-from .pytest_plugin import REPO, VENV, ansible_env
+from .pytest_plugin import DUMP, REPO, VENV, ansible_env, dump_tasks
 
 KB = "KB5043080"  # the update the simulated fleets of these tests are asked to install
 FIX_WU = "playbooks/fix_wu.yml"
@@ -76,13 +76,11 @@ def fleet_and_catalog(scenario, tmp, more_catalogs=()):
 
 
 def _wrapper(playbook: str, out) -> list:
-    """PLAYBOOK, then a play writing each host's wu_remediation to OUT/<host>.json (check mode or not)."""
+    """PLAYBOOK, then a play writing each host's wu_remediation to OUT/facts.json (check mode or not)."""
     return [
         {"import_playbook": playbook},
-        {"name": "dump facts", "hosts": "all", "gather_facts": False, "tasks": [
-            {"ansible.builtin.copy": {"content": "{{ wu_remediation | default({}) | to_json }}",
-                                      "dest": str(out) + "/{{ inventory_hostname }}.json"},
-             "delegate_to": "localhost", "check_mode": False, "changed_when": False}]},
+        {"name": "dump facts", "hosts": "all", "gather_facts": False,
+         "tasks": dump_tasks("wu_remediation | default({})", out / DUMP)},
     ]
 
 
@@ -136,11 +134,8 @@ def finish(run: dict, timeout: float = TIMEOUT) -> dict:
     run["rc"] = proc.returncode
     run["stdout"] = (out / "stdout.txt").read_text(encoding="utf-8")
     run["stderr"] = "" if run["merge_stderr"] else (out / "stderr.txt").read_text(encoding="utf-8")
-    run["facts"] = {}
-    for host in fleet.hosts:
-        dumped = out / ("%s.json" % host)
-        if dumped.exists():
-            run["facts"][host] = json.loads(dumped.read_text(encoding="utf-8"))
+    dumped = out / DUMP
+    run["facts"] = json.loads(dumped.read_text(encoding="utf-8")) if dumped.exists() else {}
     run["records"] = {n: fleet.records(n)[run["seen"][n]:] for n in fleet.hosts}
     return run
 

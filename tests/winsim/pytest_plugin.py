@@ -116,35 +116,54 @@ def case_task(module: str, args: dict, name: str = "case", register: str = "r") 
             "diff": "{{ cases[inventory_hostname].diff | default(false) }}"}
 
 
+# What a test's playbook leaves for the test to read: one file for the whole run. A copy
+# delegated to the controller runs two Python modules there (stat, copy), about 0.7 s of CPU
+# each time, so one copy per host cost the suite minutes.
+DUMP = "facts.json"
+
+
+def dump_tasks(expression: str, dest) -> list:
+    """Tasks that write {host: EXPRESSION evaluated for that host} as JSON to DEST on the controller,
+    for every host still in the play, in check mode too: a set_fact on each host, then one copy."""
+    return [
+        {"ansible.builtin.set_fact": {"winsim_dump": "{{ %s }}" % expression}, "check_mode": False},
+        {"ansible.builtin.copy": {"content": "{{ dict(ansible_play_hosts | zip(ansible_play_hosts"
+                                             " | map('extract', hostvars, 'winsim_dump'))) | to_json }}",
+                                  "dest": str(dest)},
+         "delegate_to": "localhost", "run_once": True, "check_mode": False, "diff": False,
+         "changed_when": False},
+    ]
+
+
 def run_play(fleet: Fleet, directory, hosts, tasks: list, cases: Optional[dict] = None, collect: str = "r",
              timeout: float = 300, extra_env=None):
     """Run ONE ansible-playbook play of TASKS over HOSTS of FLEET; collect each host's results.
 
     cases: the play's `cases` variable (per host: options, check, diff; see case_task).
     collect: a Jinja expression over the registered variables; a last task writes its value for
-    every host as JSON to DIRECTORY/<host>.json on the controller. Returns ({host: that value},
+    every host as JSON to DIRECTORY/facts.json on the controller (dump_tasks). Returns ({host: that value},
     the CompletedProcess). A host without a result fails the calling test with the end of the
     playbook's output.
     """
     directory = str(directory)
+    dump = os.path.join(directory, DUMP)
     play = [{"hosts": ",".join(hosts), "gather_facts": False, "vars": {"cases": dict(cases or {})},
-             "tasks": list(tasks) + [
-                 {"ansible.builtin.copy": {"content": "{{ (%s) | to_json }}" % collect,
-                                           "dest": directory + "/{{ inventory_hostname }}.json"},
-                  "delegate_to": "localhost", "check_mode": False, "diff": False}]}]
+             "tasks": list(tasks) + dump_tasks("(%s)" % collect, dump)}]
     playbook = os.path.join(directory, "play.yml")
     with open(playbook, "w", encoding="utf-8") as handle:
         json.dump(play, handle)
     proc = subprocess.run([os.path.join(VENV, "bin", "ansible-playbook"), "-i", fleet.inventory_path, playbook],
                           env=ansible_env(extra=extra_env), capture_output=True, text=True, timeout=timeout,
                           cwd=REPO, check=False)
+    dumped = {}
+    if os.path.exists(dump):
+        with open(dump, encoding="utf-8") as handle:
+            dumped = json.load(handle)
+        os.unlink(dump)  # a later play in the same directory writes its own
     results = {}
     for name in hosts:
-        path = os.path.join(directory, "%s.json" % name)
-        assert os.path.exists(path), proc.stdout[-4000:] + proc.stderr[-4000:]
-        with open(path, encoding="utf-8") as handle:
-            results[name] = json.load(handle)
-        os.unlink(path)  # a later play in the same directory writes its own
+        assert name in dumped, proc.stdout[-4000:] + proc.stderr[-4000:]
+        results[name] = dumped[name]
     return results, proc
 
 
