@@ -20,6 +20,11 @@
 #                   when that scenario exists
 # A stage function returns 0 (passed), 77 (skipped, having printed why) or any
 # other code (failed). pytest's exit 5 ("no tests collected") is a failure.
+# Two lanes at once: the pytest stage prints as it goes; the other stages run
+# one after another beside it, each into a log printed whole once it is over.
+# The tests spend part of their time waiting on the simulated hosts' clocks,
+# so one lane alone leaves a core idle about a quarter of the time.
+#   TEST_LANES=1       every stage in turn, printing as it goes
 #   PYTEST_WORKERS=N   pytest-xdist workers (default 2, one per core here; 0 runs
 #                      serially). Measured on this 2-core machine with tests/unit +
 #                      tests/e2e: 41 s on 2 workers against 59-85 s serially, as the
@@ -168,9 +173,14 @@ stage_molecule() {
     NO_COLOR=1 PY_COLORS=0 molecule test -s default
 }
 
-names=() results=() times=()
-run_stage() {  # name, function
-    local name=$1 fn=$2 start rc result
+lanes=${TEST_LANES:-2}
+case $lanes in 1|2) ;; *) echo "run_tests: TEST_LANES is 1 or 2, not '$lanes'" >&2; exit 2 ;; esac
+logs=$(mktemp -d)
+trap 'rm -rf "$logs"' EXIT
+# One stage: its header, its output, its result line; the result and seconds go
+# to $logs/N.result for the summary (a file: the stage may run in a subshell).
+run_stage() {  # number, name, function
+    local n=$1 name=$2 fn=$3 start rc result seconds
     printf '\n========== %s ==========\n' "$name"
     start=$EPOCHREALTIME
     "$fn"
@@ -180,30 +190,55 @@ run_stage() {  # name, function
         "$SKIPPED") result=skipped ;;
         *) result="FAILED (exit $rc)" ;;
     esac
-    names+=("$name") results+=("$result")
-    times+=("$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')")
-    printf -- '---------- %s: %s (%ss) ----------\n' "$name" "$result" "${times[-1]}"
+    seconds=$(awk -v a="$start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')
+    printf '%s\t%s\n' "$result" "$seconds" > "$logs/$n.result"
+    printf -- '---------- %s: %s (%ss) ----------\n' "$name" "$result" "$seconds"
+}
+# name, function: the first is the pytest stage (the first lane); the rest, in order, the second.
+STAGES=("pytest (core 2.19, py3.11)" stage_pytest
+        "e2e (core 2.21, py3.13)" stage_e2e_newest
+        "e2e (core 2.17, py3.11)" stage_e2e_oldest
+        "powershell (pwsh 7)" stage_powershell
+        "sanity (ansible-test)" stage_sanity
+        "ansible-lint" stage_lint
+        "changelog lint" stage_changelog
+        "molecule default" stage_molecule)
+stage_count=$((${#STAGES[@]} / 2))
+run_stages() {  # from, to (stage numbers, inclusive), log: 0 = print as they go, 1 = into $logs/N.log
+    local i
+    for ((i = $1; i <= $2; i++)); do
+        if [ "$3" = 1 ]; then
+            run_stage "$i" "${STAGES[2 * i]}" "${STAGES[2 * i + 1]}" > "$logs/$i.log" 2>&1 < /dev/null
+        else
+            run_stage "$i" "${STAGES[2 * i]}" "${STAGES[2 * i + 1]}"
+        fi
+    done
 }
 
 total_start=$EPOCHREALTIME
-run_stage "pytest (core 2.19, py3.11)" stage_pytest
-run_stage "e2e (core 2.21, py3.13)" stage_e2e_newest
-run_stage "e2e (core 2.17, py3.11)" stage_e2e_oldest
-run_stage "powershell (pwsh 7)" stage_powershell
-run_stage "sanity (ansible-test)" stage_sanity
-run_stage "ansible-lint" stage_lint
-run_stage "changelog lint" stage_changelog
-run_stage "molecule default" stage_molecule
-
+if [ "$lanes" = 1 ]; then
+    run_stages 0 $((stage_count - 1)) 0
+else
+    run_stages 1 $((stage_count - 1)) 1 &
+    lane2=$!
+    echo "run_tests: the other stages run beside the pytest stage; their output follows it"
+    run_stages 0 0 0
+    wait "$lane2"
+    for ((i = 1; i < stage_count; i++)); do
+        [ -f "$logs/$i.log" ] && cat "$logs/$i.log"
+    done
+fi
 failed=()
 printf '\n========== summary ==========\n'
 printf '%-28s %-18s %8s\n' stage result seconds
-for i in "${!names[@]}"; do
+for ((i = 0; i < stage_count; i++)); do
+    result="FAILED (no result)" seconds=""
+    [ -f "$logs/$i.result" ] && IFS=$'\t' read -r result seconds < "$logs/$i.result"
     mark=""
-    case ${results[$i]} in FAILED*) mark="  <<<"; failed+=("${names[$i]}") ;; esac
-    printf '%-28s %-18s %8s%s\n' "${names[$i]}" "${results[$i]}" "${times[$i]}" "$mark"
+    case $result in FAILED*) mark="  <<<"; failed+=("${STAGES[2 * i]}") ;; esac
+    printf '%-28s %-18s %8s%s\n' "${STAGES[2 * i]}" "$result" "$seconds" "$mark"
 done
-printf '%-28s %-18s %8s\n' total "" "$(awk -v a="$total_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
+printf '%-28s %-18s %8s\n' "total (lanes: $lanes)" "" "$(awk -v a="$total_start" -v b="$EPOCHREALTIME" 'BEGIN { printf "%.1f", b - a }')"
 if [ ${#failed[@]} -gt 0 ]; then
     printf 'make test: FAILED stage(s):'; printf ' [%s]' "${failed[@]}"; echo
     exit 1
