@@ -3,9 +3,12 @@
 # Stages, each under a header and timed; a failed stage does not stop the
 # others; the run ends with a table of stage, result and seconds, and exits
 # non-zero if any stage failed:
-#   pytest          tests/unit + tests/e2e on .venv (ansible-core 2.19, Python 3.11)
-#   e2e-core2.21    tests/e2e on .venv-core221 (ansible-core 2.21, Python 3.13),
-#                   built here by tools/setup_newest.sh; skipped without Python 3.13
+#   pytest          tests/unit, tests/reliability and the fleet-level files of
+#                   tests/e2e (E2E_FLEET below) on .venv (ansible-core 2.19,
+#                   Python 3.11); all of tests/e2e when there is no Python 3.13
+#   e2e-core2.21    the rest of tests/e2e (each module, the simulator) on
+#                   .venv-core221 (ansible-core 2.21, Python 3.13), built here by
+#                   tools/setup_newest.sh; skipped without Python 3.13
 #   e2e-core2.17    a representative subset of tests/e2e (E2E_OLDEST below) on
 #                   .venv-core217 (ansible-core 2.17, the oldest meta/runtime.yml
 #                   allows, Python 3.11) with build/collections-core217 (the
@@ -20,10 +23,12 @@
 #                   when that scenario exists
 # A stage function returns 0 (passed), 77 (skipped, having printed why) or any
 # other code (failed). pytest's exit 5 ("no tests collected") is a failure.
-# Two lanes at once: the pytest stage prints as it goes; the other stages run
-# one after another beside it, each into a log printed whole once it is over.
-# The tests spend part of their time waiting on the simulated hosts' clocks,
-# so one lane alone leaves a core idle about a quarter of the time.
+# Two lanes at once: one starts with the pytest stage, which prints as it goes;
+# the other takes the other stages one after another (QUEUE below), and the
+# first lane joins it once pytest is done. Each of those stages goes into a log
+# printed whole once every stage is over. The tests spend part of their time
+# waiting on the simulated hosts' clocks: one lane alone left a core idle about
+# a quarter of the time.
 #   TEST_LANES=1       every stage in turn, printing as it goes
 #   PYTEST_WORKERS=N   pytest-xdist workers (default 2, one per core here; 0 runs
 #                      serially). Measured on this 2-core machine with tests/unit +
@@ -53,11 +58,28 @@ run_pytest() {  # python, paths...
     return "$rc"
 }
 
-# Whatever exists of tests/unit and tests/e2e; none at all is a failure.
+# The end-to-end tests that run whole playbooks against a fleet (the ladder, benchmark smoke
+# runs): controller logic, the same on every ansible-core. The other files of tests/e2e test
+# one module or the simulator each; those run on ansible-core 2.21 (the newest, whose WinRM
+# payload is new) and, without Python 3.13 for it, here.
+E2E_FLEET=(tests/e2e/test_ladder.py tests/e2e/test_bench_smoke.py tests/e2e/test_target_lookup.py
+           tests/e2e/test_ladder_doubt.py tests/e2e/test_ladder_locales.py tests/e2e/test_mixed_fleet.py
+           tests/e2e/test_fleet_slices.py)
+
+# Whatever exists of tests/unit, tests/e2e and tests/reliability; none at all is a failure.
 stage_pytest() {
-    local paths=() d
-    for d in tests/unit tests/e2e tests/reliability; do [ -d "$d" ] && paths+=("$d"); done
-    [ ${#paths[@]} -gt 0 ] || { echo "run_tests: neither tests/unit nor tests/e2e exists"; return 1; }
+    local paths=() d f
+    for d in tests/unit tests/reliability; do [ -d "$d" ] && paths+=("$d"); done
+    if [ -d tests/e2e ] && bash tools/find_python.sh 3.13 >/dev/null; then
+        echo "run_tests: the module-level end-to-end tests run in the ansible-core 2.21 stage; here: ${E2E_FLEET[*]}"
+        for f in "${E2E_FLEET[@]}"; do
+            [ -f "$f" ] || { echo "run_tests: $f does not exist"; return 1; }
+        done
+        paths+=("${E2E_FLEET[@]}")
+    elif [ -d tests/e2e ]; then
+        paths+=(tests/e2e)
+    fi
+    [ ${#paths[@]} -gt 0 ] || { echo "run_tests: none of tests/unit, tests/e2e, tests/reliability exists"; return 1; }
     run_pytest .venv/bin/python "${paths[@]}"
 }
 
@@ -71,14 +93,10 @@ stage_e2e_newest() {
     rm -f "$log"
     [ -d tests/e2e ] || { echo "run_tests: tests/e2e does not exist"; return 1; }
     # The e2e tests may start ansible-playbook and friends: take the 2.21 ones.
-    # Every module's end-to-end cases run here (the WinRM payload of 2.21 is
-    # new); the fleet-level playbook runs (ladder, benchmark smoke) exercise
-    # controller logic that the 2.19 stage already covers, and are the slowest.
-    PATH="$top/.venv-core221/bin:$PATH" run_pytest .venv-core221/bin/python tests/e2e \
-        --deselect tests/e2e/test_ladder.py --deselect tests/e2e/test_bench_smoke.py \
-        --deselect tests/e2e/test_target_lookup.py --deselect tests/e2e/test_ladder_doubt.py \
-        --deselect tests/e2e/test_ladder_locales.py --deselect tests/e2e/test_mixed_fleet.py \
-        --deselect tests/e2e/test_fleet_slices.py
+    # Every module's end-to-end cases run here, not on 2.19 (E2E_FLEET above).
+    local deselect=() f
+    for f in "${E2E_FLEET[@]}"; do deselect+=(--deselect "$f"); done
+    PATH="$top/.venv-core221/bin:$PATH" run_pytest .venv-core221/bin/python tests/e2e "${deselect[@]}"
 }
 
 # The oldest controller gets the tests that cover each layer once, not every
@@ -194,7 +212,7 @@ run_stage() {  # number, name, function
     printf '%s\t%s\n' "$result" "$seconds" > "$logs/$n.result"
     printf -- '---------- %s: %s (%ss) ----------\n' "$name" "$result" "$seconds"
 }
-# name, function: the first is the pytest stage (the first lane); the rest, in order, the second.
+# name, function; the summary lists them in this order. The first is the pytest stage.
 STAGES=("pytest (core 2.19, py3.11)" stage_pytest
         "e2e (core 2.21, py3.13)" stage_e2e_newest
         "e2e (core 2.17, py3.11)" stage_e2e_oldest
@@ -204,10 +222,16 @@ STAGES=("pytest (core 2.19, py3.11)" stage_pytest
         "changelog lint" stage_changelog
         "molecule default" stage_molecule)
 stage_count=$((${#STAGES[@]} / 2))
-run_stages() {  # from, to (stage numbers, inclusive), log: 0 = print as they go, 1 = into $logs/N.log
-    local i
-    for ((i = $1; i <= $2; i++)); do
-        if [ "$3" = 1 ]; then
+# The order the lanes take the stages in after the pytest stage: the longest first, so that the
+# lane that ends its stage first takes the next, and the two end close together.
+QUEUE=(3 1 4 2 7 5 6)
+# A stage is taken by the first lane that makes its claim folder (mkdir is atomic).
+take() { mkdir "$logs/claim.$1" 2>/dev/null; }
+lane() {  # first stage or "", log: 0 = print as it goes, 1 = each stage into $logs/N.log
+    local first=$1 log=$2 i
+    for i in $first "${QUEUE[@]}"; do
+        take "$i" || continue
+        if [ "$log" = 1 ] || [ "$i" != "$first" ]; then
             run_stage "$i" "${STAGES[2 * i]}" "${STAGES[2 * i + 1]}" > "$logs/$i.log" 2>&1 < /dev/null
         else
             run_stage "$i" "${STAGES[2 * i]}" "${STAGES[2 * i + 1]}"
@@ -217,12 +241,12 @@ run_stages() {  # from, to (stage numbers, inclusive), log: 0 = print as they go
 
 total_start=$EPOCHREALTIME
 if [ "$lanes" = 1 ]; then
-    run_stages 0 $((stage_count - 1)) 0
+    for ((i = 0; i < stage_count; i++)); do run_stage "$i" "${STAGES[2 * i]}" "${STAGES[2 * i + 1]}"; done
 else
-    run_stages 1 $((stage_count - 1)) 1 &
+    lane "" 1 &
     lane2=$!
     echo "run_tests: the other stages run beside the pytest stage; their output follows it"
-    run_stages 0 0 0
+    lane 0 0
     wait "$lane2"
     for ((i = 1; i < stage_count; i++)); do
         [ -f "$logs/$i.log" ] && cat "$logs/$i.log"

@@ -10,20 +10,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 version=$1 venv=$2 reqs=$3 constraints=$4
 
-find_python() {
-    local c
-    # pyenv's own builds first: a version that is installed but not selected
-    # may refuse to run through its shim.
-    for c in "${PYENV_ROOT:-$HOME/.pyenv}"/versions/"$version".*/bin/python"$version" \
-             "$(pyenv which "python$version" 2>/dev/null || true)" \
-             "$(command -v "python$version" 2>/dev/null || true)"; do
-        [ -n "$c" ] && [ -x "$c" ] && "$c" -c "import sys; assert '%d.%d' % sys.version_info[:2] == '$version'" 2>/dev/null \
-            && { echo "$c"; return 0; }
-    done
-    return 1
-}
-
-if ! python=$(find_python); then
+if ! python=$(bash tools/find_python.sh "$version"); then
     echo "skipped: no Python $version"
     exit 0
 fi
