@@ -65,17 +65,20 @@ run_pytest() {  # python, paths...
 E2E_FLEET=(tests/e2e/test_ladder.py tests/e2e/test_bench_smoke.py tests/e2e/test_target_lookup.py
            tests/e2e/test_ladder_doubt.py tests/e2e/test_ladder_locales.py tests/e2e/test_mixed_fleet.py
            tests/e2e/test_fleet_slices.py)
+# Run on both: the strategy plugin resting hosts whose wait gave its fork back reads each
+# ansible-core's own result object.
+E2E_BOTH=(tests/e2e/test_fork_sharing.py)
 
 # Whatever exists of tests/unit, tests/e2e and tests/reliability; none at all is a failure.
 stage_pytest() {
     local paths=() d f
     for d in tests/unit tests/reliability; do [ -d "$d" ] && paths+=("$d"); done
     if [ -d tests/e2e ] && bash tools/find_python.sh 3.13 >/dev/null; then
-        echo "run_tests: the module-level end-to-end tests run in the ansible-core 2.21 stage; here: ${E2E_FLEET[*]}"
-        for f in "${E2E_FLEET[@]}"; do
+        echo "run_tests: the module-level end-to-end tests run in the ansible-core 2.21 stage; here: ${E2E_FLEET[*]} ${E2E_BOTH[*]}"
+        for f in "${E2E_FLEET[@]}" "${E2E_BOTH[@]}"; do
             [ -f "$f" ] || { echo "run_tests: $f does not exist"; return 1; }
         done
-        paths+=("${E2E_FLEET[@]}")
+        paths+=("${E2E_FLEET[@]}" "${E2E_BOTH[@]}")
     elif [ -d tests/e2e ]; then
         paths+=(tests/e2e)
     fi

@@ -11,6 +11,12 @@ boot phases happen while it waits) -> read where setup ended (completed or
 rolled back) -> report the build before and after; on a failure, the key lines
 of the setup logs and the decoded result code.
 
+With `yield_after` the waits for the compatibility scan and the downlevel
+phase end early while setup.exe runs on (plugin_utils/_action/fork_share.py):
+the result is `pending` with a `resume` value, and the task called again with
+it attaches to the same setup.exe run by its key. The restart and setup's
+phases after it are waited for in one call.
+
 Opt-in: refuses to touch the host unless accept_reboots is true. The
 decisions live in plugin_utils/_rungs/inplace_upgrade.py; this file is the plumbing.
 """
@@ -18,6 +24,7 @@ from __future__ import annotations
 
 import time
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, above, at_least)
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import detached, host_session
@@ -39,6 +46,8 @@ ARGUMENT_SPEC = {
     "reboot_timeout": {"type": "int", "default": 7200},
     "poll_interval": {"type": "float", "default": 30.0},
     "resume_id": {"type": "str", "default": ""},
+    "yield_after": fork_share.YIELD_AFTER_SPEC,
+    "resume": fork_share.RESUME_SPEC,
 }
 RANGES = {
     "min_free_gb": at_least(0),
@@ -46,7 +55,11 @@ RANGES = {
     "setup_timeout": at_least(1),
     "reboot_timeout": at_least(1),
     "poll_interval": above(0),
+    "yield_after": at_least(0),
 }
+# What a pending result keeps of the result so far, for the call that takes up the wait.
+KEPT_FIELDS = ("before", "media", "compat_scan", "setup", "commands", "changed", "warnings")
+PHASES = ("scan", "downlevel")
 
 
 class ActionModule(WinRepairAction):
@@ -61,20 +74,35 @@ class ActionModule(WinRepairAction):
         result.update(changed=False, outcome=None, before=None, after=None, media=None, compat_scan=None,
                       setup=None, rebooted=False, reboot=None, logs=None, commands=[], warnings=[],
                       elapsed_seconds=None)
-        began = time.monotonic()
+        resume = options.get("resume") or None
+        if resume is not None and not (isinstance(resume.get("pre"), dict) and resume.get("phase") in PHASES
+                                       and isinstance(resume.get("result"), dict)):
+            raise ActionFailure("resume must be the resume value of an earlier win_inplace_upgrade result "
+                                "(pending: true)")
+        began = resume["began"] if resume else time.time()
         if not options["accept_reboots"]:
             # Refuse before any host call: nothing is read or changed.
             raise ActionFailure("refusing to start: %s. Set accept_reboots: true to accept that" % ipu.COST,
                                 outcome="refused")
+        check_mode = bool(self._task.check_mode)
+        rounds = fork_share.rounds_of(resume)
+        until = None if check_mode else fork_share.deadline(options["yield_after"], task_vars, rounds=rounds)
         call = script_caller(self, task_vars)
         host = task_vars.get("inventory_hostname", "host")
-        mount = {}
+        # mounted: this task mounted the ISO (in an earlier call when taken up), so it dismounts it.
+        mount = {"mounted": bool(resume and resume.get("mounted"))}
+        pending = False
         try:
-            self._upgrade(result, options, call, bool(self._task.check_mode), host, mount)
+            self._upgrade(result, options, call, check_mode, host, mount, until, resume, began)
+        except fork_share.StillRunning as exc:
+            # setup.exe runs on from the ISO: it stays mounted for the call that takes up the wait.
+            pending = True
+            fork_share.pending_result(result, exc, rounds, options["yield_after"])
+            result["outcome"] = "pending"
         finally:
-            if mount.get("mounted"):
+            if mount.get("mounted") and not pending:
                 self._dismount(result, options, call, mount)
-            result["elapsed_seconds"] = round(time.monotonic() - began, 1)
+            result["elapsed_seconds"] = round(time.time() - began, 1)
             if not result["warnings"]:
                 result.pop("warnings")
 
@@ -94,7 +122,10 @@ class ActionModule(WinRepairAction):
                 "that run has ended" % (options["image"], out.get("drive_letter"), ", ".join(out["in_use_by"])))
 
     # -- the steps ----------------------------------------------------------------------------
-    def _upgrade(self, result, options, call, check_mode, host, mount):
+    def _upgrade(self, result, options, call, check_mode, host, mount, until=None, resume=None, began=None):
+        if resume:
+            self._take_up_wait(result, options, call, host, mount, until, resume, began)
+            return
         image = options["image"]
         pre = call("inplace_preflight", {"ImagePath": image})
         result["before"] = ipu.os_report(pre)
@@ -118,10 +149,7 @@ class ActionModule(WinRepairAction):
             self._check_mode(result, options, call, pre)
             return
 
-        mounted = call("iso_mount", {"ImagePath": image, "Action": "mount"})
-        mount["mounted"] = not mounted.get("attached_before")
-        mount["device_path"] = mounted.get("device_path")
-        drive = mounted.get("drive_letter")
+        drive = self._mount(options, call, mount)
         setup_path = drive + "\\setup.exe"
         result["commands"] = ([self._text(setup_path, scan_args)] if options["compat_scan"] else []) + \
             [self._text(setup_path, setup_args)]
@@ -133,9 +161,48 @@ class ActionModule(WinRepairAction):
         if earlier == ipu.EARLIER_COMPLETED:
             return
         if run is None:
+            waiting = self._waiting(result, pre, mount, began)
             if options["compat_scan"]:
-                self._scan(result, options, call, runner, setup_path, scan_args)
-            run = self._downlevel(result, options, call, runner, setup_path, setup_args, host, run_id)
+                self._scan(result, options, call, runner, setup_path, scan_args, until, waiting)
+            run = self._downlevel(result, options, call, runner, setup_path, setup_args, host, run_id, until,
+                                  waiting)
+        self._after_downlevel(result, options, call, host, pre, run)
+
+    @staticmethod
+    def _mount(options, call, mount):
+        """Mount the ISO (or find it mounted: then another owner dismounts it); its drive letter."""
+        mounted = call("iso_mount", {"ImagePath": options["image"], "Action": "mount"})
+        mount["mounted"] = mount.get("mounted") or not mounted.get("attached_before")
+        mount["device_path"] = mounted.get("device_path")
+        return mounted.get("drive_letter")
+
+    @staticmethod
+    def _waiting(result, pre, mount, began):
+        """The state a wait that ends early (StillRunning) hands to the call that takes it up, for PHASE."""
+        def state(phase, **more):
+            return dict(more, phase=phase, pre=pre, mounted=bool(mount.get("mounted")), began=began,
+                        result={k: result[k] for k in KEPT_FIELDS if k in result})
+        return state
+
+    def _take_up_wait(self, result, options, call, host, mount, until, resume, began):
+        """The call after one that ended its wait early: the same ISO mounted, the same setup.exe run
+        attached by its key; neither the preflight nor the media are read again (setup runs)."""
+        pre = resume["pre"]
+        result.update(resume["result"])
+        scan_args = ipu.scan_arguments(options["copy_logs"], options["dynamic_update"])
+        setup_args = ipu.upgrade_arguments(options["copy_logs"], options["dynamic_update"])
+        setup_path = self._mount(options, call, mount) + "\\setup.exe"
+        runner = host_session.detached_runner(self, call, host)
+        run_id = self._setup_key(setup_path, setup_args, options)
+        waiting = self._waiting(result, pre, mount, began)
+        if resume["phase"] == "scan":
+            self._scan(result, options, call, runner, setup_path, scan_args, until, waiting)
+        run = self._downlevel(result, options, call, runner, setup_path, setup_args, host, run_id, until, waiting,
+                              resume if resume["phase"] == "downlevel" else None)
+        self._after_downlevel(result, options, call, host, pre, run)
+
+    def _after_downlevel(self, result, options, call, host, pre, run):
+        """From the end of the downlevel phase: restart, wait for setup's phases, judge the outcome."""
         result["changed"] = True
         ok, info = ipu.interpret_downlevel(run.exit_code)
         result["setup"].update(exit_code=run.exit_code, result=info)
@@ -277,12 +344,16 @@ class ActionModule(WinRepairAction):
                                                            pre.get("architecture"), pre.get("install_language"),
                                                            pre.get("build")))
 
-    def _scan(self, result, options, call, runner, setup_path, args):
+    def _scan(self, result, options, call, runner, setup_path, args, until=None, waiting=None):
         run_id = detached.make_key("win_inplace_upgrade-scan", setup_path, detached.command_line(args),
                                    options["image"])
-        run = runner.run(run_id, setup_path, args, timeout=options["scan_timeout"],
-                         interval=options["poll_interval"], label="setup.exe compatibility scan",
-                         reuse_seconds=options["scan_timeout"])
+        try:
+            # Taken up, the same key attaches to the scan still running (or reuses its answer).
+            run = runner.run(run_id, setup_path, args, timeout=options["scan_timeout"],
+                             interval=options["poll_interval"], label="setup.exe compatibility scan",
+                             reuse_seconds=options["scan_timeout"], until=until)
+        except fork_share.StillRunning as exc:
+            raise fork_share.StillRunning(exc.what, waiting("scan"))
         ok, info = ipu.interpret_scan(run.exit_code)
         result["compat_scan"] = {"exit_code": run.exit_code, "result": info, "run_id": run.run_id,
                                  "duration_seconds": run.duration_seconds, "state": run.state}
@@ -291,37 +362,61 @@ class ActionModule(WinRepairAction):
             result["outcome"] = "compat_blocked"
             raise ActionFailure(ipu.scan_message(run.exit_code, info))
 
-    def _downlevel(self, result, options, call, runner, setup_path, args, host, run_id):
+    def _downlevel(self, result, options, call, runner, setup_path, args, host, run_id, until=None,
+                   waiting=None, resume=None):
         """Start setup.exe detached and wait for its downlevel phase, showing SetupProgress; once
         more when a restart of the host ended it (the downlevel phase runs within the installed
-        Windows, which a restart leaves as it was: ipu.earlier_setup)."""
-        run = self._downlevel_once(result, options, call, runner, setup_path, args, host, run_id)
-        if run.state == detached.LOST and run.ended_by_restart:
+        Windows, which a restart leaves as it was: ipu.earlier_setup). RESUME: an earlier call
+        started it and ended its wait early; its setup_timeout counts from that start."""
+        restarts = resume.get("restarts", 0) if resume else 0
+        timeout_at = resume["timeout_at"] if resume else time.time() + options["setup_timeout"]
+        attached = result["setup"]["attached"] if resume else None
+
+        def once():
+            try:
+                return self._downlevel_once(result, options, runner, setup_path, args, host, run_id, call,
+                                            timeout_at, until, attached)
+            except fork_share.StillRunning as exc:
+                raise fork_share.StillRunning(exc.what, waiting("downlevel", restarts=restarts,
+                                                                timeout_at=timeout_at))
+        run = once()
+        if run.state == detached.LOST and run.ended_by_restart and not restarts:
             host_session.progress(host)("a restart of the host ended Windows Setup's downlevel phase (started %s, "
                                         "host booted %s); starting setup again" % (run.start_time, run.boot_time))
-            run = self._downlevel_once(result, options, call, runner, setup_path, args, host, run_id)
-            result["setup"]["restarts"] = 1
+            restarts, timeout_at, attached = 1, time.time() + options["setup_timeout"], None
+            run = once()
+        if restarts:
+            result["setup"]["restarts"] = restarts
         if run.state == detached.LOST:
             raise ActionFailure("setup.exe ended without an exit code (the host restarted or the task was stopped); "
                                 "look at C:\\$WINDOWS.~BT\\Sources\\Panther\\setupact.log")
         return run
 
-    def _downlevel_once(self, result, options, call, runner, setup_path, args, host, run_id):
-        begun = runner.start(run_id, setup_path, args, max_run_seconds=max(3600, options["setup_timeout"] * 2),
-                             reuse_seconds=options["setup_timeout"])
-        result["setup"] = {"run_id": run_id, "attached": not begun.get("started", False), "exit_code": None}
-        deadline = time.monotonic() + options["setup_timeout"]
+    def _downlevel_once(self, result, options, runner, setup_path, args, host, run_id, call, timeout_at,
+                        until=None, attached=None):
+        """ATTACHED: None to start setup.exe (or attach to the run of its key); else the run is taken
+        up from an earlier call, which found it running (True) or started it (False). A taken-up run
+        is only waited for: a restart of the host in between shows as the run lost (a start would
+        archive it and begin afresh)."""
+        if attached is None:
+            begun = runner.start(run_id, setup_path, args, max_run_seconds=max(3600, options["setup_timeout"] * 2),
+                                 reuse_seconds=options["setup_timeout"])
+            attached = not begun.get("started", False)
+        result["setup"] = {"run_id": run_id, "attached": attached, "exit_code": None}
         chunk = max(options["poll_interval"] * 10, 1.0)
-        attached = result["setup"]["attached"]
         while True:
-            left = deadline - time.monotonic()
+            left = timeout_at - time.time()
             try:
                 run = runner.wait(run_id, timeout=max(0.0, min(chunk, left)), interval=options["poll_interval"],
-                                  label="Windows Setup downlevel phase", attached=attached)
+                                  label="Windows Setup downlevel phase", attached=attached, until=until)
                 break
-            except detached.DetachedTimeout:
-                if time.monotonic() >= deadline:
-                    raise
+            except detached.DetachedTimeout as exc:
+                if time.time() >= timeout_at:
+                    # Named after the option, counted from setup's start (the last wait was a short chunk).
+                    raise detached.DetachedTimeout(
+                        "Windows Setup's downlevel phase (run %s) did not finish within setup_timeout=%ss; setup.exe "
+                        "keeps running on the host. Run the task again with the same options to wait for it, or "
+                        "raise setup_timeout" % (run_id, options["setup_timeout"]), run_id, exc.status) from exc
             try:
                 state = call("inplace_setup_state", {})
                 if state.get("setup_progress") is not None:

@@ -97,6 +97,20 @@ options:
       - Empty (the default) starts setup, or attaches to a setup of the same image and command line still running.
     type: str
     default: ""
+  yield_after:
+    description:
+      - Seconds the task waits for the compatibility scan or setup's downlevel phase before it gives its fork back
+        while setup.exe runs on; the result then has RV(pending) and RV(resume). C(0) waits to the end.
+      - Only when the play's batch has more hosts than forks; else the task waits to the end.
+      - The result then also asks for a rest of five times this without a fork (RV(resume_after)).
+      - The restart and setup's phases after it are waited for in one call.
+    type: float
+    default: 0
+  resume:
+    description:
+      - RV(resume) of an earlier result of this module with RV(pending), given with the same other options; the task
+        waits for that setup.exe run instead of starting anything.
+    type: dict
 notes:
   - Check mode runs only the read-only preflight (and the media check when the ISO is mounted already);
     nothing is mounted or started.
@@ -151,7 +165,7 @@ outcome:
   returned: always
   type: str
   choices: [refused, preflight_failed, media_mismatch, compat_blocked, setup_failed, not_back, rolled_back,
-            completed, unknown, check_mode]
+            completed, unknown, check_mode, pending]
 msg:
   description: What happened and, on a failure, the likely cause and the next step.
   returned: always
@@ -251,7 +265,24 @@ commands:
   type: list
   elements: str
 elapsed_seconds:
-  description: Controller-side duration of the task.
+  description: Controller-side duration of the task, from the first call when taken up with O(resume).
   returned: always
   type: float
+pending:
+  description: setup.exe still runs after O(yield_after) seconds; call the module again with RV(resume).
+  returned: when the task gave its fork back
+  type: bool
+  sample: true
+resume:
+  description: What O(resume) of the next call needs (the phase, the preflight's answers, whether this task mounted
+    the ISO, the result so far).
+  returned: when RV(pending)
+  type: dict
+resume_after:
+  description:
+    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after). The
+      collection's strategy C(winrepair.windows_update.free) gives the host no task for that long.
+  returned: when RV(pending)
+  type: float
+  sample: 150.0
 """

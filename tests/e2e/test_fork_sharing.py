@@ -3,14 +3,15 @@
 """Long waits give their fork back: playbooks/fix_wu.yml on 6 hosts with -f 2.
 
 Each host needs a long step (the verifying install through Windows Update,
-DISM and sfc) and there are fewer forks than hosts, so with
+DISM and sfc, the repair install's setup.exe) and there are fewer forks than hosts, so with
 wu_remediate_yield_after the tasks that wait end early and take the wait up
 again in a new task. What the run must show:
 - the long steps of more hosts than forks ran at the same time (sampled on
   the simulated hosts while the run goes on);
 - each host ends with the verdict its cause calls for, as at one fork a host;
-- nothing ran twice: one DISM and one sfc run a host that repairs, one update
-  task a verification (the waits were taken up, not started again).
+- nothing ran twice: one DISM and one sfc run a host that repairs, one
+  compatibility scan and one setup.exe for the repair install, one update task
+  a verification (the waits were taken up, not started again).
 """
 from __future__ import annotations
 
@@ -19,9 +20,11 @@ import threading
 import pytest
 
 from winsim import fix_wu_run
+from winsim.detached import setup_exe
 from winsim.modules import win_updates as win_updates_model
 
 KB = "KB5043080"
+ISO = "C:\\iso\\Win11_24H2_English_x64.iso"
 SCENARIO = {
     # 600: a 40-minute install takes 4 s, DISM /RestoreHealth 2 s.
     "fleet": {"time_scale": 600, "base_address": "127.0.93.1", "port": 0},
@@ -33,12 +36,17 @@ SCENARIO = {
         {"name": "store", "root_cause": "corrupt_component_store"},
         {"name": "catroot", "root_cause": "inconsistent_catroot2"},
         {"name": "sysfiles2", "root_cause": "corrupt_system_files"},
+        {"name": "fwd", "root_cause": "forward_delta_hydration",
+         "vars": {"wu_remediate_allow_inplace_upgrade": True, "wu_remediate_inplace_image": ISO},
+         "files": {ISO: setup_exe.make_media(26100, 1742).decode("utf-8")}},
     ],
 }
 EXPECT = {"plain": ("installed", "install"), "cache": ("fixed", "reset"), "sysfiles": ("fixed", "sfc_dism"),
-          "store": ("fixed", "sfc_dism"), "catroot": ("fixed", "reset"), "sysfiles2": ("fixed", "sfc_dism")}
-# DISM and sfc runs a host makes: sfc only where system files are corrupt (the plan's sfc).
-RUNS = {"sysfiles": 2, "store": 1, "sysfiles2": 2}
+          "store": ("fixed", "sfc_dism"), "catroot": ("fixed", "reset"), "sysfiles2": ("fixed", "sfc_dism"),
+          "fwd": ("fixed", "inplace_upgrade")}
+# Detached runs a host makes: DISM, and sfc only where system files are corrupt (the plan's sfc);
+# the repair install's compatibility scan and setup.exe.
+RUNS = {"sysfiles": 2, "store": 1, "sysfiles2": 2, "fwd": 2}
 FORKS = 2
 
 
@@ -79,7 +87,9 @@ def shared_run(tmp_path_factory):
 
 def test_more_hosts_than_forks_ran_their_long_steps_at_once(shared_run):
     assert shared_run["rc"] == 0, fix_wu_run.why(shared_run)
-    assert "Wait on for the install" in shared_run["stdout"] and "Wait on for the repair" in shared_run["stdout"]
+    # The includes that take up a wait ran: the verifying install's, DISM's and sfc's, the repair install's.
+    for include in ("Wait on for the install]", "Wait on for the repair]", "Wait on for the repair install]"):
+        assert include in shared_run["stdout"], include
     assert shared_run["most_at_once"] > FORKS, shared_run["most_at_once"]
     print("long steps at once: %d of %d hosts, %d forks" % (shared_run["most_at_once"], len(EXPECT), FORKS))
 

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime
 
+import pytest
 from ansible.errors import AnsibleConnectionFailure
 from winsim.fake_host import FakeHost as SimulatedHost
 
@@ -43,11 +44,11 @@ class FakeHost(SimulatedHost):
         self.host.boot_time = self.clock.now()
         return {"changed": True, "rebooted": True, "failed": False, "elapsed": 1}
 
-    def run(self, args=None, check_mode=False):
+    def run(self, args=None, check_mode=False, task_vars=None):
         action = self.action(ActionModule, dict(FAST, **(args or {})), check_mode,
                              task_action="winrepair.windows_update.win_inplace_upgrade")
         action._reboot = self.reboot
-        return action.run(task_vars={"inventory_hostname": "win11"})
+        return action.run(task_vars=dict({"inventory_hostname": "win11"}, **(task_vars or {})))
 
     def names(self):
         return self.script_names()
@@ -288,3 +289,75 @@ def test_a_rerun_restarts_a_setup_that_still_waits_for_its_restart():
     assert not again.get("failed"), again.get("msg")
     assert again["outcome"] == "completed" and again["setup"]["taken_up"] == "restart_pending"
     assert len(fake.started()) == 1 and fake.reboots == 1  # no scan, no second setup: only the restart
+
+
+# -- giving the fork back --------------------------------------------------------------------------
+CROWDED = {"ansible_play_batch": ["win%02d" % n for n in range(10)]}  # more hosts than the default 5 forks
+
+
+def _in_steps(fake, args, between=None, limit=500):
+    """Call the task again with resume while it answers pending; (every result, the phases waited in).
+    BETWEEN(fake, result) runs after each pending answer."""
+    results = [fake.run(args, task_vars=CROWDED)]
+    while results[-1].get("pending") and len(results) < limit:
+        pending = results[-1]
+        assert pending["changed"] is False and pending["outcome"] == "pending" and "resume" in pending["msg"]
+        assert pending["resume_after"] == pytest.approx(5 * args["yield_after"])
+        if between:
+            between(fake, pending)
+        results.append(fake.run(dict(args, resume=pending["resume"]), task_vars=CROWDED))
+    return results, [r["resume"]["phase"] for r in results if r.get("pending")]
+
+
+def test_a_repair_install_waited_for_in_steps_ends_as_one_task_does_and_starts_setup_once():
+    args = {"yield_after": 0.02}
+    whole = FakeHost(scale=6000).run(args)  # no crowd: no fork to give back, one call
+    fake = FakeHost(scale=6000)  # the scan: 0.15 s, the downlevel phase: 0.3 s
+    results, phases = _in_steps(fake, args)
+    last = results[-1]
+    assert not last.get("pending") and not last.get("failed"), last.get("msg")
+    assert "scan" in phases and "downlevel" in phases and phases == sorted(phases, key=("scan", "downlevel").index)
+    for key in ("changed", "outcome", "before", "commands", "rebooted"):
+        assert last[key] == whole[key], key
+    assert dict(last["after"], install_date=None) == dict(whole["after"], install_date=None)  # setup's end differs
+    assert last["compat_scan"]["result"] == whole["compat_scan"]["result"]
+    assert last["setup"]["exit_code"] == whole["setup"]["exit_code"] and last["setup"]["attached"] is False
+    # One scan and one setup.exe on the host; the preflight and the media read once, before setup.
+    assert len(fake.host.detached_runs) == 2 and fake.reboots == 1
+    assert fake.names().count("inplace_preflight") == 1 and fake.names().count("inplace_media_info") == 1
+    # The ISO stays mounted from the first call to the last, which dismounts it.
+    actions = [c[1]["Action"] for c in fake.scripts if c[0] == "iso_mount"]
+    assert actions == ["mount"] * len(results) + ["dismount"]
+
+
+def test_a_restart_between_two_calls_ends_setup_and_it_is_started_once_more():
+    from winsim import power
+
+    restarted = []
+
+    def restart_once(fake, pending):
+        if pending["resume"]["phase"] == "downlevel" and not restarted:
+            restarted.append(power.restart(fake.host, fake.clock))
+    fake = FakeHost(scale=6000)
+    results, phases = _in_steps(fake, {"yield_after": 0.02, "compat_scan": False}, between=restart_once)
+    last = results[-1]
+    assert restarted and not last.get("failed"), last.get("msg")
+    assert last["outcome"] == "completed" and last["setup"]["restarts"] == 1
+    assert len([c for c in fake.scripts if c[0] == "detached_start"]) == 2
+
+
+def test_the_setup_timeout_counts_from_the_start_of_setup_over_every_call():
+    fake = FakeHost(scale=600)  # the downlevel phase: 3 real s
+    results, _phases = _in_steps(fake, {"compat_scan": False, "setup_timeout": 1, "poll_interval": 0.05,
+                                        "yield_after": 0.2})
+    # A timeout counted in each call alone would never run out (0.2 s a call): setup would end at 3 s.
+    assert len(results) > 2 and results[-1]["failed"] is True, results[-1].get("msg")
+    assert "setup_timeout=1s" in results[-1]["msg"] and "keeps running" in results[-1]["msg"]
+    assert results[-1]["elapsed_seconds"] < 3  # counted from the first call
+    assert fake.reboots == 0
+
+
+def test_a_resume_that_is_no_earlier_result_is_refused_before_anything_runs():
+    fake = FakeHost()
+    result = fake.run({"resume": {"run_id": "x"}})
+    assert result["failed"] and "resume" in result["msg"] and fake.scripts == []
