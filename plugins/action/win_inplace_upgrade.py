@@ -178,7 +178,8 @@ class ActionModule(WinRepairAction):
 
     @staticmethod
     def _waiting(result, pre, mount, began):
-        """The state a wait that ends early (StillRunning) hands to the call that takes it up, for PHASE."""
+        """A function of the phase (and more keys): the state a wait that ends early (StillRunning) hands
+        to the call that takes it up, with the result as it is then."""
         def state(phase, **more):
             return dict(more, phase=phase, pre=pre, mounted=bool(mount.get("mounted")), began=began,
                         result={k: result[k] for k in KEPT_FIELDS if k in result})
@@ -196,7 +197,7 @@ class ActionModule(WinRepairAction):
         run_id = self._setup_key(setup_path, setup_args, options)
         waiting = self._waiting(result, pre, mount, began)
         if resume["phase"] == "scan":
-            self._scan(result, options, call, runner, setup_path, scan_args, until, waiting)
+            self._scan(result, options, call, runner, setup_path, scan_args, until, waiting, resume)
         run = self._downlevel(result, options, call, runner, setup_path, setup_args, host, run_id, until, waiting,
                               resume if resume["phase"] == "downlevel" else None)
         self._after_downlevel(result, options, call, host, pre, run)
@@ -344,16 +345,30 @@ class ActionModule(WinRepairAction):
                                                            pre.get("architecture"), pre.get("install_language"),
                                                            pre.get("build")))
 
-    def _scan(self, result, options, call, runner, setup_path, args, until=None, waiting=None):
+    def _scan(self, result, options, call, runner, setup_path, args, until=None, waiting=None, resume=None):
+        """The compatibility scan; RESUME: an earlier call started it and ended its wait early (its
+        scan_timeout counts from that start, and the scan is only waited for: its answer stays on the
+        host however long ago it ended)."""
         run_id = detached.make_key("win_inplace_upgrade-scan", setup_path, detached.command_line(args),
                                    options["image"])
+        label = "setup.exe compatibility scan"
+        timeout_at = resume["timeout_at"] if resume else time.time() + options["scan_timeout"]
+        run = None
         try:
-            # Taken up, the same key attaches to the scan still running (or reuses its answer).
-            run = runner.run(run_id, setup_path, args, timeout=options["scan_timeout"],
-                             interval=options["poll_interval"], label="setup.exe compatibility scan",
-                             reuse_seconds=options["scan_timeout"], until=until)
+            if resume:
+                try:
+                    run = runner.wait(run_id, timeout=max(0.0, timeout_at - time.time()),
+                                      interval=options["poll_interval"], label=label, attached=True, until=until)
+                except detached.DetachedError as exc:
+                    if isinstance(exc, detached.DetachedTimeout) or (exc.status or {}).get("state") != detached.UNKNOWN:
+                        raise
+                    # Its folder is gone from the host: the scan is started again below.
+            if run is None:
+                run = runner.run(run_id, setup_path, args, timeout=max(0.0, timeout_at - time.time()),
+                                 interval=options["poll_interval"], label=label,
+                                 reuse_seconds=options["scan_timeout"], until=until)
         except fork_share.StillRunning as exc:
-            raise fork_share.StillRunning(exc.what, waiting("scan"))
+            raise fork_share.StillRunning(exc.what, waiting("scan", timeout_at=timeout_at))
         ok, info = ipu.interpret_scan(run.exit_code)
         result["compat_scan"] = {"exit_code": run.exit_code, "result": info, "run_id": run.run_id,
                                  "duration_seconds": run.duration_seconds, "state": run.state}

@@ -66,7 +66,9 @@ def _long_steps_running(fleet):
 def shared_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("forks")
     with fix_wu_run.fleet_and_catalog(SCENARIO, tmp) as (fleet, catalog):
-        variables = dict(fix_wu_run.fix_wu_vars(catalog, tmp / "cache"), wu_remediate_yield_after=0.05)
+        # The repair install holds its fork unless asked (its role's default): asked here, in fix_wu.
+        variables = dict(fix_wu_run.fix_wu_vars(catalog, tmp / "cache"), wu_remediate_yield_after=0.05,
+                         wu_inplace_upgrade_yield_after=0.05)
         run = fix_wu_run.start(fleet, tmp / "run", variables, "-f", str(FORKS))
         most, stop = [0], threading.Event()
 

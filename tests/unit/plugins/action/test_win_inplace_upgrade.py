@@ -311,8 +311,8 @@ def _in_steps(fake, args, between=None, limit=500):
 
 def test_a_repair_install_waited_for_in_steps_ends_as_one_task_does_and_starts_setup_once():
     args = {"yield_after": 0.02}
-    whole = FakeHost(scale=6000).run(args)  # no crowd: no fork to give back, one call
-    fake = FakeHost(scale=6000)  # the scan: 0.15 s, the downlevel phase: 0.3 s
+    whole = FakeHost(scale=1500).run(args)  # no crowd: no fork to give back, one call
+    fake = FakeHost(scale=1500)  # the scan: 0.6 s, the downlevel phase: 1.2 s (many rounds on a busy machine too)
     results, phases = _in_steps(fake, args)
     last = results[-1]
     assert not last.get("pending") and not last.get("failed"), last.get("msg")
@@ -338,7 +338,7 @@ def test_a_restart_between_two_calls_ends_setup_and_it_is_started_once_more():
     def restart_once(fake, pending):
         if pending["resume"]["phase"] == "downlevel" and not restarted:
             restarted.append(power.restart(fake.host, fake.clock))
-    fake = FakeHost(scale=6000)
+    fake = FakeHost(scale=1500)
     results, phases = _in_steps(fake, {"yield_after": 0.02, "compat_scan": False}, between=restart_once)
     last = results[-1]
     assert restarted and not last.get("failed"), last.get("msg")
