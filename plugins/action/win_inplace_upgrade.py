@@ -76,7 +76,8 @@ class ActionModule(WinRepairAction):
                       elapsed_seconds=None)
         resume = options.get("resume") or None
         if resume is not None and not (isinstance(resume.get("pre"), dict) and resume.get("phase") in PHASES
-                                       and isinstance(resume.get("result"), dict)):
+                                       and isinstance(resume.get("result"), dict)
+                                       and isinstance(resume.get("timeout_at"), (int, float))):
             raise ActionFailure("resume must be the resume value of an earlier win_inplace_upgrade result "
                                 "(pending: true)")
         began = resume["began"] if resume else time.time()

@@ -4,8 +4,9 @@
 
 Each host needs a long step (the verifying install through Windows Update,
 DISM and sfc, the repair install's setup.exe) and there are fewer forks than hosts, so with
-wu_remediate_yield_after the tasks that wait end early and take the wait up
-again in a new task. What the run must show:
+wu_remediate_yield_after (and wu_inplace_upgrade_yield_after, which the ladder
+leaves at 0) the tasks that wait end early and take the wait up again in a new
+task. What the run must show:
 - the long steps of more hosts than forks ran at the same time (sampled on
   the simulated hosts while the run goes on);
 - each host ends with the verdict its cause calls for, as at one fork a host;

@@ -357,7 +357,8 @@ def test_the_setup_timeout_counts_from_the_start_of_setup_over_every_call():
     assert fake.reboots == 0
 
 
-def test_a_resume_that_is_no_earlier_result_is_refused_before_anything_runs():
+@pytest.mark.parametrize("resume", [{"run_id": "x"}, {"phase": "downlevel", "pre": {}, "result": {}}])
+def test_a_resume_that_is_no_earlier_result_is_refused_before_anything_runs(resume):
     fake = FakeHost()
-    result = fake.run({"resume": {"run_id": "x"}})
+    result = fake.run({"resume": resume})
     assert result["failed"] and "resume" in result["msg"] and fake.scripts == []
