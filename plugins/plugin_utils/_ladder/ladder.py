@@ -190,6 +190,31 @@ DEFAULT_CAUSE_MAP = {
 
 CONFIDENCE_RANK = {"low": 0, "medium": 1, "high": 2}
 
+# Rough minutes of each rung's own work, used only to order hosts for forks (the host with the longest
+# expected path first), never to time anything. Assumptions, except the repair install: Microsoft measured
+# 30 to 82 minutes offline for a feature update ("We're listening to you", Windows Insider blog, March
+# 2018), plus the compatibility scan and the down-level phase before it. DISM /RestoreHealth and sfc
+# /scannow take "several minutes" each (Microsoft Learn, KB 947821). INSTALL_MINUTES: the install that
+# verifies a rung (the catalog rung's own install is that install).
+RUNG_MINUTES = {"preflight": 1, "sfc_dism": 35, "reset": 1, "catalog_install": 30, "inplace_upgrade": 95,
+                "manual": 0}
+INSTALL_MINUTES = 28
+
+
+def expected_minutes(rungs, try_install_first=False, stop_for_person=False):
+    """Rough minutes of a climb of RUNGS (in order) that ends at its first repair rung (or the pre-flight
+    alone, which cures a pending restart or a full disk), with the install that verifies it;
+    TRY_INSTALL_FIRST: the plain install comes first and is expected to work; STOP_FOR_PERSON: the climb
+    ends with a person, not with an install."""
+    if try_install_first:
+        return INSTALL_MINUTES
+    total = 0
+    for rung in rungs or ():
+        total += RUNG_MINUTES.get(rung, 0)
+        if rung != "preflight":
+            return total + (INSTALL_MINUTES if rung in ("sfc_dism", "reset", "inplace_upgrade") else 0)
+    return total + (0 if stop_for_person else INSTALL_MINUTES)
+
 
 def rung_index(rung):
     """Position of RUNG on the ladder (0 = cheapest); ValueError for an unknown rung."""

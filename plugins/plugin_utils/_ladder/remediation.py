@@ -127,9 +127,14 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
          sfc="auto"):
     """Which rungs to climb for this host (see _plan), and restore_point: whether the pre-flight makes a
     System Restore point - only when a rung that changes the system follows it (never on a host that is
-    handed over after the pre-flight, has the update, or has a failing disk)."""
+    handed over after the pre-flight, has the update, or has a failing disk); fork_priority: the rough
+    minutes of the climb up to its first repair rung and its install (ladder.expected_minutes; 0 when
+    nothing is to be done), which the collection's strategy gives forks by."""
     out = _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journal_entry, sfc)
     out["restore_point"] = out["try_install_first"] or any(r in RESTORE_POINT_RUNGS for r in out["rungs"])
+    idle = out["installed"] or out["blocked"]
+    out["fork_priority"] = 0 if idle else ladder.expected_minutes(out["rungs"], out["try_install_first"],
+                                                                    out["stop_for_person"])
     return out
 
 

@@ -1,8 +1,10 @@
 # Copyright: (c) 2026, winrepair.windows_update contributors
 # GNU General Public License v3.0+ (see COPYING or https://www.gnu.org/licenses/gpl-3.0.txt)
 """The collection's free strategy: a host whose task of this collection answered pending with resume_after
-gets no task until that many seconds passed; every other result is as ansible.builtin.free handles it.
-ansible.builtin.free's own parts are replaced at the two calls the strategy makes of them."""
+gets no task until that many seconds passed, and when more hosts have a task than forks are free, the free
+forks go to the highest wu_fork_priority, then to the host served longest ago; every other result is as
+ansible.builtin.free handles it. ansible.builtin.free's own parts are replaced at the calls the strategy
+makes of them."""
 from __future__ import annotations
 
 import types
@@ -46,15 +48,48 @@ class UnifiedResult(object):
                                          as_result_dict=lambda: dict(data))
 
 
+class Worker(object):
+    def __init__(self, alive):
+        self.alive = alive
+
+    def is_alive(self):
+        return self.alive
+
+
+class Iterator(object):
+    """What the strategy peeks at: each host's next task (NEXT: host name -> action, or None when done)."""
+
+    def __init__(self, nxt):
+        self.next = nxt
+
+    def get_next_task_for_host(self, host, peek=False):
+        assert peek, "the strategy only peeks"
+        action = self.next.get(host.name)
+        return None, (types.SimpleNamespace(action=action) if action else None)
+
+
+def hosts(*names):
+    return [types.SimpleNamespace(name=n) for n in names]
+
+
 @pytest.fixture
 def strategy(monkeypatch):
     """The strategy with builtin free's processing replaced: it hands back the results queued in
-    `answers` and unblocks their hosts, as ansible-core does once a result is processed."""
+    `answers` and unblocks their hosts, as ansible-core does once a result is processed. Two forks,
+    both free, and two hosts (w1, w2) left unless a test says otherwise."""
     now = [1000.0]
     queued = []
+    left = hosts("w1", "w2")
     built = free.StrategyModule.__new__(free.StrategyModule)
     built._resting = {}
     built._blocked_hosts = {}
+    built._held = set()
+    built._priority = {}
+    built._served = {}
+    built._given = 0
+    built._done = set()
+    built._workers = [None, Worker(False)]
+    built._tqm = types.SimpleNamespace(_unreachable_hosts={}, _terminated=False)
     built._clock = lambda: now[0]
 
     def process(self, iterator, *args, **kwargs):
@@ -64,8 +99,9 @@ def strategy(monkeypatch):
             self._blocked_hosts.pop(free.host_name(result), None)
         return results
     monkeypatch.setattr(BuiltinFree, "_process_pending_results", process)
-    monkeypatch.setattr(BuiltinFree, "get_hosts_left", lambda self, iterator: ["w1", "w2"])
-    return types.SimpleNamespace(built=built, now=now, queued=queued)
+    monkeypatch.setattr(BuiltinFree, "get_hosts_left", lambda self, iterator: left)
+    monkeypatch.setattr(BuiltinFree, "_queue_task", lambda self, host, task, task_vars, play_context: None)
+    return types.SimpleNamespace(built=built, now=now, queued=queued, left=left)
 
 
 def test_a_pending_answer_of_this_collection_rests_its_host_for_resume_after(strategy):
@@ -75,7 +111,7 @@ def test_a_pending_answer_of_this_collection_rests_its_host_for_resume_after(str
     assert len(s._process_pending_results(None)) == 2
     assert s._blocked_hosts == {"w1": True}  # w2 answered: free to get its next task
     strategy.now[0] += 29.9
-    assert s.get_hosts_left(None) == ["w1", "w2"] and s._blocked_hosts == {"w1": True}
+    assert s.get_hosts_left(None) == strategy.left and s._blocked_hosts == {"w1": True}
     strategy.now[0] += 0.1
     s.get_hosts_left(None)
     assert s._blocked_hosts == {} and s._resting == {}
@@ -110,3 +146,82 @@ def test_a_rest_is_bounded():
     asked = Result("w1", "winrepair.windows_update.win_wu_verify", dict(PENDING, resume_after=10 ** 9))
     assert free.rest_asked(asked) == free.MAX_REST
     assert free.rest_asked(Result("w1", "winrepair.windows_update.win_wu_verify", dict(PENDING, resume_after=-5))) == 0
+
+
+def test_free_forks_go_to_the_highest_priority_then_to_the_host_served_longest_ago(strategy):
+    s = strategy.built
+    strategy.left[:] = hosts("a", "b", "c", "d", "e")
+    s._workers = [Worker(True), Worker(False), None]  # two forks free
+    strategy.queued.extend([Result(n, "ansible.builtin.set_fact", {"ansible_facts": {"wu_fork_priority": p}})
+                            for n, p in (("a", 1), ("b", 28), ("c", 28), ("d", 95), ("e", "30"))])
+    s._process_pending_results(None)
+    for name in ("c", "b", "a"):
+        s._queue_task(types.SimpleNamespace(name=name), None, None, None)
+    iterator = Iterator({"a": "win_ping", "b": "win_ping", "c": "win_ping", "d": "win_ping", "e": "win_ping"})
+    s.get_hosts_left(iterator)
+    assert sorted(n for n, blocked in s._blocked_hosts.items() if blocked) == ["a", "b", "c"]  # d, e go first
+    # The next pass chooses again: d and e now run (blocked by ansible-core); b and c tie, c was served first.
+    s._blocked_hosts.update(d=True, e=True)
+    s._workers = [Worker(True), Worker(True), None]
+    s.get_hosts_left(iterator)
+    assert s._held == {"a", "b"}
+
+
+def test_a_host_without_a_priority_yet_goes_first(strategy):
+    s = strategy.built
+    strategy.left[:] = hosts("planned", "new")
+    s._workers = [Worker(True), None]
+    strategy.queued.append(Result("planned", "ansible.builtin.set_fact", {"ansible_facts": {"wu_fork_priority": 124}}))
+    s._process_pending_results(None)
+    s.get_hosts_left(Iterator({"planned": "win_ping", "new": "win_ping"}))
+    assert s._held == {"planned"}
+
+
+def test_no_host_is_held_while_the_free_forks_are_enough(strategy):
+    s = strategy.built
+    strategy.left[:] = hosts("a", "b", "c", "d")
+    s._workers = [None, None, None]
+    iterator = Iterator({"a": "win_ping", "b": None, "c": "meta", "d": "win_ping"})  # b is done, c's meta task needs no fork
+    s.get_hosts_left(iterator)
+    assert s._blocked_hosts == {} and s._held == set() and s._done == {"b"}
+    s._workers = [Worker(True), Worker(True), None]
+    s.get_hosts_left(iterator)
+    assert s._held == {"d"}  # a and d want the one free fork: neither was served, a comes first in the list
+
+
+def test_with_no_fork_free_the_pass_waits_for_one(strategy, monkeypatch):
+    s = strategy.built
+    strategy.left[:] = hosts("a", "b")
+    busy = Worker(True)
+    s._workers = [busy]
+    slept = []
+
+    def sleep(seconds):
+        slept.append(seconds)
+        busy.alive = len(slept) < 3  # the task ends while the strategy waits
+    monkeypatch.setattr(free.time, "sleep", sleep)
+    s.get_hosts_left(Iterator({"a": "win_ping", "b": "win_ping"}))
+    assert len(slept) == 3 and s._held == {"b"}
+
+
+def test_an_unreachable_or_resting_host_is_not_chosen_nor_held(strategy):
+    s = strategy.built
+    strategy.left[:] = hosts("a", "b", "c")
+    s._workers = [Worker(True), None]
+    s._tqm._unreachable_hosts["a"] = True
+    s._resting["b"] = strategy.now[0] + 60
+    s._blocked_hosts["b"] = True
+    s.get_hosts_left(Iterator({"a": "win_ping", "b": "win_ping", "c": "win_ping"}))
+    assert s._held == set() and s._blocked_hosts == {"b": True}
+
+
+@pytest.mark.parametrize("data, priority", [
+    ({"ansible_facts": {"wu_fork_priority": 95}}, 95.0),
+    ({"ansible_facts": {"wu_fork_priority": "28"}}, 28.0),
+    ({"ansible_facts": {"wu_fork_priority": "soon"}}, None),
+    ({"ansible_facts": {"other": 1}}, None),
+    ({"changed": True}, None),
+])
+def test_the_priority_is_read_from_the_fact_a_result_sets(data, priority):
+    for kind in (Result, OldResult, UnifiedResult):
+        assert free.priority_set(kind("w1", "ansible.builtin.set_fact", dict(data))) == priority

@@ -95,6 +95,24 @@ def test_plan_sfc_always_and_cause_map():
         remediation.plan(diag("corrupt_component_store"), KB, sfc="never")
 
 
+def test_plan_fork_priority_puts_the_longest_expected_climb_first():
+    def priority(*names, **kw):
+        return remediation.plan(diag(*names), KB, **kw)["fork_priority"]
+    repair_install = priority("forward_delta_hydration", allow_inplace_upgrade=True)
+    dism_sfc = priority("corrupt_system_files", allow_inplace_upgrade=True)
+    catalog = priority("insider_build_conflict")
+    plain_install = priority()
+    reset = priority("corrupt_download_cache")
+    assert repair_install > dism_sfc > catalog > reset > priority("low_disk") > plain_install > 0
+    # The plain install first counts only the install; a climb counts up to its first repair rung and
+    # the install after it (the pre-flight, the reset and the install here; not the catalog rung above);
+    # the pre-flight alone (it cures a full disk) and its install; a hand-over to a person, no install.
+    assert plain_install == 28 and reset == 1 + 1 + 28 and priority("low_disk") == 1 + 28
+    assert priority("third_party_filter_driver") == 1
+    assert remediation.plan(diag("corrupt_download_cache", installed=[KB]), KB)["fork_priority"] == 0
+    assert priority("storage_fault", "corrupt_download_cache") == 0
+
+
 def test_plan_superseding_update_from_an_earlier_run_counts():
     entry = {"verdict": "fixed", "installed_kb": "KB5048667"}
     p = remediation.plan(diag("insider_build_conflict", installed=["KB5048667"]), KB, journal_entry=entry)
