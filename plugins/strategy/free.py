@@ -14,7 +14,8 @@ description:
   - When more hosts have a task to run than forks are free, the free forks go first to the hosts whose fact
     C(wu_fork_priority) is highest (a number; the role C(winrepair.windows_update.wu_remediate) sets it to the expected
     minutes of the host's climb, so the host with the longest path does not queue behind short work), then to the host
-    whose last task was given out longest ago. A host that has not set it yet goes before those that have. C(ansible.builtin.free) gives every host one task in turn and waits
+    whose last task was given out longest ago. A host that has not set it yet goes before those that
+    have. C(ansible.builtin.free) gives every host one task in turn and waits
     for a fork before each, so a host whose task ended waits for the whole turn.
   - Nothing changes when every host has a fork (the tasks then wait to the end and never answer C(pending)).
   - The playbook C(winrepair.windows_update.fix_wu) uses it unless C(wu_fix_strategy) says otherwise.

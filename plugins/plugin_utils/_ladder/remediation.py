@@ -133,8 +133,8 @@ def plan(diagnosis, target_kb, enabled=None, allow_inplace_upgrade=False, cause_
     out = _plan(diagnosis, target_kb, enabled, allow_inplace_upgrade, cause_map, journal_entry, sfc)
     out["restore_point"] = out["try_install_first"] or any(r in RESTORE_POINT_RUNGS for r in out["rungs"])
     idle = out["installed"] or out["blocked"]
-    out["fork_priority"] = 0 if idle else ladder.expected_minutes(out["rungs"], out["try_install_first"],
-                                                                    out["stop_for_person"])
+    out["fork_priority"] = 0 if idle else ladder.expected_minutes(
+        out["rungs"], out["try_install_first"], out["stop_for_person"])
     return out
 
 
