@@ -259,6 +259,8 @@ def main() -> int:
             res = run_one(number, args.quick)
             print("   %s: %.0f s" % (res["benchmark"], res["seconds"]), flush=True)
             results.append(res)
+    if args.json:  # first: a merge into a missing --out file must not lose a long run's results
+        common.write_json(args.json, results)
     if args.merge:
         with open(args.out, encoding="utf-8") as handle:
             text = merge(handle.read(), results)
@@ -270,8 +272,6 @@ def main() -> int:
         text += kept_sections(args.out)
     with open(args.out, "w", encoding="utf-8") as handle:
         handle.write(text)
-    if args.json:
-        common.write_json(args.json, results)
     print()
     print(common.table(results))
     for res in results:

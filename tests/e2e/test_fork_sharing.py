@@ -4,9 +4,9 @@
 
 Each host needs a long step (the verifying install through Windows Update,
 DISM and sfc, the repair install's setup.exe) and there are fewer forks than hosts, so with
-wu_remediate_yield_after (and wu_inplace_upgrade_yield_after, which the ladder
-leaves at 0) the tasks that wait end early and take the wait up again in a new
-task. What the run must show:
+wu_remediate_yield_after (which the ladder passes on to the repair install as
+wu_inplace_upgrade_yield_after) the tasks that wait end early and take the wait
+up again in a new task. What the run must show:
 - the long steps of more hosts than forks ran at the same time (sampled on
   the simulated hosts while the run goes on);
 - each host ends with the verdict its cause calls for, as at one fork a host;
@@ -67,9 +67,8 @@ def _long_steps_running(fleet):
 def shared_run(tmp_path_factory):
     tmp = tmp_path_factory.mktemp("forks")
     with fix_wu_run.fleet_and_catalog(SCENARIO, tmp) as (fleet, catalog):
-        # The repair install holds its fork unless asked (its role's default): asked here, in fix_wu.
-        variables = dict(fix_wu_run.fix_wu_vars(catalog, tmp / "cache"), wu_remediate_yield_after=0.05,
-                         wu_inplace_upgrade_yield_after=0.05)
+        # The ladder passes wu_remediate_yield_after on to the repair install.
+        variables = dict(fix_wu_run.fix_wu_vars(catalog, tmp / "cache"), wu_remediate_yield_after=0.05)
         run = fix_wu_run.start(fleet, tmp / "run", variables, "-f", str(FORKS))
         most, stop = [0], threading.Event()
 
