@@ -87,9 +87,12 @@ class ActionModule(WinRepairAction):
             try:
                 answer = self._install(kb, task_vars, until, task)
             except fork_share.StillRunning as exc:
+                # The host rests until the update task's next progress line is due: a round before it
+                # would hold a fork while its poll waits for that line.
                 fork_share.pending_result(result, fork_share.StillRunning(exc.what, {"task": exc.state,
                                                                                      "attempts": attempts}), rounds,
-                                          options["yield_after"])
+                                          options["yield_after"],
+                                          rest=win_updates_steps.next_line_in(exc.state, self._clock()))
                 result.update(kb=kb, attempts=attempts + 1, transient=False)
                 return
             if task and self._resume_lost and not remediation.verify_transient(answer):

@@ -34,7 +34,8 @@ options:
       - Seconds the task waits for the install before it gives its fork back while the install runs on; the result
         then has RV(pending) and RV(resume). C(0) waits to the end.
       - Only when the play's batch has more hosts than forks; else the task waits to the end.
-      - The result then also asks for a rest of five times this without a fork (RV(resume_after)).
+      - The result then also asks for a rest of five times this without a fork (RV(resume_after)), or longer while
+        the update task's progress lines come further apart.
     type: float
     default: 0
   resume:
@@ -83,8 +84,10 @@ resume:
   type: dict
 resume_after:
   description:
-    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after). The
-      collection's strategy C(winrepair.windows_update.free) gives the host no task for that long.
+    - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after), or
+      until the update task's next progress line is due when that is later (up to four times as long: a poll waits
+      for the next line). The collection's strategy C(winrepair.windows_update.free) gives the host no task for
+      that long.
   returned: when RV(pending)
   type: float
   sample: 150.0

@@ -41,6 +41,9 @@ RESUME_SPEC = {"type": "dict"}
 # modelled seconds): resting as long as a round (1x) left the makespan where it was (3.84 h against
 # 3.94 h and 4.03 h without rests), resting five rounds cut it to 3.46 h.
 REST_FACTOR = 5.0
+# A rest asked beyond the usual one (rest_after) is at most this many of those: a step whose progress
+# comes rarely is still looked at every so often.
+LONGEST_REST_FACTOR = 4.0
 
 
 class StillRunning(BaseException):
@@ -93,13 +96,15 @@ def rest_after(yield_after):
     return REST_FACTOR * max(0.0, float(yield_after or 0))
 
 
-def pending_result(result, exc, rounds=0, yield_after=0):
+def pending_result(result, exc, rounds=0, yield_after=0, rest=0.0):
     """Fill RESULT for a wait that ended early (StillRunning EXC) in the call after ROUNDS others.
 
-    resume_after (rest_after of the task's YIELD_AFTER): the seconds the host can wait without a
-    fork before the next call; the collection's strategy (plugins/strategy/free.py) gives the host
-    no task for that long."""
+    resume_after (rest_after of the task's YIELD_AFTER, or REST when longer, up to LONGEST_REST_FACTOR
+    times that): the seconds the host can wait without a fork before the next call; the collection's
+    strategy (plugins/strategy/free.py) gives the host no task for that long. REST: when the caller
+    expects nothing new from the step before then (its next progress line)."""
+    usual = rest_after(yield_after)
     result.update(changed=False, pending=True, resume=dict(exc.state, rounds=rounds + 1),
-                  resume_after=rest_after(yield_after),
+                  resume_after=max(usual, min(float(rest or 0), LONGEST_REST_FACTOR * usual)),
                   msg="%s still runs on the host; call the task again with resume to go on waiting" % exc.what)
     return result

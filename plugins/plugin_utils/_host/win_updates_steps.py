@@ -14,6 +14,14 @@ same steps run through the action's own ``_execute_win_updates`` and its
 and the output lines that make the result), and a call given that state polls
 the task already running instead of starting another.
 
+A poll waits for the task's next output line (Receive-ProgressOutput in
+win_updates.ps1 blocks on the first line), however long the line takes: a poll
+into a long gap holds the fork all that time. So the state also keeps when the
+last lines came and how far apart they came (``lines_at``, ``line_gap``, on the
+clock given), a call that polled once ends before a poll whose line is due only
+after its deadline, and next_line_in() tells the caller how long to rest before
+the line is due.
+
 These are private parts of ansible.windows (versions 2.5.0 to 3.3.0, galaxy.yml);
 supported() checks they are there, and without them the caller waits in one
 task as before.
@@ -41,6 +49,25 @@ def supported(action):
             and _result_type(action) is not None)
 
 
+def next_line_in(state, now):
+    """Seconds from NOW until the update task's next output line is due: the last lines' time plus the
+    gap seen between lines (STATE of StillRunning); 0 when no gap is known yet or the line is overdue."""
+    at, gap = state.get("lines_at"), state.get("line_gap")
+    if at is None or not gap:
+        return 0.0
+    return max(0.0, float(at) + float(gap) - now)
+
+
+def _note_lines(state, lines, now):
+    """LINES came at NOW: the gap between lines is the time since the last ones over their number
+    (lines that waited in the pipe while no poll ran count as spread over that time)."""
+    if not lines:
+        return
+    if state.get("lines_at") is not None:
+        state["line_gap"] = max(0.0, now - float(state["lines_at"])) / len(lines)
+    state["lines_at"] = now
+
+
 def take_over(action, until=None, resume=None, clock=time.monotonic, host=None):
     """Make ACTION's next run wait in steps: stop before a poll after UNTIL (clock time; None: never),
     and take up RESUME (an earlier StillRunning's state) instead of starting a task.
@@ -63,10 +90,15 @@ def take_over(action, until=None, resume=None, clock=time.monotonic, host=None):
             update_result.process_result(line["task"], line["result"], host)
         done = any(line["task"] == "exit" for line in state["output"])
         first_poll = bool(resume)
+        polled_here = False
         try:
             while not done:
-                if until is not None and clock() >= until:
-                    raise StillRunning(WHAT, state)
+                if until is not None:
+                    # The clock's times are kept in the state for the next call, in another worker process:
+                    # time.monotonic is one clock for the whole machine on the controllers Ansible runs on.
+                    now = clock()
+                    if now >= until or (polled_here and now + next_line_in(state, now) > until):
+                        raise StillRunning(WHAT, state)
                 try:
                     polled = action._execute_win_updates(task_vars, operation="poll",
                                                          operation_options=state["poll_options"], retry_on_failure=True)
@@ -74,6 +106,9 @@ def take_over(action, until=None, resume=None, clock=time.monotonic, host=None):
                     action.winrepair_resume_lost = first_poll
                     raise
                 first_poll = False
+                polled_here = True
+                if until is not None:
+                    _note_lines(state, polled.get("output") or [], clock())
                 for line in polled.get("output") or []:
                     if line["task"] in KEPT_TASKS:
                         state["output"].append(copy.deepcopy(line))

@@ -95,6 +95,15 @@ def test_a_wait_that_ends_early_answers_pending_with_what_the_next_call_needs():
     assert not res.get("pending") and res["updates"] == INSTALLED["updates"] and res["attempts"] == 1
 
 
+def test_a_wait_that_ends_early_rests_until_the_next_progress_line_is_due(monkeypatch):
+    monkeypatch.setattr(ActionModule, "_clock", staticmethod(lambda: 1000.0))
+    # Lines came 400 s apart, the last 100 s ago: the next is due in 300 s, more than the usual 150 s rest.
+    spaced = dict(TASK, lines_at=900.0, line_gap=400.0)
+    res, _calls, _sleeps = _verify([StillRunning("the install", spaced)], task_vars=CROWDED, yield_after=30)
+    assert res["pending"] and res["resume_after"] == 300.0
+    assert res["resume"]["task"]["line_gap"] == 400.0  # the next call goes on timing the lines
+
+
 def test_with_no_more_hosts_than_forks_the_task_waits_to_the_end():
     _res, calls, _sleeps = _verify([INSTALLED], task_vars={"ansible_play_batch": ["win01", "win02"]}, yield_after=30)
     assert calls == [("KB5043080", False, None)]

@@ -63,3 +63,11 @@ def test_still_running_passes_an_except_exception():
 def test_the_rest_is_five_rounds_and_none_without_rounds():
     assert fork_share.rest_after(30) == 150.0
     assert fork_share.rest_after(0) == 0.0 and fork_share.rest_after(None) == 0.0 and fork_share.rest_after(-1) == 0.0
+
+
+def test_a_longer_rest_asked_is_kept_up_to_four_usual_rests():
+    def rest(asked):
+        return fork_share.pending_result({}, fork_share.StillRunning("x", {}), yield_after=30, rest=asked)["resume_after"]
+    assert rest(0) == 150.0 and rest(100) == 150.0  # never shorter than the usual rest
+    assert rest(400) == 400.0
+    assert rest(5000) == 600.0

@@ -18,6 +18,7 @@ import pytest
 
 from ansible_collections.ansible.windows.plugins.action.win_updates import ActionModule
 
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.fork_share import StillRunning
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import win_updates_steps
 
@@ -149,3 +150,59 @@ def test_taking_up_a_task_the_host_lost_in_a_restart_says_it_was_lost():
     fresh = Host()
     action = win_updates_steps.take_over(fresh.action(), resume=_state_after_one_poll(fresh))
     assert not action.run(task_vars={}).get("failed") and not action.winrepair_resume_lost
+
+
+def test_the_next_line_is_due_one_gap_after_the_last_lines():
+    state = {}
+    assert win_updates_steps.next_line_in(state, 5.0) == 0.0  # nothing seen yet
+    win_updates_steps._note_lines(state, [{"task": "search_result"}], 100.0)
+    assert win_updates_steps.next_line_in(state, 100.0) == 0.0  # one time seen: no gap yet
+    win_updates_steps._note_lines(state, [], 150.0)  # a poll without lines changes nothing
+    win_updates_steps._note_lines(state, [{"task": "download"}] * 2, 300.0)  # two lines over 200 s
+    assert state["line_gap"] == 100.0 and state["lines_at"] == 300.0
+    assert win_updates_steps.next_line_in(state, 340.0) == 60.0
+    assert win_updates_steps.next_line_in(state, 450.0) == 0.0  # overdue
+
+
+def _timed_rounds(host, yield_after, monkeypatch=None):
+    """The install in calls of YIELD_AFTER modelled seconds on the host's own clock, the host resting
+    what each pending result asks (fork_share.pending_result, as win_wu_verify asks it) before the next;
+    (result, calls, modelled seconds the polls held the fork)."""
+    held = []
+    answer = host._execute_module
+
+    def timed(module_name=None, module_args=None, task_vars=None, **kw):
+        before = host.seconds()
+        out = answer(module_name, module_args, task_vars, **kw)
+        if (module_args or {}).get("_operation") == "poll":
+            held.append(host.seconds() - before)
+        return out
+    host._execute_module = timed
+    resume, calls = None, 0
+    while calls < 50:
+        calls += 1
+        action = win_updates_steps.take_over(host.action(), until=host.seconds() + yield_after, resume=resume,
+                                             clock=host.seconds)
+        try:
+            return action.run(task_vars={}), calls, sum(held)
+        except StillRunning as exc:
+            resume = json.loads(json.dumps(exc.state))
+            rest = win_updates_steps.next_line_in(exc.state, host.seconds())
+            host.clock.advance(fork_share.pending_result({}, exc, yield_after=yield_after, rest=rest)["resume_after"])
+    raise AssertionError("the install never ended: %d calls" % calls)
+
+
+def test_rounds_rest_until_the_next_line_instead_of_polling_into_the_gap(monkeypatch):
+    whole_host = Host()
+    whole = whole_host.action().run(task_vars={})
+    timed_host = Host()
+    timed, _calls, held = _timed_rounds(timed_host, 30)
+    assert _comparable(timed) == _comparable(whole) and timed_host.host.installed_kbs == [KB]
+    # Not later than one run by more than a poll or two.
+    assert timed_host.seconds() - whole_host.seconds() < 10
+    # Without the line timing (no rest beyond the usual one, no early end): polls wait into the gaps.
+    monkeypatch.setattr(win_updates_steps, "next_line_in", lambda state, now: 0.0)
+    untimed_host = Host()
+    untimed, _calls, held_untimed = _timed_rounds(untimed_host, 30)
+    assert _comparable(untimed) == _comparable(whole)
+    assert held < 0.5 * held_untimed, (held, held_untimed)
