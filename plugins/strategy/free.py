@@ -146,11 +146,8 @@ class StrategyModule(FreeStrategy):
     def _hold_back(self, iterator, hosts):
         """Block, for this pass, the hosts with a task beyond the free forks, lowest wu_fork_priority first,
         then the ones served last: the pass then never waits for a fork (the builtin waits in _queue_task
-        without reading results), and the next pass chooses again from every host whose task ended. The
-        hosts are peeked at in that order only until the free forks are given (a peek copies the host's
-        state; peeking at every waiting host on every pass cost more than the rest of the choice): a host
-        found done stays out of the choice (its tasks only grow while it is blocked: includes, handlers), a
-        meta task runs without a fork, and the hosts after the last one chosen are held unpeeked."""
+        without reading results), and the next pass chooses again from every host whose task ended. A host
+        found done stays out of the choice (its tasks only grow while it is blocked: includes, handlers)."""
         unreachable = self._tqm._unreachable_hosts
         ready = [h for h in hosts if not self._blocked_hosts.get(h.name) and not unreachable.get(h.name)
                  and h.name not in self._done]
@@ -159,17 +156,17 @@ class StrategyModule(FreeStrategy):
         free = self._wait_for_a_fork()
         if len(ready) <= free:
             return
-        # A host that set no priority yet (still diagnosing) may be the one with the longest path: it goes first.
-        ready.sort(key=lambda h: (-self._priority.get(h.name, UNKNOWN_PRIORITY), self._served.get(h.name, 0)))
-        chosen = 0
-        for index, host in enumerate(ready):
-            if chosen == free:
-                for held in ready[index:]:
-                    self._held.add(held.name)
-                    self._blocked_hosts[held.name] = True
-                return
+        waiting = []
+        for host in ready:
             _state, task = iterator.get_next_task_for_host(host, peek=True)
             if task is None:
                 self._done.add(host.name)
             elif task.action not in C._ACTION_META:  # a meta task runs in this process, without a fork
-                chosen += 1
+                waiting.append(host)
+        if len(waiting) <= free:
+            return
+        # A host that set no priority yet (still diagnosing) may be the one with the longest path: it goes first.
+        waiting.sort(key=lambda h: (-self._priority.get(h.name, UNKNOWN_PRIORITY), self._served.get(h.name, 0)))
+        for host in waiting[free:]:
+            self._held.add(host.name)
+            self._blocked_hosts[host.name] = True

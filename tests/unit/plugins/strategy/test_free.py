@@ -186,9 +186,7 @@ def test_no_host_is_held_while_the_free_forks_are_enough(strategy):
     assert s._blocked_hosts == {} and s._held == set() and s._done == {"b"}
     s._workers = [Worker(True), Worker(True), None]
     s.get_hosts_left(iterator)
-    # a and d want the one free fork: neither was served, a comes first in the list. The hosts after the
-    # one chosen are held without a peek (c's meta task waits for a later pass).
-    assert s._held == {"c", "d"}
+    assert s._held == {"d"}  # a and d want the one free fork: neither was served, a comes first in the list
 
 
 def test_with_no_fork_free_the_pass_waits_for_one(strategy, monkeypatch):
@@ -227,22 +225,3 @@ def test_an_unreachable_or_resting_host_is_not_chosen_nor_held(strategy):
 def test_the_priority_is_read_from_the_fact_a_result_sets(data, priority):
     for kind in (Result, OldResult, UnifiedResult):
         assert free.priority_set(kind("w1", "ansible.builtin.set_fact", dict(data))) == priority
-
-
-def test_hosts_are_peeked_at_only_until_the_free_forks_are_given(strategy):
-    s = strategy.built
-    strategy.left[:] = hosts("a", "b", "c", "d", "e")
-    s._workers = [Worker(True), None]  # one fork free
-    strategy.queued.extend([Result(n, "ansible.builtin.set_fact", {"ansible_facts": {"wu_fork_priority": p}})
-                            for n, p in (("a", 1), ("b", 90), ("c", 80), ("d", 70), ("e", 60))])
-    s._process_pending_results(None)
-    peeked = []
-
-    class Counting(Iterator):
-        def get_next_task_for_host(self, host, peek=False):
-            peeked.append(host.name)
-            return super(Counting, self).get_next_task_for_host(host, peek)
-    # b is done, c's next task is a meta task: d is the first that needs the fork.
-    s.get_hosts_left(Counting({"a": "win_ping", "b": None, "c": "meta", "d": "win_ping", "e": "win_ping"}))
-    assert peeked == ["b", "c", "d"]
-    assert s._held == {"e", "a"} and s._done == {"b"}
