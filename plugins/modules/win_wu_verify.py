@@ -85,7 +85,7 @@ resume:
 resume_after:
   description:
     - Seconds the host can wait without a fork before the next call is worth it, five times O(yield_after), or
-      until the update task's next progress line is due when that is later (up to four times as long: a poll waits
+      until the update task's next progress line is due when that is later (up to four times as long, since a poll waits
       for the next line). The collection's strategy C(winrepair.windows_update.free) gives the host no task for
       that long.
   returned: when RV(pending)
