@@ -261,7 +261,12 @@ def _exit(changed, failed=False, reboot_required=False, message=None) -> dict:
 
 
 def _phase_steps(seconds: float, fail_at=None) -> list:
-    """(delay, percent) steps of a download/install: 25 % steps, or up to the failure point."""
+    """(delay, percent) steps of a download/install: 25 % steps, or up to the failure point.
+
+    ASSUMPTION: win_updates.ps1 writes one line for every call of Windows Update's progress callbacks
+    (IDownloadProgressChangedCallback, IInstallationProgressChangedCallback; Receive-CallbackProgress),
+    but how often Windows Update calls them is not documented. A poll waits for the next line, so this
+    spacing sets how long a poll can hold its fork (win_wu_verify's rests follow the spacing it sees)."""
     stops = [25, 50, 75, 100] if fail_at is None else [p for p in (25, 50) if p < fail_at] + [fail_at]
     out, last = [], 0
     for pct in stops:

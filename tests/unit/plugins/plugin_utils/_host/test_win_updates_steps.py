@@ -164,7 +164,7 @@ def test_the_next_line_is_due_one_gap_after_the_last_lines():
     assert win_updates_steps.next_line_in(state, 450.0) == 0.0  # overdue
 
 
-def _timed_rounds(host, yield_after, monkeypatch=None):
+def _timed_rounds(host, yield_after):
     """The install in calls of YIELD_AFTER modelled seconds on the host's own clock, the host resting
     what each pending result asks (fork_share.pending_result, as win_wu_verify asks it) before the next;
     (result, calls, modelled seconds the polls held the fork)."""
