@@ -95,6 +95,14 @@ class StrategyModule(FreeStrategy):
         self._given = 0
         self._done = set()  # hosts found with no task left
 
+    def run(self, iterator, play_context):
+        # Callbacks read the play's strategy to know how results come: interleaved under ansible.builtin.free.
+        # Under this plugin's name the default callback takes the play for a linear one, prints a banner at every
+        # task start of every host and each result under the banner of the task started last, whatever task
+        # the result is of. The play object is this run's own copy (TaskQueueManager.run).
+        iterator._play.strategy = "ansible.builtin.free"
+        return super(StrategyModule, self).run(iterator, play_context)
+
     def _process_pending_results(self, iterator, *args, **kwargs):
         results = super(StrategyModule, self)._process_pending_results(iterator, *args, **kwargs)
         now = self._clock()
