@@ -77,6 +77,18 @@ def _result_data(result):
     return getattr(result, "_result", None) if data is None else data  # 2.17 and 2.18
 
 
+def warm_caches():
+    """Compile here, once, the regular expressions with which ansible-core scans every PowerShell module for the
+    module_utils it needs (PSModuleDepFinder compiles them for each module it builds). Every task process is forked
+    from this process and finds them in re's cache, instead of compiling them again for each module it sends.
+    Best effort: a cold cache only costs time."""
+    try:
+        from ansible.executor.powershell.module_manifest import PSModuleDepFinder
+        PSModuleDepFinder()
+    except Exception:  # pylint: disable=broad-except
+        pass
+
+
 def host_name(result):
     host = getattr(result, "host", None) or getattr(result, "_host")
     return host.get_name()
@@ -101,6 +113,7 @@ class StrategyModule(FreeStrategy):
         # task start of every host and each result under the banner of the task started last, whatever task
         # the result is of. The play object is this run's own copy (TaskQueueManager.run).
         iterator._play.strategy = "ansible.builtin.free"
+        warm_caches()
         return super(StrategyModule, self).run(iterator, play_context)
 
     def _process_pending_results(self, iterator, *args, **kwargs):

@@ -225,3 +225,39 @@ def test_an_unreachable_or_resting_host_is_not_chosen_nor_held(strategy):
 def test_the_priority_is_read_from_the_fact_a_result_sets(data, priority):
     for kind in (Result, OldResult, UnifiedResult):
         assert free.priority_set(kind("w1", "ansible.builtin.set_fact", dict(data))) == priority
+
+
+def test_warm_caches_leaves_the_task_processes_no_module_scan_pattern_to_compile():
+    """After warm_caches, the patterns ansible-core scans each PowerShell module with are compiled already: a
+    process forked afterwards (a task process) compiles none of them again. Run in a fresh interpreter, so that
+    nothing this test session compiled before counts."""
+    code = "\n".join([
+        "import re, os",
+        "from ansible.executor.powershell.module_manifest import PSModuleDepFinder",
+        "from ansible_collections.winrepair.windows_update.plugins.strategy import free",
+        "def compiled():",  # patterns compiled anew: re's cache did not have them
+        "    seen = []",
+        "    real = re._compiler.compile",
+        "    def spy(pattern, flags):",
+        "        seen.append(pattern)",
+        "        return real(pattern, flags)",
+        "    re._compiler.compile = spy",
+        "    try:",
+        "        PSModuleDepFinder()",
+        "    finally:",
+        "        re._compiler.compile = real",
+        "    return len(seen)",
+        "import sys",
+        "if sys.argv[1] == 'warm':",
+        "    free.warm_caches()",
+        "print(compiled())",
+    ])
+    import os
+    import subprocess
+    import sys
+    counts = {}
+    for mode in ("cold", "warm"):
+        out = subprocess.run([sys.executable, "-c", code, mode], capture_output=True, text=True, check=True,
+                             env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
+        counts[mode] = int(out.stdout.split()[-1])
+    assert counts["cold"] > 0 and counts["warm"] == 0, counts
