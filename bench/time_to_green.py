@@ -15,7 +15,9 @@ comparison, with no target; --no-stop-early leaves it out); the fourth gets
 bench/baseline_oracle.yml, a measured lower bound and not a strategy: it is
 told each host's root cause (extra var bench_causes) and runs only that
 cause's cure, then the install, never verifying (no target; --no-oracle
-leaves it out). For each: modelled host-hours (sum over hosts of
+leaves it out, and the fifth fleet: the same oracle installing through
+Windows Update, the floor of a playbook that verifies Windows Update by
+installing through it). For each: modelled host-hours (sum over hosts of
 bench.common.host_seconds: request records, detached DISM/sfc/setup runs,
 reboot downtime), fix rate (hosts that end with the target update, or one
 superseding it, installed) and wall time and controller CPU of the
@@ -65,6 +67,9 @@ FLEETS = {
     "every_step": (os.path.join(common.BENCH, "baseline_every_step.yml"), "127.0.160.1", "baseline_every_step.yml"),
     "stop_early": (os.path.join(common.BENCH, "baseline_ladder.yml"), "127.0.120.1", "baseline_ladder.yml"),
     "oracle": (os.path.join(common.BENCH, "baseline_oracle.yml"), "127.0.170.1", "baseline_oracle.yml"),
+    # The same oracle installing through Windows Update, as a playbook that verifies Windows Update must.
+    "oracle_wu": (os.path.join(common.BENCH, "baseline_oracle.yml"), "127.0.175.1",
+                  "baseline_oracle.yml through Windows Update"),
 }
 NO_TARGET = "(stricter baseline; no target)"
 ORACLE_NO_TARGET = "(lower bound; no target)"
@@ -139,19 +144,19 @@ def variables(kind: str, spec: dict, catalog, cache: str) -> dict:
     }
 
 
-def install_route(kb: str, arch: str = "x64") -> dict:
+def install_route(kb: str, arch: str = "x64", forced: str = None) -> dict:
     """The oracle's cheapest route to install KB once a cause is cured, from the simulator's own
     durations: {"costs": {route: modelled seconds}, "route": the cheaper, "bypass": [causes]}.
     windows_update: search, the download Windows Update makes, the install. catalog: the .msu at
     the same bandwidth, then DISM /Add-Package. The install is the same for every cause, so one
     route serves them all; a cause the catalog install goes around (causes.py bypassed_by) needs
-    no cure on that route."""
+    no cure on that route. FORCED names the route to take whatever it costs."""
     costs = {
         "windows_update": win_updates.SEARCH_SECONDS + downloads.seconds(downloads.wu_download_bytes(kb, arch))
         + win_updates.CU_INSTALL_SECONDS,
         "catalog": downloads.seconds(downloads.msu_bytes(kb, arch)) + dism_packages.TARGET_SECONDS,
     }
-    route = min(costs, key=costs.get)
+    route = forced or min(costs, key=costs.get)
     bypass = sorted(c.name for c in causes_mod.CAUSES.values() if "catalog_install" in c.bypassed_by)
     return {"costs": costs, "route": route, "bypass": bypass if route == "catalog" else []}
 
@@ -162,9 +167,9 @@ def _one(kind: str, hosts: int, forks: int, time_scale: float, tmp: str, catalog
     directory = os.path.join(tmp, kind)
     os.makedirs(directory, exist_ok=True)
     playbook_vars = variables(kind, spec, catalog, os.path.join(directory, "catalog-cache"))
-    if kind == "oracle":
+    if kind in ("oracle", "oracle_wu"):
         playbook_vars["bench_causes"] = causes  # what only the oracle is told: each host's root cause
-        route = install_route(spec["target_kb"])
+        route = install_route(spec["target_kb"], forced="windows_update" if kind == "oracle_wu" else None)
         playbook_vars["bench_install_route"] = route["route"]  # and the cheaper install route
         playbook_vars["bench_catalog_bypasses"] = route["bypass"]
     with common.fleet(scenario, directory) as f:
@@ -235,9 +240,11 @@ def _cpu_split_rows(ours: dict, base: dict) -> list:
     ]
 
 
-def _oracle_rows(ours: dict, every: dict, oracle: dict) -> list:
+def _oracle_rows(ours: dict, every: dict, oracle: dict, oracle_wu: dict = None) -> list:
     """The oracle's rows: its host-hours against every step (no target: a bound, not a strategy),
-    and P1: fix_wu's host-hours at most ORACLE_TARGET x the oracle's, at its fix rate."""
+    and P1: fix_wu's host-hours at most ORACLE_TARGET x the oracle's, at its fix rate. With ORACLE_WU
+    (the oracle installing through Windows Update), fix_wu against it too: no target, the floor of a
+    playbook that proves Windows Update works by installing through it."""
     ratio = common.ratio(ours["host_hours"], oracle["host_hours"])
     same_rate = ours["fix_rate"] >= oracle["fix_rate"]
     return [
@@ -247,7 +254,22 @@ def _oracle_rows(ours: dict, every: dict, oracle: dict) -> list:
                    "<= %.2f x oracle, at its fix rate" % ORACLE_TARGET,
                    ratio is not None and ratio <= ORACLE_TARGET and same_rate, "h"),
         common.row("P1 fix rate: fix_wu vs oracle", ours["fix_rate"], oracle["fix_rate"], ">= oracle", same_rate),
-    ]
+    ] + ([
+        common.row("host-hours to green (modelled): fix_wu vs the oracle installing through Windows Update",
+                   ours["host_hours"], oracle_wu["host_hours"],
+                   "(the floor of a playbook that verifies through Windows Update; no target)", None, "h"),
+    ] if oracle_wu else [])
+
+
+def _verifying_floor_note(ours: dict, oracle: dict, oracle_wu: dict) -> str:
+    """What installing through Windows Update costs the oracle, and fix_wu against that floor."""
+    costs = install_route(load_mix()["target_kb"])["costs"]
+    return ("the oracle installing through Windows Update (as a playbook that verifies Windows Update must): "
+            "%.1f h, %.3f x the oracle; one install costs %.0f s that way against %.0f s from the catalog (Windows "
+            "Update's search, %.0f s, is an assumption: tests/winsim/modules/win_updates.py); fix_wu / it: %.3f"
+            % (oracle_wu["host_hours"], common.ratio(oracle_wu["host_hours"], oracle["host_hours"]) or 0.0,
+               costs["windows_update"], costs["catalog"], win_updates.SEARCH_SECONDS,
+               common.ratio(ours["host_hours"], oracle_wu["host_hours"]) or 0.0))
 
 
 def _cheapest(oracle: dict, count: int):
@@ -328,7 +350,7 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
     much to judge a target by)."""
     started = time.monotonic()
     dism_packages.install()  # DISM /Add-Package of catalog .msu files (the catalog rung)
-    kinds = ["ours", "every_step"] + (["stop_early"] if stop_early else []) + (["oracle"] if oracle else [])
+    kinds = ["ours", "every_step"] + (["stop_early"] if stop_early else []) + (["oracle", "oracle_wu"] if oracle else [])
     fleets = {}
     with common.workdir("green", keep) as tmp, common.fake_catalog() as catalog:
         for kind in kinds:
@@ -345,7 +367,7 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
         rows += _comparison_rows(ours, fleets["stop_early"], FLEETS["stop_early"][2], time_scale, forks,
                                  target=False)
     if "oracle" in fleets:
-        rows += _oracle_rows(ours, every, fleets["oracle"])
+        rows += _oracle_rows(ours, every, fleets["oracle"], fleets.get("oracle_wu"))
     notes = ["%d hosts, mix bench/scenarios/green_mix.yml; fixed %s"
              % (hosts, ", ".join("%d/%d (%s)" % (r["fixed"], r["hosts"], FLEETS[k][2]) for k, r in fleets.items())),
              "baseline of the target: baseline_every_step.yml (the issue's text: every step of the ladder on every "
@@ -360,6 +382,8 @@ def run(hosts: int = 100, forks: int = 50, time_scale: float = 2400.0, keep: str
                                              for o, e in zip(cpu["ours"], cpu["every_step"]))))
     if "oracle" in fleets:
         notes += _oracle_notes(every, fleets["oracle"])
+    if "oracle_wu" in fleets:
+        notes.append(_verifying_floor_note(ours, fleets["oracle"], fleets["oracle_wu"]))
     for kind, r in fleets.items():
         if r["rc"] not in (0, 2):  # 2: some host failed a task, which the baselines expect
             notes.append("%s exited %d: %s" % (FLEETS[kind][2], r["rc"], r["tail"][-600:]))

@@ -191,6 +191,8 @@ def test_time_to_green_oracle_rows_and_bound():
     table = run_all.per_cause_table(result)
     assert "fixed (oracle)" in table and "host-h (oracle)" in table and "(stop early)" not in table
     assert "| low_disk | 1 | 1 | 1 | 0 | 1.10 | 3.00 | 1.00 |" in table
+    result["details"]["oracle_wu"] = oracle
+    assert "| low_disk | 1 | 1 | 1 | 0 | 0 | 1.10 | 3.00 | 1.00 | 1.00 |" in run_all.per_cause_table(result)
 
 
 def test_time_to_green_install_route(monkeypatch):
@@ -210,6 +212,28 @@ def test_time_to_green_install_route(monkeypatch):
     monkeypatch.setattr(win_updates, "CU_INSTALL_SECONDS", 60.0)  # a Windows Update install far cheaper
     quick = time_to_green.install_route("KB5043080")
     assert quick["route"] == "windows_update" and quick["bypass"] == []
+    # The fifth fleet's route is Windows Update whatever it costs, so every cause gets its cure.
+    forced = time_to_green.install_route("KB5043080", forced="windows_update")
+    monkeypatch.setattr(win_updates, "CU_INSTALL_SECONDS", 1e6)
+    dear = time_to_green.install_route("KB5043080", forced="windows_update")
+    assert forced["route"] == dear["route"] == "windows_update" and dear["bypass"] == []
+    assert dear["costs"]["windows_update"] > dear["costs"]["catalog"]
+
+
+def test_time_to_green_floor_of_a_verifying_playbook():
+    """fix_wu against the oracle installing through Windows Update: a row without a target, and a note giving
+    that oracle against the cheapest one and fix_wu against it."""
+    every = _oracle_side({"no_cause": (2, 2, 2.0)})
+    oracle = _oracle_side({"no_cause": (2, 2, 1.0)})
+    oracle_wu = _oracle_side({"no_cause": (2, 2, 1.2)})
+    ours = _oracle_side({"no_cause": (2, 2, 1.26)})
+    rows = time_to_green._oracle_rows(ours, every, oracle, oracle_wu)
+    assert len(rows) == 4 and rows[:3] == time_to_green._oracle_rows(ours, every, oracle)
+    floor = rows[3]
+    assert (floor["ours"], floor["baseline"], floor["met"]) == (1.26, 1.2, None)
+    assert floor["ratio"] == pytest.approx(1.05) and "no target" in floor["target"]
+    note = time_to_green._verifying_floor_note(ours, oracle, oracle_wu)
+    assert "1.2 h, 1.200 x the oracle" in note and "fix_wu / it: 1.050" in note
 
 
 def test_catalog_traffic_harness():
