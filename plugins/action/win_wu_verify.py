@@ -14,6 +14,12 @@ With `yield_after` the wait for the install ends early while the install runs
 on (plugin_utils/_action/fork_share.py): the task answers `pending` and a
 `resume` value, and called again with it polls the same update task
 (plugin_utils/_host/win_updates_steps.py) instead of starting another.
+
+With `journal` (the options of win_wu_journal) the entry is written first, by
+that module's action in this task: the repair ladder records what was done
+before the install changes the host without a task of its own. A write that
+fails installs nothing (journal_failed). The write's result rides along in
+`resume`, so the last call of a wait answers it too.
 """
 from __future__ import annotations
 
@@ -22,6 +28,7 @@ import time
 from ansible.errors import AnsibleActionFail, AnsibleConnectionFailure, AnsibleError
 from ansible.module_utils.common.text.converters import to_text
 
+from ansible_collections.winrepair.windows_update.plugins.action.win_wu_journal import ActionModule as JournalAction
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action import fork_share
 from ansible_collections.winrepair.windows_update.plugins.plugin_utils._action.base import (
     ActionFailure, WinRepairAction, at_least)
@@ -34,6 +41,7 @@ ARGUMENT_SPEC = {
     "delay": {"type": "float", "default": 10.0},
     "yield_after": fork_share.YIELD_AFTER_SPEC,
     "resume": fork_share.RESUME_SPEC,
+    "journal": {"type": "dict"},
 }
 RANGES = {"retries": at_least(0), "delay": at_least(0), "yield_after": at_least(0)}
 
@@ -71,6 +79,21 @@ class ActionModule(WinRepairAction):
         finally:
             self._resume_lost = bool(getattr(action, "winrepair_resume_lost", False))
 
+    def _write_journal(self, journal, task_vars):
+        """win_wu_journal's action with the options JOURNAL, on this task's connection: its result."""
+        args = self._task.args
+        self._task.args = dict(journal)
+        try:
+            writer = JournalAction(self._task, self._connection, self._play_context, self._loader, self._templar,
+                                   self._shared_loader_obj)
+            writer._execute_module = self._execute_module  # pylint: disable=protected-access
+            return writer.run(task_vars=task_vars)
+        except Exception as exc:  # pylint: disable=broad-except
+            # A connection lost for good is raised (pywinrm's, requests'), not answered: the write failed all the same.
+            return {"failed": True, "changed": False, "msg": to_text(exc)}
+        finally:
+            self._task.args = args
+
     def act(self, result, options, task_vars):
         try:
             kb = remediation.norm_kb(options["kb"])
@@ -79,6 +102,20 @@ class ActionModule(WinRepairAction):
         resume = options.get("resume") or {}
         if resume and not isinstance(resume.get("task"), dict):
             raise ActionFailure("resume must be the resume value of an earlier win_wu_verify result (pending: true)")
+        if resume and options["journal"] is not None:
+            raise ActionFailure("journal cannot be given with resume: the install it was to precede runs already")
+        journal = resume.get("journal")
+        if options["journal"] is not None:
+            journal = self._write_journal(options["journal"], task_vars)
+            journal.pop("invocation", None)
+            if journal.get("failed"):
+                result.update(failed=True, changed=False, kb=kb, attempts=0, transient=False, journal=journal,
+                              journal_failed=True,
+                              msg="Nothing was installed: the journal could not be written first (%s)"
+                              % journal.get("msg"))
+                return
+        if journal is not None:
+            result["journal"] = journal
         rounds = fork_share.rounds_of(resume)
         until = fork_share.deadline(options["yield_after"], task_vars, self._clock, rounds=rounds)
         attempts = int(resume.get("attempts") or 0)
@@ -89,8 +126,10 @@ class ActionModule(WinRepairAction):
             except fork_share.StillRunning as exc:
                 # The host rests until the update task's next progress line is due: a round before it
                 # would hold a fork while its poll waits for that line.
-                fork_share.pending_result(result, fork_share.StillRunning(exc.what, {"task": exc.state,
-                                                                                     "attempts": attempts}), rounds,
+                state = {"task": exc.state, "attempts": attempts}
+                if journal is not None:
+                    state["journal"] = journal
+                fork_share.pending_result(result, fork_share.StillRunning(exc.what, state), rounds,
                                           options["yield_after"],
                                           rest=win_updates_steps.next_line_in(exc.state, self._clock()))
                 result.update(kb=kb, attempts=attempts + 1, transient=False)

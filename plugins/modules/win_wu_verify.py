@@ -43,6 +43,12 @@ options:
       - RV(resume) of an earlier result of this module with RV(pending); the task waits for that install instead of
         starting one.
     type: dict
+  journal:
+    description:
+      - Options of M(winrepair.windows_update.win_wu_journal) (C(path), C(kb), C(entry), C(seen)); that module's
+        write is made first, in this task, and nothing is installed when it fails (RV(journal_failed)).
+      - Not with O(resume).
+    type: dict
 notes:
   - Check mode searches only, as M(ansible.windows.win_updates) does.
 seealso:
@@ -99,4 +105,15 @@ reboot_required:
   description: The answer of M(ansible.windows.win_updates) - see its C(reboot_required).
   returned: when Windows Update answered
   type: bool
+journal:
+  description:
+    - The result of the write O(journal) asked for (see M(winrepair.windows_update.win_wu_journal)), also in each
+      later call of the same wait.
+  returned: when O(journal) was given
+  type: dict
+journal_failed:
+  description: The write O(journal) asked for failed, so nothing was installed; RV(journal) says why.
+  returned: when the write failed
+  type: bool
+  sample: true
 """

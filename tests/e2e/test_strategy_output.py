@@ -85,7 +85,7 @@ def test_each_result_is_printed_under_its_own_task(tmp_path, strategy):
         assert banner in OWN_OUTPUT, (banner, host, text)
         assert OWN_OUTPUT[banner] in text, "%s's result printed under the banner %r: %s" % (host, banner, text)
     # The quick host ran on while the slow one slept: the results did interleave.
-    order = [(banner, host) for banner, host, _ in seen]
+    order = [(banner, host) for banner, host, _text in seen]
     assert order.index(("Step three", "quick")) < order.index(("Step one", "slow")), order
 
 

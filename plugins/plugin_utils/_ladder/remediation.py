@@ -431,6 +431,8 @@ def record_verify(record, rung, verify):
     step["verify"] = {k: verify.get(k) for k in ("outcome", "kb", "hresult", "message", "via")}
     if verify.get("attempts"):
         step["verify"]["attempts"] = verify["attempts"]
+    if verify.get("journal_failed"):
+        step["verify"]["journal_failed"] = True
     if verify.get("outcome") == "installed":
         rec["fixed_by"] = name
         rec["installed_kb"] = verify.get("kb") or rec["target_kb"]
@@ -500,6 +502,11 @@ def resume(record, entry, diagnosis=None):
         # A rung was cut off (lost connection) and not run again after, so the
         # ladder did not really run out: resume that run instead of letting its
         # verdict stand.
+        entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
+    if entry and entry.get("verdict") == "unverified":
+        # The last run could not ask Windows Update whether its rung worked (no answer): it did not end,
+        # it stopped short of that answer. Take it up with that verification instead of starting afresh,
+        # which would run its rungs again (a second component reset).
         entry = {k: v for k, v in entry.items() if k not in ("verdict", "fixed_by", "finished")}
     changed = conditions_changed(entry, rec)
     old_steps = (entry or {}).get("rungs_run") or []
@@ -961,6 +968,11 @@ def verify_outcome(result, target_kb, accepted=None):
     wanted = {norm_kb(k) for k in (accepted or [target_kb])}
     out = {"outcome": "failed", "kb": norm_kb(target_kb), "hresult": None, "message": result.get("msg"),
            "via": "windows_update", "reboot_required": bool(result.get("reboot_required"))}
+    if result.get("journal_failed"):
+        # win_wu_verify wrote the journal first and could not: nothing was installed, Windows Update was
+        # not asked. No answer about it, as when the host did not answer (not a failed install).
+        out.update(outcome="unverified", journal_failed=True)
+        return out
     if verify_transient(result):
         out["outcome"] = "unverified"
         out["attempts"] = result.get("attempts")
@@ -1051,10 +1063,17 @@ def _verdict(record, check_mode, now):
     if unverified and not check_mode:
         step = _step(rec, unverified)
         rec["verdict"] = "unverified"
+        what = "the plain install" if unverified == "install" else "the %s rung" % unverified
+        if step["verify"].get("journal_failed"):
+            rec["reason"] = ("%s ran, but whether %s now installs was not checked: the host journal could not be "
+                             "written before the install, so nothing was installed (%s); nothing climbed past it"
+                             % (what, rec["target_kb"], step["verify"].get("message") or "no message"))
+            rec["next_steps"] = ["check the free space and the account's rights on the journal's folder, then run "
+                                 "the playbook again: the run resumes with this verification"]
+            return rec
         rec["reason"] = ("%s ran, but whether %s now installs could not be checked: Windows Update did not answer "
                          "over WinRM after %s attempt(s) (%s); nothing climbed past it" % (
-                             "the plain install" if unverified == "install" else "the %s rung" % unverified,
-                             rec["target_kb"], step["verify"].get("attempts") or 1,
+                             what, rec["target_kb"], step["verify"].get("attempts") or 1,
                              step["verify"].get("message") or "no answer"))
         rec["next_steps"] = ["run the playbook again once the host answers WinRM reliably: the run resumes with "
                              "this verification"]

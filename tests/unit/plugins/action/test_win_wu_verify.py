@@ -3,6 +3,8 @@
 """win_wu_verify: win_updates answers in turn (its call replaced), asked again only while they are no answer."""
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from winsim.fake_host import FakeHost
@@ -24,15 +26,19 @@ TASK = {"poll_options": {"pipe_name": "p1"}, "cancel_options": {"cancel_id": "c1
 LOST = object()  # an answer: the update task taken up was gone
 
 
-def _verify(answers, task_vars=None, **args):
+def _verify(answers, task_vars=None, fake=None, **args):
     """Run win_wu_verify with win_updates' answers scripted in turn: a dict is an answer, a
     StillRunning the wait ending early, LOST a failed answer for a task that was gone.
-    calls: (kb, the deadline was set, resume task given) of each."""
+    calls: (kb, the deadline was set, resume task given) of each. FAKE: the simulated host (its
+    scripts run the journal's write); fake.installs_after: the host's script count at each call."""
     calls, sleeps = [], []
+    fake = fake or FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.installs_after = []
 
     class Scripted(ActionModule):
         def _install(self, kb, task_vars, until=None, resume=None):
             calls.append((kb, until is not None, resume))
+            fake.installs_after.append(len(fake.script_names()))
             answer = answers[len(calls) - 1]
             self._resume_lost = answer is LOST
             if isinstance(answer, StillRunning):
@@ -43,7 +49,6 @@ def _verify(answers, task_vars=None, **args):
         def _sleep(seconds):
             sleeps.append(seconds)
 
-    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
     return fake.run(Scripted, dict({"kb": "kb5043080"}, **args), task_vars=task_vars), calls, sleeps
 
 
@@ -127,3 +132,69 @@ def test_attempts_asked_before_a_wait_ended_early_count_against_the_retries():
 def test_a_resume_that_is_no_earlier_result_is_refused_before_asking():
     res, calls, _sleeps = _verify([INSTALLED], resume={"pipe_name": "p1"})
     assert res["failed"] and "resume" in res["msg"] and calls == []
+
+
+JOURNAL = "C:\\ProgramData\\winrepair\\journal.json"
+ENTRY = {"run_id": "r1", "rungs_run": [{"rung": "reset", "outcome": "done"}]}
+
+
+def _journal_on(fake):
+    return json.loads(fake.host.files[JOURNAL.lower()])["entries"]
+
+
+def test_the_journal_is_written_before_the_install_in_the_same_task():
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    res, calls, _sleeps = _verify([INSTALLED], fake=fake,
+                                  journal={"path": JOURNAL, "kb": "KB5043080", "entry": ENTRY})
+    assert fake.script_names() == ["wu_journal_read", "wu_journal_write"]
+    assert fake.installs_after == [2] and len(calls) == 1  # the install was asked after the write
+    assert _journal_on(fake) == {"KB5043080": ENTRY}
+    assert res["journal"]["changed"] and res["journal"]["entry"] == ENTRY and res["journal"]["revision"]
+    assert res["updates"] == INSTALLED["updates"] and not res.get("journal_failed")
+    # What the write left is what a later write sees: given as seen, it writes without reading first.
+    again, _calls, _sleeps = _verify([INSTALLED], fake=fake, journal={
+        "path": JOURNAL, "kb": "KB5043080", "entry": dict(ENTRY, verdict="fixed"), "seen": res["journal"]})
+    assert fake.script_names()[2:] == ["wu_journal_write"] and again["journal"]["changed"]
+
+
+def test_a_journal_that_cannot_be_written_installs_nothing():
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    fake.host.faults.disk_full_on.append("wu_journal_write")
+    res, calls, _sleeps = _verify([INSTALLED], fake=fake, journal={"path": JOURNAL, "kb": "KB5043080",
+                                                                   "entry": ENTRY})
+    assert calls == [] and res["failed"] and res["journal_failed"] and res["attempts"] == 0
+    assert "Nothing was installed" in res["msg"] and "Could not write the journal" in res["msg"]
+    assert res["journal"]["failed"] and JOURNAL.lower() not in fake.host.files
+
+
+def test_the_journal_write_rides_along_a_wait_that_ends_early():
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    res, _calls, _sleeps = _verify([StillRunning("the install", TASK)], task_vars=CROWDED, yield_after=30,
+                                   fake=fake, journal={"path": JOURNAL, "kb": "KB5043080", "entry": ENTRY})
+    assert res["pending"] and res["journal"]["entry"] == ENTRY and res["resume"]["journal"] == res["journal"]
+    written = len(fake.script_names())
+    res, _calls, _sleeps = _verify([INSTALLED], task_vars=CROWDED, yield_after=30, fake=fake,
+                                   resume=res["resume"])
+    assert len(fake.script_names()) == written  # nothing written again
+    assert res["journal"]["entry"] == ENTRY and res["updates"] == INSTALLED["updates"]
+
+
+def test_a_journal_with_resume_is_refused_before_asking():
+    res, calls, _sleeps = _verify([INSTALLED], resume={"task": TASK, "attempts": 0},
+                                  journal={"path": JOURNAL, "kb": "KB5043080", "entry": ENTRY})
+    assert res["failed"] and "journal" in res["msg"] and calls == []
+
+
+def test_a_connection_lost_for_good_during_the_write_installs_nothing(monkeypatch):
+    """pywinrm and requests raise a lost connection; the write's own retries (host_session) raise the last one."""
+    from requests.exceptions import ConnectionError as RequestsConnectionError
+
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import host_session
+    monkeypatch.setattr(host_session, "_sleep", lambda _seconds: None)
+    fake = FakeHost(HostModel(name="win01", address="127.0.0.2"))
+    lost = RequestsConnectionError("('Connection aborted.', RemoteDisconnected('Remote end closed connection'))")
+    for nth in range(1, len(host_session.RETRY_DELAYS) + 2):
+        fake.fail_on[("wu_journal_read", nth)] = lost
+    res, calls, _sleeps = _verify([INSTALLED], fake=fake, journal={"path": JOURNAL, "kb": "KB5043080",
+                                                                   "entry": ENTRY})
+    assert calls == [] and res["failed"] and res["journal_failed"] and "Connection aborted" in res["msg"]

@@ -69,3 +69,37 @@ def test_a_rerun_verifies_the_unverified_rung_first():
     assert not remediation.should_run(rec, "reset")
     rec = remediation.record_verify(rec, "reset", {"outcome": "installed", "kb": KB})
     assert remediation.verdict(rec)["verdict"] == "fixed"
+
+
+# What win_wu_verify answers when it could not write the journal before the install (nothing installed).
+JOURNAL_FAILED = {"failed": True, "changed": False, "journal_failed": True, "attempts": 0, "transient": False,
+                  "msg": "Nothing was installed: the journal could not be written first (Could not write the "
+                         "journal C:\\ProgramData\\winrepair\\journal.json: There is not enough space on the disk.)"}
+
+
+def test_a_journal_that_could_not_be_written_is_no_answer_and_says_so():
+    out = remediation.verify_outcome(JOURNAL_FAILED, KB)
+    assert out["outcome"] == "unverified" and out["journal_failed"]
+    rec = _after_reset(JOURNAL_FAILED)
+    assert rec["rungs_run"][-1]["verify"]["journal_failed"]
+    assert not remediation.should_run(rec, "catalog_install")  # no climb on what was never asked
+    rec = remediation.verdict(rec)
+    assert rec["verdict"] == "unverified" and "journal could not be written" in rec["reason"]
+    assert "not enough space" in rec["reason"] and "did not answer over WinRM" not in rec["reason"]
+    assert "free space" in rec["next_steps"][0]
+    # A run after it verifies that rung first.
+    again = remediation.resume(remediation.new_record("h", KB, plan_=rec["plan"]), _after_reset(JOURNAL_FAILED))
+    assert remediation.pending_verify_rung(again) == "reset"
+
+
+def test_a_run_that_ended_unverified_is_taken_up_with_that_verification():
+    """The verdict unverified says the next run resumes with the verification: it does, and the reset
+    that ran is not run a second time."""
+    ended = remediation.verdict(_after_reset(dict(HTTP500, attempts=4)))
+    assert ended["verdict"] == "unverified" and "resumes with this verification" in ended["next_steps"][0]
+    entry = remediation.journal_entry(ended)
+    rec = remediation.resume(remediation.new_record("h", KB, plan_=entry["plan"]), entry)
+    assert rec["resumed"] and rec["run_id"] == entry["run_id"] and "previous" not in rec
+    assert remediation.pending_verify_rung(rec) == "reset" and not remediation.should_run(rec, "reset")
+    rec = remediation.record_verify(rec, "reset", {"outcome": "installed", "kb": KB})
+    assert remediation.verdict(rec)["verdict"] == "fixed"
