@@ -18,6 +18,8 @@ description:
     have. C(ansible.builtin.free) gives every host one task in turn and waits
     for a fork before each, so a host whose task ended waits for the whole turn.
   - Nothing changes when every host has a fork (the tasks then wait to the end and never answer C(pending)).
+  - Callbacks see the play as one of C(ansible.builtin.free), so the default callback prints each result under the
+    banner of its own task.
   - The playbook C(winrepair.windows_update.fix_wu) uses it unless C(wu_fix_strategy) says otherwise.
 version_added: 0.1.0
 author:
