@@ -20,6 +20,9 @@ description:
   - Nothing changes when every host has a fork (the tasks then wait to the end and never answer C(pending)).
   - Callbacks see the play as one of C(ansible.builtin.free), so the default callback prints each result under the
     banner of its own task.
+  - The task processes of a play share the templates they compile (Jinja's compiled code, kept for the play in a
+    private temporary folder that is removed at its end), so a template is compiled once, not once for each task of
+    each host. C(wu_fix_strategy=ansible.builtin.free) runs without it.
   - The playbook C(winrepair.windows_update.fix_wu) uses it unless C(wu_fix_strategy) says otherwise.
 version_added: 0.1.0
 author:
@@ -31,6 +34,8 @@ from collections.abc import Mapping
 
 from ansible import constants as C
 from ansible.plugins.strategy.free import StrategyModule as FreeStrategy
+
+from ansible_collections.winrepair.windows_update.plugins.plugin_utils._strategy import template_cache
 
 COLLECTION = "winrepair.windows_update."
 MAX_REST = 3600.0  # a bound on what a result can ask for
@@ -116,7 +121,13 @@ class StrategyModule(FreeStrategy):
         # the result is of. The play object is this run's own copy (TaskQueueManager.run).
         iterator._play.strategy = "ansible.builtin.free"
         warm_caches()
-        return super(StrategyModule, self).run(iterator, play_context)
+        # The task processes of this play share the templates they compile (template_cache): each task process
+        # would otherwise compile every template and condition of its task anew.
+        template_cache.install()
+        try:
+            return super(StrategyModule, self).run(iterator, play_context)
+        finally:
+            template_cache.uninstall()
 
     def _process_pending_results(self, iterator, *args, **kwargs):
         results = super(StrategyModule, self)._process_pending_results(iterator, *args, **kwargs)

@@ -261,3 +261,37 @@ def test_warm_caches_leaves_the_task_processes_no_module_scan_pattern_to_compile
                              env=dict(os.environ, PYTHONPATH=os.pathsep.join(p for p in sys.path if p)))
         counts[mode] = int(out.stdout.split()[-1])
     assert counts["cold"] > 0 and counts["warm"] == 0, counts
+
+
+@pytest.mark.parametrize("ends", ["returns", "raises"])
+def test_the_play_runs_with_the_template_cache_and_leaves_nothing_behind(monkeypatch, ends):
+    """The play (ansible.builtin.free's run) runs with the template cache installed in a folder of its own; the
+    folder is gone and Jinja's compile is its own again when the play ends, also when it ends with an error."""
+    import os
+
+    import jinja2
+
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._strategy import template_cache
+
+    own = jinja2.Environment.compile
+    seen = {}
+
+    def builtin_run(self, iterator, play_context):
+        seen["dir"] = template_cache._state["dir"]
+        seen["exists"] = os.path.isdir(seen["dir"] or "")
+        seen["patched"] = jinja2.Environment.compile is not own
+        if ends == "raises":
+            raise RuntimeError("the play failed")
+        return 0
+
+    monkeypatch.setattr(BuiltinFree, "run", builtin_run)
+    iterator = types.SimpleNamespace(_play=types.SimpleNamespace(strategy="winrepair.windows_update.free"))
+    built = free.StrategyModule.__new__(free.StrategyModule)
+    if ends == "raises":
+        with pytest.raises(RuntimeError):
+            built.run(iterator, None)
+    else:
+        assert built.run(iterator, None) == 0
+    assert seen["exists"] and seen["patched"]
+    assert not os.path.exists(seen["dir"])
+    assert jinja2.Environment.compile is own and template_cache._state["dir"] is None
