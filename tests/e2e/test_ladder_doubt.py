@@ -144,8 +144,11 @@ def test_a_slow_restart_that_does_not_answer_is_fixed_on_the_rerun_and_counts_in
     from ansible_collections.winrepair.windows_update.plugins.plugin_utils._ladder import fleet_report
     first = doubt["first"]
     assert "installed, restart slow" in " ".join(first["stdout"].split())
+    # The journal holds the reset done (written before the verifying install), its verification not yet: that goes
+    # with the verdict's write, which the host never got. The rerun finds the update installed and credits the reset.
     entry = doubt["journals"]["slowgone"]
-    assert entry["fixed_by"] == "reset" and entry["rungs_run"][-1]["verify"]["outcome"] == "installed"
+    reset = entry["rungs_run"][-1]
+    assert entry["verdict"] is None and (reset["rung"], reset["outcome"], reset.get("verify")) == ("reset", "done", None)
     facts = doubt["second"]["facts"]["slowgone"]
     assert (facts["verdict"], facts["fixed_by"], facts["resumed"]) == ("fixed", "reset", True), facts["reason"]
     assert _count(doubt["second"], "slowgone", "wu_reset_apply") == 0
