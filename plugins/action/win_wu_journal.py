@@ -12,6 +12,9 @@ Lock (lock=acquire|release): the run lock next to the journal
 (plugin_utils/_ladder/run_lock.py, script wu_journal_lock); an acquire then reads the
 journal, so the caller sees the entry as it is under the lock, and given `seen` it gives
 the lock back and fails when KB's entry changed since (another run worked on the host).
+The lock script reads the journal itself once it has taken the lock (its JournalPath):
+one script run for an acquire (two for a take-over); only when it did not (the lock was
+this run's already, a read that failed there) the journal is read by a run of its own.
 A release with `entry` writes the entry first and releases whatever the write did: the
 last write and the release in one task. Check mode takes no lock (it changes nothing).
 Every script call here does the same when sent
@@ -51,7 +54,7 @@ class ActionModule(WinRepairAction):
     ranges = RANGES
 
     def act(self, result, options, task_vars):
-        kb = None
+        kb = read = None
         if options["kb"] is not None:  # kb: '' is a bad KB, not "no kb" (entry needs one)
             try:
                 kb = remediation.norm_kb(options["kb"])
@@ -75,18 +78,21 @@ class ActionModule(WinRepairAction):
                 self._write_then_release(result, options, kb, task_vars)
                 return
             else:
-                self._acquire(result, options, task_vars)
-        self._read_or_write(result, options, kb, task_vars)
+                read = self._acquire(result, options, task_vars)
+        self._read_or_write(result, options, kb, task_vars, read=read)
         if options["lock"] == "acquire" and options["seen"] and not self._task.check_mode:
             self._refuse_if_changed_since_seen(result, options, kb, task_vars)
 
-    def _read_or_write(self, result, options, kb, task_vars):
+    def _read_or_write(self, result, options, kb, task_vars, read=None):
+        """READ: the journal as the lock script read it under the lock (wu_journal_read's fields), if it did."""
         seen = self._seen(options)
         if seen is not None and options["entry"] is not None and not self._task.check_mode:
             if self._write(result, options, kb, seen, task_vars, expected=seen["revision"]):
                 return
-        with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
-            raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
+        raw = read
+        if raw is None:
+            with failing("Could not read the journal %s" % options["path"], "Nothing was changed."):
+                raw = script_runner.run_script(self, "wu_journal_read", {"Path": options["path"]}, task_vars)
         current, warning = journal.load(raw.get("content"), raw.get("backup_content"))
         if warning:
             result.setdefault("warnings", []).append(warning)
@@ -167,13 +173,17 @@ class ActionModule(WinRepairAction):
         return script_runner.run_script(self, "wu_journal_lock", params, task_vars)
 
     def _acquire(self, result, options, task_vars):
-        """Take the lock (result['lock'] filled, changed set); ActionFailure when it cannot."""
+        """Take the lock (result['lock'] filled, changed set); ActionFailure when it cannot.
+
+        Returns the journal as the lock script read it once it had taken the lock (the fields of
+        wu_journal_read's answer), or None when it did not read it (then the caller reads it)."""
         lock = result["lock"]
         controller, pid, user = run_lock.controller_identity()
         content = run_lock.dump(run_lock.holder(options["run_id"], controller, pid, user))
         with failing("Could not take the run lock %s" % lock["path"],
                      "Nothing was changed; check free space and the account's rights on its folder."):
-            raw = self._lock_script(options, task_vars, Action="acquire", Content=content)
+            raw = self._lock_script(options, task_vars, Action="acquire", Content=content,
+                                    JournalPath=options["path"])
             state = raw.get("state")
             if state == "held":
                 found = run_lock.parse(raw.get("holder"), raw)
@@ -184,7 +194,8 @@ class ActionModule(WinRepairAction):
                 elif verdict in ("stale", "abandoned"):
                     judged = raw.get("holder")
                     swap = {"ReplaceEmpty": True} if judged == "" else {"Replace": judged}
-                    raw = self._lock_script(options, task_vars, Action="acquire", Content=content, **swap)
+                    raw = self._lock_script(options, task_vars, Action="acquire", Content=content,
+                                            JournalPath=options["path"], **swap)
                     state = raw.get("state")
                     if state == "taken_over":
                         result.setdefault("warnings", []).append(
@@ -196,6 +207,8 @@ class ActionModule(WinRepairAction):
                     raise ActionFailure(run_lock.refusal(lock["path"], found, options["stale_after"]))
         lock["state"] = state
         result["changed"] = state in ("acquired", "taken_over") and raw.get("state") != "held"
+        read = raw.get("journal") if raw.get("state") in ("acquired", "taken_over") else None
+        return read if isinstance(read, dict) and not read.get("error") else None
 
     def _release(self, result, options, task_vars):
         lock = result["lock"]

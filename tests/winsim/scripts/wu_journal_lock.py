@@ -15,6 +15,11 @@
   created anew only while it still holds exactly that text. A lock whose ACL denies reading (file_meta
   readable False) answers no text and readable False.
 - release: the lock is removed only when its JSON names -RunId.
+- JournalPath (acquire only): after an acquire that took the lock (acquired or
+  taken_over) the journal is read as the model of wu_journal_read reads it
+  (scripts/wu_journal_read.py) and answered under "journal" with error None;
+  otherwise "journal" is None. The script's answer for a journal it cannot read
+  (an ACL denying it) is not modelled: the model has no ACLs on the journal.
 - UTF8Encoding($false): no byte order mark. Disk space and the disk_full fault
   of this step are honoured by winpath.write_file; a failed write leaves no lock.
 """
@@ -26,9 +31,10 @@ from .. import acl, winpath
 from ..detached import refuse_unknown
 from ..detached.errors import thrown
 from ..model import NotModelled
+from . import wu_journal_read
 
-PARAMETERS = {"Path", "Action", "RunId", "Content", "Replace", "ReplaceEmpty"}
-RESULT_KEYS = {"path", "action", "state", "holder", "readable", "file_owner", "file_age_seconds"}
+PARAMETERS = {"Path", "Action", "RunId", "Content", "Replace", "ReplaceEmpty", "JournalPath"}
+RESULT_KEYS = {"path", "action", "state", "holder", "readable", "file_owner", "file_age_seconds", "journal"}
 
 
 def _meta(host, path):
@@ -124,6 +130,12 @@ def run(host, parameters, ctx):
         owner = meta.get("owner") or acl.ADMINS
         if meta.get("written") is not None:
             age = max(0, int((now - meta["written"]).total_seconds()))
+    journal = None
+    journal_path = str(parameters.get("JournalPath") or "")
+    if journal_path and state in ("acquired", "taken_over"):
+        content = wu_journal_read.text(host, journal_path)
+        journal = {"path": journal_path, "exists": content is not None, "content": content,
+                   "backup_content": wu_journal_read.text(host, journal_path + ".bak"), "error": None}
     changed = state in ("acquired", "taken_over", "released")
     return {"result": {"path": path, "action": action, "state": state, "holder": holder, "readable": readable,
-                       "file_owner": owner, "file_age_seconds": age}, "changed": changed}
+                       "file_owner": owner, "file_age_seconds": age, "journal": journal}, "changed": changed}

@@ -17,7 +17,8 @@ PARAMETERS = {"Path"}
 RESULT_KEYS = {"path", "exists", "content", "backup_content"}
 
 
-def _text(host, path):
+def text(host, path):
+    """The file's text as ReadAllText(UTF8) gives it; None when it is no file (also for wu_journal_lock)."""
     if not winpath.is_file(host, path):
         return None
     return winpath.read(host, path).decode("utf-8-sig", errors="replace")
@@ -29,7 +30,7 @@ def run(host, parameters, ctx):
     if not path:
         raise NotModelled("wu_journal_read without Path (a Mandatory parameter)")
     ctx.spend(0.5)
-    content = _text(host, path)
+    content = text(host, path)
     return {"result": {"path": path, "exists": content is not None, "content": content,
-                       "backup_content": _text(host, path + ".bak")},
+                       "backup_content": text(host, path + ".bak")},
             "changed": False}

@@ -25,6 +25,16 @@
 #   detached_start.ps1 does for the run folders (the reasons are there): a
 #   standard user may create folders under C:\ProgramData and could otherwise
 #   plant a lock that blocks every run, or swap the journal.
+# - JournalPath (acquire only): once this script has taken the lock (acquired or
+#   taken_over), it reads the journal at that path and answers it under
+#   "journal" exactly as wu_journal_read.ps1 does (exists, content, and the
+#   "<journal>.bak" backup's text as backup_content), so the controller sees the
+#   journal as it is under the lock without a second round trip. It is read
+#   only after the lock is taken: the text can no longer be changed by another
+#   run of the ladder. A read that fails answers its error instead (the lock is
+#   kept: the controller then reads the journal on its own and fails there as
+#   a read fails). When the lock is held (by another run, or by this one: the
+#   controller decides), nothing is read and "journal" is $null.
 # The controller never calls this script in check mode (a check-mode run
 # changes nothing and needs no lock).
 [CmdletBinding()]
@@ -49,7 +59,10 @@ param (
     $Replace = '',
 
     [bool]
-    $ReplaceEmpty = $false
+    $ReplaceEmpty = $false,
+
+    [string]
+    $JournalPath = ''
 )
 
 $ErrorActionPreference = 'Stop'
@@ -189,6 +202,28 @@ function New-Lock {
     }
 }
 
+function Read-Journal {
+    # The journal and its backup as wu_journal_read.ps1 reads them (keep the two the same).
+    $answer = @{ path = $JournalPath; exists = $false; content = $null; backup_content = $null; error = $null }
+    try {
+        $answer.exists = Test-Path -LiteralPath $JournalPath -PathType Leaf
+        if ($answer.exists) {
+            $answer.content = [System.IO.File]::ReadAllText($JournalPath, [System.Text.Encoding]::UTF8)
+        }
+        # The previous version kept by the last write (File.Replace backup): used when
+        # the journal itself cannot be parsed.
+        $backup = "$JournalPath.bak"
+        if (Test-Path -LiteralPath $backup -PathType Leaf) {
+            $answer.backup_content = [System.IO.File]::ReadAllText($backup, [System.Text.Encoding]::UTF8)
+        }
+    }
+    catch {
+        # The lock is taken: answer the error rather than throw, so the controller knows it holds the lock.
+        $answer.error = [string]$_.Exception.Message
+    }
+    return $answer
+}
+
 function Get-LockFacts {
     # Who owns the lock file and how old it is, on the host's clock.
     $facts = @{ owner = $null; age_seconds = $null }
@@ -279,6 +314,10 @@ else {
     }
 }
 
+$journal = $null
+if ($JournalPath -ne '' -and $state -in @('acquired', 'taken_over')) {
+    $journal = Read-Journal
+}
 $facts = @{ owner = $null; age_seconds = $null }
 if ($state -eq 'held' -or ($Action -eq 'release' -and $state -ne 'released' -and (Test-Path -LiteralPath $Path))) {
     $facts = Get-LockFacts
@@ -292,4 +331,5 @@ $Ansible.Result = @{
     readable = $readable
     file_owner = $facts.owner
     file_age_seconds = $facts.age_seconds
+    journal = $journal
 }

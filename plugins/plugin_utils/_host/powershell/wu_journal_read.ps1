@@ -4,7 +4,8 @@
 # Read the ladder driver's journal (a UTF-8 JSON text file) from the host, as
 # text: the controller parses and merges it (win_wu_journal action plugin).
 # Read-only, so it also runs in check mode: a check-mode run sees what a real
-# run would resume from.
+# run would resume from. wu_journal_lock.ps1 reads it the same way when it has
+# just taken the run lock (its -JournalPath): keep the two the same.
 [CmdletBinding(SupportsShouldProcess)]
 param (
     [Parameter(Mandatory = $true)]

@@ -40,7 +40,8 @@ def test_acquire_writes_the_holder_and_reads_the_journal(fake):
     holder = _holder(fake)
     assert holder["run_id"] == "run-a" and holder["pid"] and holder["controller"] and holder["acquired"]
     assert "entry" in res and res["entry"] is None  # the journal was read under the lock
-    assert fake.script_names() == ["wu_journal_lock", "wu_journal_read"]
+    assert res["exists"] is False and res["revision"] == "none" and res["entries"] == {}
+    assert fake.script_names() == ["wu_journal_lock"]  # by the lock script, once it held the lock
 
 
 def test_second_run_is_refused_naming_the_first(fake):
@@ -189,7 +190,124 @@ def test_acquire_with_seen_gives_the_lock_back_and_fails_when_another_run_wrote_
     assert "Nothing was changed by this run" in res["msg"]
     assert res["lock"]["state"] == "released" and _holder(fake) is None
     assert fake.host.files[JOURNAL.lower()] == before
-    assert fake.script_names()[-3:] == ["wu_journal_lock", "wu_journal_read", "wu_journal_lock"]
+    assert fake.script_names()[-2:] == ["wu_journal_lock", "wu_journal_lock"]  # take with the read, give back
+
+
+# ------------------------------------------------------------------ the read riding on the acquire
+# Each script run costs the controller its payload and a WinRM round trip: the lock script reads the
+# journal once it holds the lock, so an acquire is one run; the answer is the one a read gives.
+
+_READ_KEYS = ("path", "exists", "kb", "entries", "entry", "revision")
+
+
+def _read_alone(fake):
+    """What a read of the journal (no lock) answers now, and the warnings it gives."""
+    res = fake.run(ActionModule, {"kb": "KB5043080"}, check_mode=True)
+    assert fake.script_names()[-1] == "wu_journal_read"
+    return {k: res[k] for k in _READ_KEYS}, res.get("warnings", [])
+
+
+def _on_disk(fake, text, backup=None):
+    fake.host.files[JOURNAL.lower()] = text.encode("utf-8")
+    if backup is not None:
+        fake.host.files[JOURNAL.lower() + ".bak"] = backup.encode("utf-8")
+
+
+JOURNAL_TEXT = json.dumps({"version": 1, "entries": {"KB5043080": {"run_id": "earlier", "rungs_run": ["reset"]}}})
+
+
+@pytest.mark.parametrize("text, backup", [
+    (None, None),  # no journal yet
+    (JOURNAL_TEXT, None),
+    (JOURNAL_TEXT, json.dumps({"version": 1, "entries": {}})),  # a .bak from the last write: not needed
+    ("{not json", JOURNAL_TEXT),  # a journal that cannot be parsed: its .bak is used, with the read's warning
+    ("{not json", None),  # neither: an empty journal, with the read's warning
+])
+def test_an_acquire_is_one_script_run_and_answers_what_a_read_answers(fake, text, backup):
+    if text is not None:
+        _on_disk(fake, text, backup)
+    expected, warnings = _read_alone(fake)
+    before = len(fake.script_names())
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed"), res
+    assert fake.script_names()[before:] == ["wu_journal_lock"]
+    assert {k: res[k] for k in _READ_KEYS} == expected
+    assert res.get("warnings", []) == warnings
+    assert res["changed"] and res["lock"]["state"] == "acquired" and _holder(fake)["run_id"] == "run-a"
+
+
+def test_the_journal_is_read_after_the_lock_is_taken(fake, monkeypatch):
+    """What another run wrote up to the moment the lock was taken is what the acquire answers."""
+    from winsim.scripts import wu_journal_lock as model
+    real = model._create
+
+    def create_then_late_write(host, path, content, now):
+        real(host, path, content, now)
+        _on_disk(fake, JOURNAL_TEXT)
+    monkeypatch.setattr(model, "_create", create_then_late_write)
+    res = _lock(fake, "acquire", "run-a")
+    assert res["entry"] == {"run_id": "earlier", "rungs_run": ["reset"]} and res["exists"]
+
+
+def test_a_take_over_reads_the_journal_with_the_swap(fake):
+    _on_disk(fake, JOURNAL_TEXT)
+    fake.host.files[LOCK] = run_lock.dump(run_lock.holder("old", "elsewhere", 1, None,
+                                                          now="2020-01-01T00:00:00Z")).encode()
+    res = _lock(fake, "acquire", "run-a")
+    assert res["lock"]["state"] == "taken_over" and "Took over" in " ".join(res["warnings"]), res
+    assert fake.script_names() == ["wu_journal_lock", "wu_journal_lock"]
+    assert res["entry"]["run_id"] == "earlier" and res["exists"]
+
+
+def test_a_lock_this_run_holds_already_is_read_on_its_own(fake):
+    _lock(fake, "acquire", "run-a")
+    _on_disk(fake, JOURNAL_TEXT)
+    before = len(fake.script_names())
+    res = _lock(fake, "acquire", "run-a")  # held, and ours: the script read nothing
+    assert not res.get("failed") and not res["changed"] and res["lock"]["state"] == "acquired", res
+    assert fake.script_names()[before:] == ["wu_journal_lock", "wu_journal_read"]
+    assert res["entry"]["run_id"] == "earlier"
+
+
+def test_a_refused_acquire_reads_nothing(fake):
+    _lock(fake, "acquire", "run-a")
+    before = len(fake.script_names())
+    res = _lock(fake, "acquire", "run-b")
+    assert res["failed"] and fake.script_names()[before:] == ["wu_journal_lock"]
+    assert "entries" not in res and "revision" not in res
+
+
+def test_a_journal_the_lock_script_could_not_read_is_read_on_its_own(fake, monkeypatch):
+    """The lock script answers a failed read as an error (it holds the lock then): the journal is read
+    by wu_journal_read, which fails as a read fails, with the lock held for the release."""
+    from ansible_collections.winrepair.windows_update.plugins.plugin_utils._host import script_runner
+    real = script_runner.run_script
+    _on_disk(fake, JOURNAL_TEXT)
+
+    def denied(action, name, parameters, task_vars):
+        answer = real(action, name, parameters, task_vars)
+        if name == "wu_journal_lock" and answer.get("journal"):
+            answer["journal"] = dict(answer["journal"], content=None, error="Access to the path is denied.")
+        return answer
+    monkeypatch.setattr(script_runner, "run_script", denied)
+    res = _lock(fake, "acquire", "run-a")
+    assert not res.get("failed") and res["lock"]["state"] == "acquired", res
+    assert fake.script_names() == ["wu_journal_lock", "wu_journal_read"]
+    assert res["entry"]["run_id"] == "earlier"
+
+
+def test_check_mode_acquire_only_reads(fake):
+    _on_disk(fake, JOURNAL_TEXT)
+    res = _lock(fake, "acquire", "run-a", check_mode=True)
+    assert fake.script_names() == ["wu_journal_read"] and res["lock"]["state"] == "check_mode"
+    assert res["entry"]["run_id"] == "earlier" and not res["changed"] and _holder(fake) is None
+
+
+def test_script_runs_of_one_ladder_run_on_a_host(fake):
+    """The lock's share of a ladder run: take it (with the read), then write the verdict and give it back."""
+    taken = _lock(fake, "acquire", "run-a")
+    _lock(fake, "release", "run-a", entry=_entry("run-a"), seen=taken)
+    assert fake.script_names() == ["wu_journal_lock", "wu_journal_write", "wu_journal_lock"]
 
 
 def test_acquire_with_a_skipped_tasks_result_as_seen_compares_nothing(fake):
@@ -253,10 +371,14 @@ def test_a_release_whose_connection_drops_is_sent_again(fake, no_wait):
 
 
 def test_an_acquire_whose_answer_was_lost_finds_its_own_lock(fake, no_wait):
+    _on_disk(fake, JOURNAL_TEXT)
     fake.reboot_after.add(("wu_journal_lock", 1))  # the lock was written, then the connection went
     res = _lock(fake, "acquire", "run-a")
     assert not res.get("failed"), res
     assert res["lock"]["state"] == "acquired" and _holder(fake)["run_id"] == "run-a"
+    # Sent again it found its own lock and read nothing: the journal is read on its own.
+    assert fake.script_names() == ["wu_journal_lock", "wu_journal_lock", "wu_journal_read"]
+    assert res["entry"]["run_id"] == "earlier"
 
 
 def test_a_journal_write_and_read_survive_one_drop_each(fake, no_wait):
