@@ -23,7 +23,12 @@ PARAMETERS = {
                         {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
                          "Replace": HOLDER["run-0"]},
                         {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
-                         "ReplaceEmpty": True}],
+                         "ReplaceEmpty": True},
+                        # The journal read once the lock is taken (win_wu_journal lock=acquire), also with a take-over.
+                        {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
+                         "JournalPath": JOURNAL},
+                        {"Path": LOCK, "Action": "acquire", "RunId": "run-1", "Content": HOLDER["run-1"],
+                         "Replace": HOLDER["run-0"], "JournalPath": JOURNAL}],
     "inplace_setup_state": [{}],
     "inplace_setup_logs": [{}],
     "inplace_preflight": [{"ImagePath": ISO_PATH}],

@@ -267,6 +267,25 @@ lock_unreadable.__name__ = "lock_unreadable"
 lock_garbage = _lock("not json", seconds_ago=3600)
 lock_garbage.__name__ = "lock_garbage"
 
+
+
+def journal_absent():
+    """No journal yet (a host the ladder never ran on): the lock's folder is there."""
+    host = tree_safe()
+    del host.files[winpath.key(JOURNAL)]
+    return host
+
+
+def journal_backed_up():
+    """A journal that cannot be parsed (cut off by hand) and the .bak its last write kept."""
+    host = tree_safe()
+    host.files[winpath.key(JOURNAL)] = b'{"version": 1, "ste'
+    host.files[winpath.key(JOURNAL + ".bak")] = '{"version": 1, "steps": ["réinit"]}'.encode("utf-8")
+    return host
+
+
+JOURNAL_STATES = [journal_absent, journal_backed_up]
+
 RUN_STATES = [tree_safe, tree_user_made, tree_acl_locked, tree_reparse, run_running, run_exited, run_collected,
               run_lost, run_timed_out, task_never_ran, task_failed_early, task_gone]
 LOCK_STATES = [lock_held, lock_mine, lock_empty, lock_unreadable, lock_garbage]
@@ -277,6 +296,6 @@ CAUSE_STATES = [_cause(name) for name in causes.CAUSES] + [
     _cause("corrupt_component_store", variant="needs_source"),
 ]
 OTHER_STATES = [healthy, server, pending_renames, restore_point_recent, iso_mounted, folder_locked, stuck_service,
-                old_backups] + RUN_STATES + LOCK_STATES
+                old_backups] + RUN_STATES + LOCK_STATES + JOURNAL_STATES
 ALL = {fn.__name__: fn for fn in OTHER_STATES + CAUSE_STATES}
 ALL.update({fn.__name__ + "_mounted": with_iso_mounted(fn) for fn in OTHER_STATES + CAUSE_STATES})

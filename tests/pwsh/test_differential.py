@@ -53,7 +53,11 @@ EXTRA_COMBOS = {
     "detached_start": [("run_running", 1), ("run_exited", 2), ("run_collected", 2), ("tree_user_made", 2)],
     "detached_status": [("run_running", 1), ("run_exited", 1), ("run_timed_out", 1)],
     "wu_journal_lock": [("lock_held", 2), ("lock_held", 1), ("lock_mine", 1), ("lock_mine", 2), ("lock_empty", 3),
-                        ("lock_unreadable", 1), ("lock_garbage", 1), ("lock_garbage", 2)],
+                        ("lock_unreadable", 1), ("lock_garbage", 1), ("lock_garbage", 2),
+                        # -JournalPath: no journal, a journal with its .bak, a lock held (nothing read),
+                        # this run's own lock (nothing read: the controller reads), a take-over.
+                        ("journal_absent", 4), ("journal_backed_up", 4), ("lock_held", 4), ("lock_mine", 4),
+                        ("lock_unreadable", 4), ("lock_held", 5), ("journal_backed_up", 5)],
 }
 # One state per root cause (the variants run for wu_diagnose, which reports their evidence).
 CAUSE_STATES = [fn.__name__ for fn in hosts.CAUSE_STATES if "_" + fn.__name__.rsplit("_", 1)[-1] not in (

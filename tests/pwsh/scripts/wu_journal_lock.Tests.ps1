@@ -139,6 +139,69 @@ Describe 'wu_journal_lock.ps1' {
         @($global:FakeAclLog | Where-Object { $_.ContainsKey('lock_existed') }).Count | Should -Be 1
     }
 
+    Context '-JournalPath: the journal read once the lock is taken' {
+        BeforeEach {
+            $null = New-Item -ItemType Directory -Path $global:Folder
+            $global:JournalPath = Join-Path $global:Folder 'journal.json'
+        }
+
+        It 'answers the journal and its .bak as wu_journal_read does, after creating the lock' {
+            [IO.File]::WriteAllText($global:JournalPath, '{"version": 1, "steps": [2]}')
+            [IO.File]::WriteAllText("$($global:JournalPath).bak", '{"version": 1, "steps": ["réinit"]}')
+            # Whether the lock was there when the journal was looked at.
+            $global:LockSeen = @()
+            $global:RealTestPath = Get-Command -Name Test-Path -CommandType Cmdlet
+            Mock Test-Path -ParameterFilter { $LiteralPath -eq $global:JournalPath } {
+                $global:LockSeen += [IO.File]::Exists($global:LockPath)
+                & $global:RealTestPath -LiteralPath $LiteralPath -PathType $PathType
+            }
+            $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-a'; Content = (Get-HolderText 'run-a')
+                JournalPath = $global:JournalPath }
+            $r.state | Should -Be 'acquired'
+            $r.journal.path | Should -Be $global:JournalPath
+            $r.journal.exists | Should -BeTrue
+            $r.journal.content | Should -Be '{"version": 1, "steps": [2]}'
+            $r.journal.backup_content | Should -Be '{"version": 1, "steps": ["réinit"]}'
+            $r.journal.error | Should -BeNullOrEmpty
+            @($global:LockSeen) | Should -Be @($true)
+            [IO.File]::ReadAllText($global:LockPath) | Should -Be (Get-HolderText 'run-a')
+        }
+
+        It 'answers no journal when there is none' {
+            $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-a'; Content = (Get-HolderText 'run-a')
+                JournalPath = $global:JournalPath }
+            $r.state | Should -Be 'acquired'
+            $r.journal.exists | Should -BeFalse
+            $r.journal.content | Should -BeNullOrEmpty
+            $r.journal.backup_content | Should -BeNullOrEmpty
+        }
+
+        It 'reads nothing while another run holds the lock, and reads with a take-over' {
+            [IO.File]::WriteAllText($global:JournalPath, '{"version": 1}')
+            [IO.File]::WriteAllText($global:LockPath, (Get-HolderText 'run-a'))
+            $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-b'; Content = (Get-HolderText 'run-b')
+                JournalPath = $global:JournalPath }
+            $r.state | Should -Be 'held'
+            $r.journal | Should -BeNullOrEmpty
+            $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-b'; Content = (Get-HolderText 'run-b')
+                Replace = (Get-HolderText 'run-a'); JournalPath = $global:JournalPath }
+            $r.state | Should -Be 'taken_over'
+            $r.journal.content | Should -Be '{"version": 1}'
+        }
+
+        It 'answers a journal it cannot read as an error, and keeps the lock it took' {
+            [IO.File]::WriteAllText($global:JournalPath, '{"version": 1}')
+            Mock Test-Path -ParameterFilter { $LiteralPath -like '*.bak' } {
+                throw [System.UnauthorizedAccessException]::new('Access to the path is denied.')
+            }
+            $r = Invoke-Lock @{ Action = 'acquire'; RunId = 'run-a'; Content = (Get-HolderText 'run-a')
+                JournalPath = $global:JournalPath }
+            $r.state | Should -Be 'acquired'
+            $r.journal.error | Should -Be 'Access to the path is denied.'
+            [IO.File]::ReadAllText($global:LockPath) | Should -Be (Get-HolderText 'run-a')
+        }
+    }
+
     It 'refuses, with the fix, when the folder cannot be made safe, and creates no lock' {
         $null = New-Item -ItemType Directory -Path $global:Folder
         Set-FakeUserCreated -Path $global:Folder -Locked
