@@ -268,7 +268,6 @@ lock_garbage = _lock("not json", seconds_ago=3600)
 lock_garbage.__name__ = "lock_garbage"
 
 
-
 def journal_absent():
     """No journal yet (a host the ladder never ran on): the lock's folder is there."""
     host = tree_safe()
