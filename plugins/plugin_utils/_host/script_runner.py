@@ -48,10 +48,10 @@ def load_script(name):
 
 # Scripts that change nothing on the host, or do the same when sent twice (a journal write
 # writes the same text, an acquire by one run finds its own lock, and the journal it reads once
-# it took the lock is only read, a release removes only the caller's): a dropped connection or a WinRM error on one of them is sent again
-# (host_session.retry_transient) rather than failing the task. detached_start and
-# detached_status are left to DetachedRunner, which retries them its own way. wu_disk_cleanup
-# removes by a fixed rule (the collection's own reset backups and Windows\Temp files older than
+# it took the lock is only read, a release removes only the caller's): a dropped connection or
+# a WinRM error on one of them is sent again (host_session.retry_transient) rather than failing
+# the task. detached_start and detached_status are left to DetachedRunner, which retries them
+# its own way. wu_disk_cleanup removes by a fixed rule (the collection's own reset backups and Windows\Temp files older than
 # OlderThanDays): a second send finds nothing the first removed; only the first answer's
 # counts are lost when its answer was.
 SAFE_TO_SEND_AGAIN = frozenset((
