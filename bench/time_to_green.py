@@ -418,7 +418,8 @@ if __name__ == "__main__":
     p.add_argument("--no-stop-early", dest="stop_early", action="store_false",
                    help="leave out the stricter stop-early baseline (baseline_ladder.yml)")
     p.add_argument("--no-oracle", dest="oracle", action="store_false",
-                   help="leave out the oracle lower bound (baseline_oracle.yml)")
+                   help="leave out the oracle lower bound (baseline_oracle.yml, both fleets: its cheapest route "
+                        "and the one installing through Windows Update)")
     p.add_argument("--cpu-pairs", dest="cpu_pairs", type=int, default=1,
                    help="runs of fix_wu and every step, in turn, for the controller-CPU medians")
     sys.exit(common.main_for(run, p))
