@@ -24,6 +24,9 @@ CULTURES = ("it-IT", "ja-JP", "de-DE", "fi-FI", "th-TH", "ru-RU", "ar-SA")
 STATE = {"wu_insider_leave": "insider_build_conflict", "inplace_media_info": "corrupt_system_files_mounted",
          "wu_restore_point": "restore_point_recent"}
 DEFAULT_STATE = "corrupt_system_files"
+# The parameter set run, where the script's first one is not the call the collection makes: win_wu_journal's
+# acquire also reads the journal (JournalPath), so the culture matrix reads it too.
+PARAMETER_SET = {"wu_journal_lock": lambda params: "JournalPath" in params}
 
 # (script, culture) -> reason, for a script defect issue 15 fixes (xfail strict: the case
 # flips when the fix lands). Item 7 (culture-dependent date formats) is fixed: none left.
@@ -33,7 +36,8 @@ _BASELINE = {}
 
 
 def _run(runner, script, culture):
-    params = cases.PARAMETERS[script][0]
+    wanted = PARAMETER_SET.get(script, lambda params: True)
+    params = next(p for p in cases.PARAMETERS[script] if wanted(p))
     host = hosts.ALL[STATE.get(script, DEFAULT_STATE)]()
     try:
         answer = runner.run(script, params, host, culture=culture, now=hosts.NOW)

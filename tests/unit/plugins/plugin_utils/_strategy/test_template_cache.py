@@ -60,6 +60,22 @@ def test_a_template_and_a_condition_compiled_once_are_loaded_after(cache, monkey
     assert sorted(os.listdir(str(cache))) == stored
 
 
+def test_a_forked_process_loads_what_another_compiled(cache):
+    """As a task process does: forked from the process that installed the cache, it compiles nothing that a
+    process before it compiled (here the parent), and renders the same."""
+    text = trust_as_template("{{ kb | lower }}")
+    assert templar(kb="KB1").template(text) == "kb1"
+    child = os.fork()
+    if child == 0:  # pragma: no cover - the child process
+        calls = []
+        real = template_cache._state["compile"]
+        template_cache._state["compile"] = lambda env, source, *a, **k: calls.append(source) or real(env, source, *a, **k)
+        ok = templar(kb="KB2").template(text) == "kb2" and calls == []
+        os._exit(0 if ok else 1)
+    _pid, status = os.waitpid(child, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
+
+
 def test_uninstall_gives_jinja_its_own_compile_back(tmp_path):
     own = (jinja2.Environment.compile, jinja2.Environment.compile_expression)
     template_cache.install(str(tmp_path))
